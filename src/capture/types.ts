@@ -32,8 +32,12 @@ export interface Frame {
   linkType: number;
   /** index into CaptureInfo.interfaces */
   iface: number;
-  /** the captured bytes; a view into the reader's buffer, valid during the callback only */
-  data: Uint8Array;
+  /** the captured bytes; a view into the reader's buffer, valid during the callback only
+   *  (created on first access, so a consumer that never looks at bytes allocates nothing) */
+  readonly data: Uint8Array;
+  /** the same bytes without a view: buf[start .. start + caplen) (valid during the callback) */
+  buf: Uint8Array;
+  start: number;
   /** byte offset of this record's header in the (decompressed) capture stream */
   offset: number;
 }

@@ -1,0 +1,88 @@
+// A sliding window over a byte stream: the reader asks for "at least n bytes from here" and the
+// window reads more only when needed. Records are handed out as views into the window, so a
+// frame's bytes are valid until the next call that may refill (the next ensure()). Memory is the
+// window's capacity: one read chunk plus the largest record seen, never the file.
+
+import type { FileHandle } from 'node:fs/promises';
+
+/** Read size for files. Large reads amortise the syscall and promise cost over many records. */
+export const READ_CHUNK = 4 * 1024 * 1024;
+
+export type Pull = (into: Uint8Array, at: number, max: number) => Promise<number>;
+
+export class Window {
+  buf: Uint8Array;
+  /** first unconsumed byte in buf */
+  pos = 0;
+  /** one past the last valid byte in buf */
+  end = 0;
+  /** stream offset of buf[0] */
+  base = 0;
+  eof = false;
+  private readonly pull: Pull;
+
+  constructor(pull: Pull, capacity = READ_CHUNK) {
+    this.pull = pull;
+    this.buf = new Uint8Array(capacity);
+  }
+
+  get available(): number {
+    return this.end - this.pos;
+  }
+
+  /** stream offset of the byte at buf[pos] */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Makes at least n bytes available from pos, unless the stream ends first. Returns available(). */
+  async ensure(n: number): Promise<number> {
+    while (this.end - this.pos < n && !this.eof) {
+      if (this.pos > 0 && (this.buf.length - this.pos < n || this.end === this.buf.length)) {
+        // slide the unconsumed tail to the front
+        this.buf.copyWithin(0, this.pos, this.end);
+        this.base += this.pos;
+        this.end -= this.pos;
+        this.pos = 0;
+      }
+      if (this.buf.length - this.pos < n) {
+        // a record larger than the window: grow (callers bound n before asking)
+        const bigger = new Uint8Array(Math.max(n + READ_CHUNK, this.buf.length * 2));
+        bigger.set(this.buf.subarray(this.pos, this.end));
+        this.base += this.pos;
+        this.end -= this.pos;
+        this.pos = 0;
+        this.buf = bigger;
+      }
+      const got = await this.pull(this.buf, this.end, this.buf.length - this.end);
+      if (got <= 0) this.eof = true;
+      else this.end += got;
+    }
+    return this.end - this.pos;
+  }
+}
+
+export function pullFromFile(fh: FileHandle, startAt = 0): Pull {
+  let position = startAt;
+  return async (into, at, max) => {
+    const { bytesRead } = await fh.read(into, at, max, position);
+    position += bytesRead;
+    return bytesRead;
+  };
+}
+
+/** Pulls from an async iterator of chunks (a stream), keeping the part of a chunk that did not fit. */
+export function pullFromChunks(chunks: AsyncIterator<Uint8Array>): Pull {
+  let pending: Uint8Array | null = null;
+  return async (into, at, max) => {
+    while (pending === null || pending.length === 0) {
+      const r = await chunks.next();
+      if (r.done) return 0;
+      pending = r.value;
+    }
+    const n = Math.min(max, pending.length);
+    into.set(pending.subarray(0, n), at);
+    pending = n === pending.length ? null : pending.subarray(n);
+    return n;
+  };
+}
