@@ -21,11 +21,13 @@ export type WireIssueCode =
   | 'ipv4_options_malformed'
   | 'ipv6_truncated'
   | 'ipv6_bad_version'
+  | 'ipv6_bad_payload_length'
   | 'ipv6_ext_truncated'
   | 'ipv6_ext_malformed'
   | 'tcp_truncated'
   | 'tcp_bad_data_offset'
   | 'tcp_options_malformed'
+  | 'tcp_options_truncated'
   | 'udp_truncated'
   | 'udp_bad_length'
   | 'icmp_truncated'
@@ -117,6 +119,8 @@ export interface Packet {
   seq: number;
   ack: number;
   tcpFlags: number; // 9 bits: FIN..CWR plus NS
+  /** the 3 reserved bits above NS (tshark prints them as 'R' in tcp.flags.str), 0 normally */
+  tcpReserved: number;
   window: number; // raw 16-bit window (unscaled)
   tcpHeaderLength: number;
   urgentPtr: number;
@@ -175,7 +179,7 @@ export function newPacket(): Packet {
     l3Offset: -1, l3: L3_NONE, src: new Uint32Array(4), dst: new Uint32Array(4), proto: -1, ttl: -1,
     ipId: -1, tos: 0, ipTotalLength: 0, ipHeaderLength: 0, dontFragment: false, fragment: 0,
     fragOffset: 0, flowLabel: 0, l4Offset: -1, srcPort: -1, dstPort: -1, tcpValid: false, seq: 0,
-    ack: 0, tcpFlags: 0, window: 0, tcpHeaderLength: 0, urgentPtr: 0, mss: -1, wscale: -1,
+    ack: 0, tcpFlags: 0, tcpReserved: 0, window: 0, tcpHeaderLength: 0, urgentPtr: 0, mss: -1, wscale: -1,
     sackPermitted: false, hasTimestamp: false, tsVal: 0, tsEcr: 0, sackCount: 0,
     sack: new Uint32Array(8), tcpOptionsTruncated: false, udpLength: -1, icmpType: -1, icmpCode: -1,
     icmpId: -1, icmpSeq: -1, quoted: newQuoted(), payloadOffset: 0, payloadLength: 0,
