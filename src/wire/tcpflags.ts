@@ -2,9 +2,9 @@
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_NS, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from './packet.js';
 
 const UNSET = '\u00b7'; // middle dot, as tshark prints unset positions
-/** tshark's letters, most significant bit first: 3 reserved bits, NS (AE), CWR, ECE, URG, ACK,
+/** tshark 4.0's letters, most significant bit first: 3 reserved bits, AE (the former NS), CWR, ECE, URG, ACK,
  *  PSH, RST, SYN, FIN */
-const TSHARK_LETTERS = 'RRRNCEUAPRSF';
+const TSHARK_LETTERS = 'RRRACEUAPRSF';
 const TSHARK_POSITIONS = 12;
 const FLAG_BITS = 9;
 
