@@ -12,6 +12,7 @@ import { parsePcapHeader, readPcap } from './pcap.js';
 import { isPcapngStart, readPcapng } from './pcapng.js';
 import type { CaptureInfo, FrameSink, ReadSummary } from './types.js';
 import { Window, pullFromChunks, pullFromFile, type Pull } from './window.js';
+export { pullFromChunks } from './window.js';
 
 /** Thrown for input that is not a capture at all or cannot be opened (never for damage inside a
  *  capture, which is reported in the summary). */
@@ -23,8 +24,9 @@ export class CaptureOpenError extends Error {
 }
 
 export interface ReadOptions {
-  /** called now and then with the bytes consumed so far (of the decompressed stream) */
-  onProgress?: (bytes: number) => void;
+  /** awaited before each refill of the read window (about every 4 MiB): backpressure from the
+   *  consumer (await the output draining) and a place to report progress */
+  beforeRefill?: () => Promise<void>;
 }
 
 const GZIP_MAGIC_0 = 0x1f;
@@ -83,38 +85,61 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadOptio
   }
 
   try {
-    const win = new Window(pull);
-    await win.ensure(24);
-    const head = win.buf.subarray(win.pos, win.end);
-    const info: CaptureInfo = {
-      path, format: 'pcap', compression: gzip ? 'gzip' : null, byteOrder: 'le', version: '', interfaces: [], sections: 1,
-    };
-    const pcapHdr = parsePcapHeader(head);
-    let ctx: ReadContext;
-    if (pcapHdr) {
-      info.byteOrder = pcapHdr.littleEndian ? 'le' : 'be';
-      info.version = `${pcapHdr.major}.${pcapHdr.minor}`;
-      info.interfaces.push({ id: 0, section: 0, linkType: pcapHdr.linkType, snaplen: pcapHdr.snaplen, tsDigits: pcapHdr.nanos ? 9 : 6 });
-      ctx = new ReadContext(info, sink);
-      await readPcap(win, ctx, pcapHdr);
-    } else if (isPcapngStart(head)) {
-      info.format = 'pcapng';
-      info.sections = 0;
-      ctx = new ReadContext(info, sink);
-      await readPcapng(win, ctx);
-    } else {
-      if (gzipError) throw new CaptureOpenError(path, `corrupt gzip data: ${(gzipError as Error).message}`);
-      const what = head.length === 0 ? 'the file is empty' : `unknown file format (first bytes ${hex(head.subarray(0, 8))})`;
-      throw new CaptureOpenError(path, `not a pcap or pcapng capture: ${what}`);
-    }
-    if (gzipError) {
-      ctx.fatal('gzip_error', `gzip stream damaged: ${(gzipError as Error).message}; frames before it were read`, win.offset);
-    }
-    opts.onProgress?.(win.offset);
-    return ctx.summary(win.offset);
+    return await readFromPull(path, pull, gzip ? 'gzip' : null, sink, () => gzipError, opts);
   } finally {
     if (closer) await closer();
   }
+}
+
+/**
+ * Reads a capture from any byte source: detects the format and runs its reader. Exposed for
+ * tests, which feed bytes in chunks of any size to exercise the streaming paths.
+ */
+export async function readFromPull(
+  path: string,
+  pull: Pull,
+  compression: 'gzip' | null,
+  sink: FrameSink,
+  gzipError: () => Error | null = () => null,
+  opts: ReadOptions = {},
+): Promise<ReadSummary> {
+  const win = new Window(pull);
+  if (opts.beforeRefill) win.beforeRefill = opts.beforeRefill;
+  await win.ensure(24);
+  const head = win.buf.subarray(win.pos, win.end);
+  const info: CaptureInfo = {
+    path, format: 'pcap', compression, byteOrder: 'le', version: '', interfaces: [], sections: 1,
+  };
+  const pcapHdr = parsePcapHeader(head);
+  let ctx: ReadContext;
+  if (pcapHdr) {
+    info.byteOrder = pcapHdr.littleEndian ? 'le' : 'be';
+    info.version = `${pcapHdr.major}.${pcapHdr.minor}`;
+    info.interfaces.push({ id: 0, section: 0, linkType: pcapHdr.linkType, snaplen: pcapHdr.snaplen, tsDigits: pcapHdr.nanos ? 9 : 6 });
+    ctx = new ReadContext(info, sink);
+    await readPcap(win, ctx, pcapHdr);
+  } else if (isPcapngStart(head)) {
+    info.format = 'pcapng';
+    info.sections = 0;
+    ctx = new ReadContext(info, sink);
+    await readPcapng(win, ctx);
+  } else {
+    const gz = gzipError();
+    if (gz) throw new CaptureOpenError(path, `corrupt gzip data: ${gz.message}`);
+    const what = head.length === 0 ? 'the file is empty' : head.length < 24 && head.length >= 4 && (parsePcapHeader(padTo24(head)) || isPcapngStart(head))
+      ? `the file ends inside the ${isPcapngStart(head) ? 'pcapng section header' : 'pcap file header'} (${head.length} bytes)`
+      : `unknown file format (first bytes ${hex(head.subarray(0, 8))})`;
+    throw new CaptureOpenError(path, `not a readable pcap or pcapng capture: ${what}`);
+  }
+  const gz = gzipError();
+  if (gz) ctx.fatal('gzip_error', `gzip stream damaged: ${gz.message}; the frames before it were read`, win.offset);
+  return ctx.summary(win.offset);
+}
+
+function padTo24(b: Uint8Array): Uint8Array {
+  const o = new Uint8Array(24);
+  o.set(b.subarray(0, 24));
+  return o;
 }
 
 /** Decompresses a byte stream; a gzip error ends the chunks and is reported through onError. */

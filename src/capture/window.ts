@@ -19,6 +19,8 @@ export class Window {
   /** stream offset of buf[0] */
   base = 0;
   eof = false;
+  /** awaited before each refill: lets a slow consumer (a pipe to `less`) hold the reader back */
+  beforeRefill: (() => Promise<void>) | null = null;
   private readonly pull: Pull;
 
   constructor(pull: Pull, capacity = READ_CHUNK) {
@@ -54,6 +56,7 @@ export class Window {
         this.pos = 0;
         this.buf = bigger;
       }
+      if (this.beforeRefill) await this.beforeRefill();
       const got = await this.pull(this.buf, this.end, this.buf.length - this.end);
       if (got <= 0) this.eof = true;
       else this.end += got;

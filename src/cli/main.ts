@@ -1,0 +1,47 @@
+// The pcapdx command line.
+import { Command, Option } from 'commander';
+import { Output } from './output.js';
+import { describeError } from './common.js';
+import { infoCommand } from './info.js';
+import { packetsCommand, type TimeFormat } from './packets.js';
+
+const program = new Command();
+program
+  .name('pcapdx')
+  .description('Reads packet captures and explains what went wrong on the wire.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+async function run(action: (out: Output) => Promise<number>): Promise<void> {
+  const out = new Output();
+  try {
+    const code = await action(out);
+    await out.end();
+    process.exitCode = code;
+  } catch (e) {
+    await out.end();
+    process.stderr.write(describeError(e) + '\n');
+    process.exitCode = 2;
+  }
+}
+
+program
+  .command('info')
+  .description('what is in a capture: format, interfaces, frames, time span, damage (like capinfos)')
+  .argument('<files...>', "capture files (pcap, pcapng, optionally gzip-compressed); '-' reads standard input")
+  .option('--json', 'one JSON object per file')
+  .option('--no-decode', 'walk the container only (no header decoding)')
+  .action((files: string[], o: { json?: boolean; decode: boolean }) =>
+    run((out) => infoCommand(files, { json: !!o.json, decode: o.decode }, out)));
+
+program
+  .command('packets')
+  .description('one line per frame: time, addresses, ports, flags, seq, ack, length, TCP analysis labels')
+  .argument('<file>', "capture file; '-' reads standard input (e.g. tcpdump -w - | pcapdx packets -)")
+  .option('--json', 'NDJSON, one object per frame')
+  .addOption(new Option('--time <format>', 'time column').choices(['relative', 'epoch', 'delta']).default('relative'))
+  .option('--limit <n>', 'stop after n frames', (v) => parseInt(v, 10), 0)
+  .action((file: string, o: { json?: boolean; time: TimeFormat; limit: number }) =>
+    run((out) => packetsCommand(file, { json: !!o.json, time: o.time, limit: o.limit }, out, null)));
+
+await program.parseAsync(process.argv);
