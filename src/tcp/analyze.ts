@@ -1,0 +1,250 @@
+// Per-segment sequence analysis with Wireshark 4.0's definitions, order and precedence
+// (epan/dissectors/packet-tcp.c, tcp_analyze_sequence_number). Written from those definitions;
+// each label's block opens with its one-line definition. "fwd" is the direction of this
+// segment, "rev" the other one. Sequence arithmetic is modulo 2^32 through bytes/seq.ts.
+//
+// Precedence, as in Wireshark: a zero window probe is checked first and ends the forward checks;
+// keep-alive ACK and zero-window-probe ACK end them too; among retransmissions the first match
+// of fast retransmission, out-of-order, spurious retransmission, retransmission wins, and a
+// keep-alive is never any of them.
+
+import { seqGt, seqLe, seqLt } from '../bytes/seq.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
+import type { Conn, Dir } from './conn.js';
+import { WS_NONE, WS_UNKNOWN } from './conn.js';
+import {
+  KA_NONE, KA_ONE_BYTE, KA_ZERO_BYTE, L_ACK_LOST_SEGMENT, L_DUPLICATE_ACK, L_FAST_RETRANSMISSION,
+  L_KEEP_ALIVE, L_KEEP_ALIVE_ACK, L_LOST_SEGMENT, L_OUT_OF_ORDER, L_RETRANSMISSION,
+  L_SPURIOUS_RETRANSMISSION, L_WINDOW_FULL, L_WINDOW_UPDATE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE,
+  L_ZERO_WINDOW_PROBE_ACK,
+} from './labels.js';
+
+/** A retransmission this soon after the duplicate ACKs that asked for it is a fast
+ *  retransmission (Wireshark: 20 ms). */
+export const FAST_RETRANSMISSION_WINDOW_NS = 20_000_000;
+/** Without a handshake RTT, a segment that goes back in sequence within this time of the highest
+ *  one is out of order rather than retransmitted (Wireshark: 3 ms; with a handshake, its RTT). */
+export const OOO_DEFAULT_THRESHOLD_NS = 3_000_000;
+/** Wireshark shows bytes in flight only below this (larger spans are bogus). */
+const BIF_MAX = 2_000_000_000;
+
+const SFR = TCP_SYN | TCP_FIN | TCP_RST;
+
+/** What one segment's analysis produces besides its labels (filled in place). */
+export interface SegmentFacts {
+  labels: number;
+  dupAckNum: number;
+  dupAckFrame: number;
+  ackedFrame: number;
+  ackRttNs: number;
+  bytesInFlight: number;
+  keepAliveStyle: number;
+}
+
+/**
+ * Analyses one segment of `c` sent in direction fwd (rev is the other). `labels` may already
+ * hold reused_ports, set by the connection lookup. `now` is ns relative to the time base.
+ */
+export function analyzeSegment(
+  c: Conn, fwd: Dir, rev: Dir, seq: number, ack: number, seglen: number, flags: number,
+  window: number, frame: number, now: number, out: SegmentFacts,
+): void {
+  let labels = out.labels;
+  out.dupAckNum = 0;
+  out.dupAckFrame = 0;
+  out.ackedFrame = 0;
+  out.ackRttNs = -1;
+  out.bytesInFlight = -1;
+  out.keepAliveStyle = KA_NONE;
+
+  // The ISN of each direction: from its SYN, or one before its first sequence number; for the
+  // other direction, one before the first acknowledgement number seen.
+  if (!fwd.baseSet) {
+    fwd.baseSeq = flags & TCP_SYN ? seq : (seq - 1) >>> 0;
+    fwd.baseSet = true;
+  }
+  if (!rev.baseSet && flags & TCP_ACK) {
+    rev.baseSeq = (ack - 1) >>> 0;
+    rev.baseSet = true;
+  }
+  if (flags & TCP_ACK) rev.validBif = true;
+
+  fwdChecks: {
+    // zero_window_probe: exactly one byte at the next expected sequence number while the other
+    // side advertises a zero window.
+    if (seglen === 1 && seq === fwd.nextSeq && rev.window === 0) {
+      labels |= L_ZERO_WINDOW_PROBE;
+      break fwdChecks;
+    }
+
+    // zero_window: this segment advertises a zero window (SYN, FIN and RST never count).
+    if (window === 0 && (flags & SFR) === 0) labels |= L_ZERO_WINDOW;
+
+    // lost_segment ("previous segment not captured"): the segment starts beyond the highest
+    // sequence number seen so far in its direction (RST segments are not checked).
+    if (fwd.nextSeq !== 0 && seqGt(seq, fwd.nextSeq) && (flags & TCP_RST) === 0) {
+      labels |= L_LOST_SEGMENT;
+      fwd.validBif = false; // no bytes in flight until the other side ACKs again
+    }
+
+    // keep_alive: 0 or 1 byte starting one byte before the next expected sequence number
+    // (never SYN, FIN or RST). 0 bytes is the Linux style, 1 byte the Windows style.
+    if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextSeq - 1) >>> 0) && (flags & SFR) === 0) {
+      labels |= L_KEEP_ALIVE;
+      out.keepAliveStyle = seglen === 0 ? KA_ZERO_BYTE : KA_ONE_BYTE;
+    }
+
+    // window_update: no data, same seq/ack as this direction's previous segment, and a new
+    // non-zero window.
+    if (seglen === 0 && window !== 0 && window !== fwd.window && seq === fwd.nextSeq &&
+        ack === fwd.lastAck && (flags & SFR) === 0) {
+      labels |= L_WINDOW_UPDATE;
+    }
+
+    // window_full: data that reaches exactly the right edge of the window the other side
+    // advertised (only when its window scale is known; never SYN, FIN or RST).
+    if (seglen > 0 && rev.winScale !== WS_UNKNOWN && (flags & SFR) === 0) {
+      const shift = rev.winScale === WS_NONE ? 0 : rev.winScale;
+      const edge = (rev.lastAck + ((rev.window << shift) >>> 0)) >>> 0;
+      if (((seq + seglen) >>> 0) === edge) labels |= L_WINDOW_FULL;
+    }
+
+    // keep_alive_ack: repeats this direction's previous ACK and window (non-zero) without data,
+    // answering a keep-alive from the other side.
+    if (seglen === 0 && window !== 0 && window === fwd.window && seq === fwd.nextSeq &&
+        ack === fwd.lastAck && (rev.lastSegmentFlags & L_KEEP_ALIVE) !== 0 && (flags & SFR) === 0) {
+      labels |= L_KEEP_ALIVE_ACK;
+      break fwdChecks;
+    }
+
+    // zero_window_probe_ack: repeats the previous ACK and its zero window, answering a zero
+    // window probe from the other side.
+    if (seglen === 0 && window === 0 && window === fwd.window && seq === fwd.nextSeq &&
+        ack === fwd.lastAck && (rev.lastSegmentFlags & L_ZERO_WINDOW_PROBE) !== 0 &&
+        (flags & SFR) === 0) {
+      labels |= L_ZERO_WINDOW_PROBE_ACK;
+      break fwdChecks;
+    }
+
+    // duplicate_ack: no data, and the same window (non-zero), seq and ack as this direction's
+    // previous segment; numbered from the last segment that changed the ACK.
+    if (seglen === 0 && window !== 0 && window === fwd.window && seq === fwd.nextSeq &&
+        ack === fwd.lastAck && (flags & SFR) === 0) {
+      fwd.dupAckNum++;
+      labels |= L_DUPLICATE_ACK;
+      out.dupAckNum = fwd.dupAckNum;
+      out.dupAckFrame = fwd.lastNonDupAck;
+    }
+  }
+
+  // A new acknowledgement number resets the duplicate-ACK count.
+  if (ack !== fwd.lastAck) {
+    fwd.lastNonDupAck = frame;
+    fwd.dupAckNum = 0;
+  }
+
+  // ack_lost_segment ("ACKed segment that wasn't captured"): the ACK covers data beyond the
+  // highest contiguous sequence number seen from the other side.
+  if (rev.maxSeqToBeAcked !== 0 && seqGt(ack, rev.maxSeqToBeAcked) && (flags & TCP_ACK) !== 0) {
+    labels |= L_ACK_LOST_SEGMENT;
+    rev.maxSeqToBeAcked = rev.nextSeq; // report the same gap once
+  }
+
+  // Retransmission family: a segment with data (or SYN/FIN) that does not advance the sequence
+  // number. Keep-alives are never part of it.
+  if ((seglen > 0 || (flags & (TCP_SYN | TCP_FIN)) !== 0) && (labels & L_KEEP_ALIVE) === 0) {
+    let seqNotAdvanced = fwd.nextSeq !== 0 && seqLt(seq, fwd.nextSeq);
+    // More than one byte starting one before the next expected byte adds new data (the byte
+    // before was probably a zero window probe): not a retransmission nor out of order.
+    if (seglen > 1 && ((fwd.nextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
+
+    retrans: {
+      // fast_retransmission: goes back to the sequence number that >= 2 duplicate ACKs from
+      // the other side asked for, within 20 ms of the last of them.
+      const tAck = now - rev.lastAckTime;
+      if (seqNotAdvanced && rev.dupAckNum >= 2 && rev.lastAck === seq &&
+          tAck >= 0 && tAck < FAST_RETRANSMISSION_WINDOW_NS) {
+        labels |= L_FAST_RETRANSMISSION | L_RETRANSMISSION;
+        break retrans;
+      }
+
+      // out_of_order: goes back in sequence less than one handshake RTT (3 ms without one)
+      // after the highest segment, and does not end exactly where that one ended (SYN and FIN
+      // count one).
+      const tSeq = now - fwd.nextSeqTime;
+      const threshold = c.firstRtt === 0 ? OOO_DEFAULT_THRESHOLD_NS : c.firstRtt;
+      const end = (seq + seglen + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
+      if (seqNotAdvanced && tSeq >= 0 && tSeq < threshold && fwd.nextSeq !== end) {
+        labels |= L_OUT_OF_ORDER;
+        break retrans;
+      }
+
+      // spurious_retransmission: data the other side has already acknowledged.
+      if (seglen > 0 && rev.lastAck !== 0 && seqLe((seq + seglen) >>> 0, rev.lastAck)) {
+        labels |= L_SPURIOUS_RETRANSMISSION | L_RETRANSMISSION;
+        break retrans;
+      }
+
+      // retransmission: any other segment that does not advance the sequence number.
+      if (seqNotAdvanced) labels |= L_RETRANSMISSION;
+    }
+  }
+
+  // Record the segment as unacknowledged data (SYN and FIN count one).
+  let nextSeq = (seq + seglen) >>> 0;
+  if (seglen > 0 || (flags & (TCP_SYN | TCP_FIN)) !== 0) {
+    if (flags & (TCP_SYN | TCP_FIN)) nextSeq = (nextSeq + 1) >>> 0;
+    fwd.unacked.push(seq, nextSeq, frame, now);
+  }
+
+  // Highest sequence number seen (a zero window probe does not advance it).
+  if ((seqGt(nextSeq, fwd.nextSeq) || fwd.nextSeq === 0) && (labels & L_ZERO_WINDOW_PROBE) === 0) {
+    fwd.nextSeq = nextSeq;
+    fwd.nextSeqFrame = frame;
+    fwd.nextSeqTime = now;
+  }
+  // Highest contiguous sequence number, for ack_lost_segment.
+  if ((seq === fwd.maxSeqToBeAcked || fwd.maxSeqToBeAcked === 0) && (labels & L_ZERO_WINDOW_PROBE) === 0) {
+    fwd.maxSeqToBeAcked = fwd.nextSeq;
+  }
+
+  fwd.window = window;
+  fwd.lastAck = ack;
+  fwd.lastAckTime = now;
+  fwd.lastSegmentFlags = labels;
+
+  // ack_rtt: this packet's acknowledgement number is the exact end of an unacknowledged segment
+  // of the other direction; the time since that segment was sent.
+  const ring = rev.unacked;
+  if (ring.count > 0) {
+    ring.ack(ack);
+    if (ring.ackedFrame !== 0) {
+      out.ackedFrame = ring.ackedFrame;
+      out.ackRttNs = now - ring.ackedTs;
+    }
+  }
+
+  // bytes_in_flight: for a data segment, the span of this direction's unacknowledged data.
+  if (seglen !== 0 && fwd.unacked.count > 0 && fwd.validBif) {
+    const inFlight = fwd.unacked.span(fwd.baseSeq);
+    if (inFlight > 0 && inFlight < BIF_MAX) out.bytesInFlight = inFlight;
+  }
+
+  out.labels = labels;
+}
+
+/** Window scale bookkeeping after a SYN or SYN-ACK (Wireshark's verify_tcp_window_scaling): a
+ *  direction's SYN without the option means no scaling in either direction; a SYN-ACK with the
+ *  option answering a SYN without it does not enable scaling either. */
+export function noteWindowScale(fwd: Dir, rev: Dir, flags: number, wscale: number): void {
+  if (wscale >= 0) fwd.winScale = wscale > MAX_WSCALE ? MAX_WSCALE : wscale;
+  if (fwd.winScale === WS_UNKNOWN) {
+    fwd.winScale = WS_NONE;
+    rev.winScale = WS_NONE;
+  } else if (flags & TCP_ACK && rev.winScale === WS_NONE) {
+    fwd.winScale = WS_NONE;
+  }
+}
+
+/** RFC 7323 2.3: a shift above 14 is treated as 14. */
+export const MAX_WSCALE = 14;

@@ -1,0 +1,145 @@
+// Per-connection state: small and flat. A Conn holds two Dir records, one per direction of
+// data (0 = sent by the originator, 1 = sent by the responder). The fields named after
+// Wireshark's tcp_flow_t / tcp_analyze_seq_flow_info_t keep Wireshark's meaning, including its
+// quirk that a next sequence number of 0 means "not known yet".
+
+import { UnackedRing } from './unacked.js';
+
+/** Window scale of a direction, as Wireshark keeps it: a shift 0..14, or one of these. */
+export const WS_UNKNOWN = -1; // no SYN seen: the scale is not known
+export const WS_NONE = -2; // the handshake shows that no scaling is used
+
+/** Who opened the connection, and how we know. */
+export const OPENER_SYN = 0; // the originator's SYN was seen
+export const OPENER_SYNACK = 1; // only the responder's SYN-ACK was seen
+export const OPENER_INFERRED = 2; // started mid-connection: guessed from the ports
+export type OpenerName = 'syn' | 'synack' | 'inferred';
+export const OPENER_NAMES: readonly OpenerName[] = ['syn', 'synack', 'inferred'];
+
+/** Why a connection left the table. */
+export type EndReason = 'closed' | 'idle' | 'evicted' | 'reused' | 'end';
+
+export class Dir {
+  // ---- Wireshark's per-flow analysis state ----
+  baseSet = false; // TCP_S_BASE_SEQ_SET
+  baseSeq = 0;
+  winScale = WS_UNKNOWN;
+  /** last raw (unscaled) window; Wireshark starts at G_MAXUINT32 */
+  window = 0xffffffff;
+  nextSeq = 0; // highest seq + len (+1 for SYN/FIN) seen; 0 = unknown
+  nextSeqTime = NaN;
+  nextSeqFrame = 0;
+  maxSeqToBeAcked = 0;
+  lastAck = 0;
+  lastAckTime = NaN;
+  dupAckNum = 0;
+  lastNonDupAck = 0; // frame
+  lastSegmentFlags = 0; // labels of this direction's last segment
+  validBif = true;
+  unacked = new UnackedRing();
+
+  // ---- statistics and history ----
+  pkts = 0;
+  ipBytes = 0;
+  payload = 0;
+  retransmissions = 0;
+  sawSyn = false; // SYN without ACK
+  sawSynAck = false;
+  sawFin = false;
+  sawRst = false;
+  sawData = false;
+  sawAck = false;
+  /** last seq of each repeatable history event (s, h, f, r), to repeat letters on a new seq */
+  lastSynSeq = -1;
+  lastSynAckSeq = -1;
+  lastFinSeq = -1;
+  lastRstSeq = -1;
+  /** counts behind the logarithmic history letters (t, g, w) */
+  retransCount = 0;
+  gapCount = 0;
+  zeroWinCount = 0;
+  /** first SYN's MSS option, -1 when none */
+  mss = -1;
+}
+
+export class Conn {
+  /** tcp.stream-like index, in order of first appearance */
+  stream = 0;
+  l3 = 0;
+  /** the VLAN tag stack key of the first packet (pkt.vlanKey; 0 = untagged) */
+  vlanKey = 0;
+  /** per direction: the vlanKey its packets carry, -1 until it sends (VLAN_ANY) */
+  vlan0 = -1;
+  vlan1 = -1;
+  vlans: number[] = [];
+  /** the originator's (side 0) address words and port, then the responder's */
+  a0 = 0; a1 = 0; a2 = 0; a3 = 0; aPort = 0;
+  b0 = 0; b1 = 0; b2 = 0; b3 = 0; bPort = 0;
+  opener = OPENER_INFERRED;
+  d0 = new Dir();
+  d1 = new Dir();
+
+  /** times in ns relative to the tracker's time base */
+  firstTime = 0;
+  lastTime = 0;
+  firstFrame = 0;
+  lastFrame = 0;
+  /** most recent SYN (without ACK) time, NaN when none (Wireshark ts_mru_syn) */
+  mruSynTime = NaN;
+  /** SYN to first pure ACK (Wireshark ts_first_rtt, "iRTT"); 0 = not known */
+  firstRtt = 0;
+  /** Zeek-style history letters (bounded, see MAX_HISTORY) */
+  history = '';
+  reusedPorts = false;
+  /** set when RST seen or both FINs seen; ns relative */
+  closed = false;
+  closeTime = 0;
+
+  // ---- table links (intrusive: no per-packet allocation) ----
+  hash = 0;
+  chainNext: Conn | null = null;
+  lruPrev: Conn | null = null;
+  lruNext: Conn | null = null;
+  closedNext: Conn | null = null;
+  inTable = false;
+}
+
+/** History is kept to this many letters (a connection that keeps resetting with new sequence
+ *  numbers could otherwise grow it without end). */
+export const MAX_HISTORY = 48;
+
+export function dirOf(c: Conn, side: number): Dir {
+  return side === 0 ? c.d0 : c.d1;
+}
+
+/** Zeek's conn_state, from what each side was seen to send. */
+export type ConnState =
+  | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+
+export function connState(c: Conn): ConnState {
+  const o = c.d0;
+  const r = c.d1;
+  if (o.sawSyn && !r.sawSynAck) {
+    if (o.sawRst) return 'RSTOS0';
+    if (r.sawRst) return 'REJ';
+    if (o.sawFin) return 'SH';
+    return r.pkts > 0 ? 'OTH' : 'S0';
+  }
+  if (!o.sawSyn && r.sawSynAck) {
+    if (r.sawRst) return 'RSTRH';
+    if (r.sawFin) return 'SHR';
+  }
+  if (!o.sawSyn && !r.sawSynAck) {
+    // Mid-connection start: Zeek calls this OTH; keep the teardown visible when seen.
+    if (o.sawRst) return 'RSTO';
+    if (r.sawRst) return 'RSTR';
+    if (o.sawFin && r.sawFin) return 'SF';
+    return 'OTH';
+  }
+  if (o.sawRst) return 'RSTO';
+  if (r.sawRst) return 'RSTR';
+  if (o.sawFin && r.sawFin) return 'SF';
+  if (o.sawFin) return 'S2';
+  if (r.sawFin) return 'S3';
+  return 'S1';
+}

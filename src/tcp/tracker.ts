@@ -1,0 +1,492 @@
+// Connection tracking for TCP: finds (or creates) the connection of every decoded TCP packet,
+// runs Wireshark's per-segment analysis on it and returns one reused SegmentResult. Memory grows
+// only with the connections open at the same time: the table is bounded (LRU eviction), idle
+// connections are evicted, closed ones are released after a grace period for late packets, and
+// every connection leaving the table is reported once through onEnd (then dropped).
+//
+// Differences from tshark, on purpose (docs/tcp-parity.md): the key includes the VLAN tag stack
+// (pkt.vlanKey), so the same flow captured on several VLANs is several connections, not one
+// with retransmissions; and a connection released from the table (closed past its grace period,
+// idle, evicted) is a new connection if packets come back for it.
+
+import type { Frame } from '../capture/types.js';
+import type { Packet } from '../wire/packet.js';
+import { PROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
+import { NS_PER_S } from '../bytes/time.js';
+import { analyzeSegment, noteWindowScale, type SegmentFacts } from './analyze.js';
+import {
+  Conn, Dir, MAX_HISTORY, OPENER_INFERRED, OPENER_NAMES, OPENER_SYN, OPENER_SYNACK, connState,
+  type ConnState, type EndReason, type OpenerName,
+} from './conn.js';
+import { flowHash, keyMatches } from './flowkey.js';
+import { formatAddr } from '../wire/addr.js';
+import { L_LOST_SEGMENT, L_RETRANSMISSION, L_REUSED_PORTS, L_ZERO_WINDOW } from './labels.js';
+
+/** Default bound on connections in the table (open, or closed within their grace period). */
+export const DEFAULT_MAX_CONNECTIONS = 1_000_000;
+/** Default idle timeout: longer than the 2-hour default TCP keep-alive interval of Linux and
+ *  Windows, so that a connection kept alive by keep-alives stays one connection. */
+export const DEFAULT_IDLE_TIMEOUT_NS = 3 * 3600 * 1e9;
+/** A closed connection (RST, or FIN both ways) stays findable this long for late packets (final
+ *  ACK, retransmitted FIN): 2 x MSL as in Linux TIME_WAIT, 60 s, doubled for slow peers. */
+export const DEFAULT_CLOSED_GRACE_NS = 120 * 1e9;
+/** At most this many closed connections are kept waiting for late packets; beyond it the oldest
+ *  closed one is released early (a burst of short connections must not pile up). */
+export const DEFAULT_MAX_CLOSED = 65_536;
+
+export interface TrackerOptions {
+  maxConnections?: number;
+  idleTimeoutNs?: number;
+  closedGraceNs?: number;
+  maxClosed?: number;
+  /** called once for every connection leaving the table, and for all remaining at finish() */
+  onEnd?: (rec: ConnRecord) => void;
+}
+
+/** The reused result of track(): valid until the next call. */
+export interface SegmentResult extends SegmentFacts {
+  conn: Conn;
+  /** 0 = sent by the originator, 1 = by the responder */
+  dir: number;
+  stream: number;
+  /** this packet created the connection */
+  newConnection: boolean;
+}
+
+export interface DirRecord {
+  pkts: number;
+  ipBytes: number;
+  payload: number;
+  retransmissions: number;
+  mss: number;
+  windowScale: number;
+}
+
+/** A connection as reported when it leaves the table: plain data, absolute times as bigint ns. */
+export interface ConnRecord {
+  stream: number;
+  ipVersion: 4 | 6;
+  vlans: number[];
+  origAddr: string;
+  origPort: number;
+  respAddr: string;
+  respPort: number;
+  opener: OpenerName;
+  firstNs: bigint;
+  lastNs: bigint;
+  firstFrame: number;
+  lastFrame: number;
+  /** SYN to the first pure ACK after it (Wireshark's iRTT), ns; -1 when not seen */
+  handshakeRttNs: number;
+  history: string;
+  state: ConnState;
+  reusedPorts: boolean;
+  orig: DirRecord;
+  resp: DirRecord;
+  endReason: EndReason;
+}
+
+export interface TrackerStats {
+  created: number;
+  open: number;
+  peakOpen: number;
+  /** ended because the table was full (least recently active first) */
+  evictedFull: number;
+  evictedIdle: number;
+  /** closed connections released after their grace period or for the closed-count bound */
+  releasedClosed: number;
+  /** replaced by a new connection on the same ports (SYN with a new ISN) */
+  reused: number;
+  /** TCP packets not analysed: IP fragments */
+  skippedFragments: number;
+}
+
+export class TcpTracker {
+  readonly maxConnections: number;
+  readonly idleTimeoutNs: number;
+  readonly closedGraceNs: number;
+  readonly maxClosed: number;
+  private readonly onEnd: ((rec: ConnRecord) => void) | null;
+
+  private readonly buckets = new Map<number, Conn>();
+  private lruHead: Conn | null = null;
+  private lruTail: Conn | null = null;
+  private closedHead: Conn | null = null;
+  private closedTail: Conn | null = null;
+  private closedLen = 0;
+  private nextStream = 0;
+  private baseSec = 0;
+  private baseNsec = 0;
+  private haveBase = false;
+  /** the direction of the last successful find() */
+  lastDir = 0;
+
+  readonly stats: TrackerStats = {
+    created: 0, open: 0, peakOpen: 0, evictedFull: 0, evictedIdle: 0, releasedClosed: 0, reused: 0,
+    skippedFragments: 0,
+  };
+
+  private readonly res: SegmentResult = {
+    conn: new Conn(), dir: 0, stream: 0, newConnection: false, labels: 0, dupAckNum: 0,
+    dupAckFrame: 0, ackedFrame: 0, ackRttNs: -1, bytesInFlight: -1, keepAliveStyle: 0,
+  };
+
+  constructor(opts: TrackerOptions = {}) {
+    this.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.idleTimeoutNs = opts.idleTimeoutNs ?? DEFAULT_IDLE_TIMEOUT_NS;
+    this.closedGraceNs = opts.closedGraceNs ?? DEFAULT_CLOSED_GRACE_NS;
+    this.maxClosed = opts.maxClosed ?? DEFAULT_MAX_CLOSED;
+    this.onEnd = opts.onEnd ?? null;
+  }
+
+  /** Absolute time (epoch ns) of a time relative to this tracker's base. */
+  absNs(rel: number): bigint {
+    return BigInt(this.baseSec) * NS_PER_S + BigInt(this.baseNsec) + BigInt(Math.round(rel));
+  }
+
+  /**
+   * Analyses one decoded packet. Returns null when it is not an analysable TCP segment (not TCP,
+   * header not decoded, an IP fragment). The result object is reused by the next call.
+   */
+  track(frame: Frame, pkt: Packet): SegmentResult | null {
+    if (pkt.proto !== PROTO_TCP || !pkt.tcpValid || pkt.srcPort < 0) return null;
+    if (pkt.fragment !== 0) {
+      this.stats.skippedFragments++;
+      return null;
+    }
+    if (!this.haveBase) {
+      this.baseSec = frame.tsSec;
+      this.baseNsec = frame.tsNsec;
+      this.haveBase = true;
+    }
+    const now = (frame.tsSec - this.baseSec) * 1e9 + (frame.tsNsec - this.baseNsec);
+    this.housekeep(now);
+
+    const flags = pkt.tcpFlags;
+    const seq = pkt.seq;
+    const hash = flowHash(pkt.l3, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
+    let c = this.lookup(hash, pkt.l3, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.vlanKey);
+    let dir = this.lastDir;
+    const res = this.res;
+    res.labels = 0;
+    res.newConnection = false;
+    if (c !== null) {
+      const fwd = dir === 0 ? c.d0 : c.d1;
+      if (fwd.baseSet && seq !== fwd.baseSeq && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+        // reused_ports: a SYN with a new ISN on the ports of an existing connection starts a new
+        // connection (Wireshark creates a new conversation, whatever the old one's state).
+        this.stats.reused++;
+        this.release(c, 'reused');
+        c = null;
+        res.labels = L_REUSED_PORTS;
+      } else if (fwd.baseSet && seq !== fwd.baseSeq && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+        // reused_ports on a SYN-ACK with a new ISN: flagged, but the connection is kept.
+        res.labels = L_REUSED_PORTS;
+      }
+    }
+    if (c === null) {
+      c = this.create(pkt, frame.number, now, hash);
+      dir = keyMatches(c, pkt.l3, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
+      if (dir === 0) c.vlan0 = pkt.vlanKey;
+      else c.vlan1 = pkt.vlanKey;
+      res.newConnection = true;
+    } else {
+      this.touch(c);
+    }
+    if (res.labels & L_REUSED_PORTS) c.reusedPorts = true;
+    c.lastTime = now;
+    c.lastFrame = frame.number;
+
+    const fwd = dir === 0 ? c.d0 : c.d1;
+    const rev = dir === 0 ? c.d1 : c.d0;
+    const seglen = pkt.payloadLength;
+    analyzeSegment(c, fwd, rev, seq, pkt.ack, seglen, flags, pkt.window, frame.number, now, res);
+
+    if (flags & TCP_SYN) {
+      if ((flags & TCP_ACK) === 0) c.mruSynTime = now;
+      if (fwd.mss < 0 && pkt.mss >= 0) fwd.mss = pkt.mss;
+      noteWindowScale(fwd, rev, flags, pkt.wscale);
+    } else if (flags & TCP_ACK && c.firstRtt === 0 && c.mruSynTime === c.mruSynTime) {
+      // Wireshark's iRTT: the first pure ACK after a SYN (either direction) ends the handshake.
+      c.firstRtt = now - c.mruSynTime;
+    }
+
+    this.account(c, fwd, dir, pkt, seglen, flags, res.labels, now);
+
+    res.conn = c;
+    res.dir = dir;
+    res.stream = c.stream;
+    return res;
+  }
+
+  /**
+   * The connection a header belongs to, in either direction (for ICMP errors that quote a TCP
+   * header); lastDir tells the direction (0 = originator to responder). null when unknown.
+   */
+  find(l3: number, src: Uint32Array, dst: Uint32Array, sport: number, dport: number, vlanKey: number): Conn | null {
+    const hash = flowHash(l3, src, dst, sport, dport);
+    const c = this.lookup(hash, l3, src, dst, sport, dport, vlanKey);
+    if (c !== null) return c;
+    // an ICMP error may come back on another VLAN than the connection: any tag stack will do
+    for (let p = this.buckets.get(hash) ?? null; p !== null; p = p.chainNext) {
+      const d = keyMatches(p, l3, src, dst, sport, dport);
+      if (d >= 0) {
+        this.lastDir = d;
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The newest connection with these addresses and ports whose VLAN tags fit: a direction that
+   * has sent must carry the same tag stack again; a direction that has not sent yet takes the
+   * tag stack of the other one, or, when no connection fits that way, any tag stack (a capture
+   * point that sees one direction tagged and the other untagged). Sets lastDir.
+   */
+  private lookup(hash: number, l3: number, src: Uint32Array, dst: Uint32Array, sport: number, dport: number, vlanKey: number): Conn | null {
+    const head = this.buckets.get(hash) ?? null;
+    let loose: Conn | null = null;
+    let looseDir = 0;
+    for (let c = head; c !== null; c = c.chainNext) {
+      const d = keyMatches(c, l3, src, dst, sport, dport);
+      if (d < 0) continue;
+      const mine = d === 0 ? c.vlan0 : c.vlan1;
+      const other = d === 0 ? c.vlan1 : c.vlan0;
+      if (mine === vlanKey || (mine === -1 && other === vlanKey)) {
+        if (mine === -1) this.setVlan(c, d, vlanKey);
+        this.lastDir = d;
+        return c;
+      }
+      if (mine === -1 && loose === null) {
+        loose = c;
+        looseDir = d;
+      }
+    }
+    if (loose !== null) this.setVlan(loose, looseDir, vlanKey);
+    this.lastDir = looseDir;
+    return loose;
+  }
+
+  private setVlan(c: Conn, d: number, vlanKey: number): void {
+    if (d === 0) c.vlan0 = vlanKey;
+    else c.vlan1 = vlanKey;
+  }
+
+  /** Ends every connection still in the table (reason 'end'), oldest activity first. */
+  finish(): void {
+    while (this.lruHead !== null) this.release(this.lruHead, 'end');
+    this.closedHead = this.closedTail = null;
+    this.closedLen = 0;
+  }
+
+  /** Snapshot of a live connection as a record (allocates; not for every packet). */
+  record(c: Conn, reason: EndReason): ConnRecord {
+    return {
+      stream: c.stream,
+      ipVersion: c.l3 === 6 ? 6 : 4,
+      vlans: c.vlans,
+      origAddr: formatAddr(c.l3, [c.a0, c.a1, c.a2, c.a3]),
+      origPort: c.aPort,
+      respAddr: formatAddr(c.l3, [c.b0, c.b1, c.b2, c.b3]),
+      respPort: c.bPort,
+      opener: OPENER_NAMES[c.opener],
+      firstNs: this.absNs(c.firstTime),
+      lastNs: this.absNs(c.lastTime),
+      firstFrame: c.firstFrame,
+      lastFrame: c.lastFrame,
+      handshakeRttNs: c.firstRtt > 0 ? c.firstRtt : -1,
+      history: c.history,
+      state: connState(c),
+      reusedPorts: c.reusedPorts,
+      orig: dirRecord(c.d0),
+      resp: dirRecord(c.d1),
+      endReason: reason,
+    };
+  }
+
+  // ---------------------------------------------------------------- table
+
+  private create(pkt: Packet, frameNo: number, now: number, hash: number): Conn {
+    const c = new Conn();
+    const flags = pkt.tcpFlags;
+    // The originator: the SYN's sender, the SYN-ACK's receiver, or, mid-connection, the side
+    // with the higher port (clients use ephemeral ports, services low ones).
+    let senderIsOrig: boolean;
+    if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+      senderIsOrig = true;
+      c.opener = OPENER_SYN;
+    } else if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+      senderIsOrig = false;
+      c.opener = OPENER_SYNACK;
+    } else {
+      senderIsOrig = pkt.srcPort >= pkt.dstPort;
+      c.opener = OPENER_INFERRED;
+    }
+    const o = senderIsOrig ? pkt.src : pkt.dst;
+    const r = senderIsOrig ? pkt.dst : pkt.src;
+    c.a0 = o[0]; c.a1 = o[1]; c.a2 = o[2]; c.a3 = o[3];
+    c.b0 = r[0]; c.b1 = r[1]; c.b2 = r[2]; c.b3 = r[3];
+    c.aPort = senderIsOrig ? pkt.srcPort : pkt.dstPort;
+    c.bPort = senderIsOrig ? pkt.dstPort : pkt.srcPort;
+    c.l3 = pkt.l3;
+    c.vlanKey = pkt.vlanKey;
+    if (pkt.vlanDepth > 0) c.vlans = Array.from(pkt.vlans.subarray(0, pkt.vlanDepth));
+    c.stream = this.nextStream++;
+    c.firstTime = c.lastTime = now;
+    c.firstFrame = c.lastFrame = frameNo;
+    c.hash = hash;
+    c.chainNext = this.buckets.get(hash) ?? null;
+    this.buckets.set(hash, c);
+    c.inTable = true;
+    this.lruAppend(c);
+    this.stats.created++;
+    this.stats.open++;
+    if (this.stats.open > this.stats.peakOpen) this.stats.peakOpen = this.stats.open;
+    if (this.stats.open > this.maxConnections && this.lruHead !== null && this.lruHead !== c) {
+      this.stats.evictedFull++;
+      this.release(this.lruHead, 'evicted');
+    }
+    return c;
+  }
+
+  private release(c: Conn, reason: EndReason): void {
+    if (!c.inTable) return;
+    c.inTable = false;
+    // unlink from the bucket chain
+    const head = this.buckets.get(c.hash);
+    if (head === c) {
+      if (c.chainNext === null) this.buckets.delete(c.hash);
+      else this.buckets.set(c.hash, c.chainNext);
+    } else {
+      let p = head ?? null;
+      while (p !== null && p.chainNext !== c) p = p.chainNext;
+      if (p !== null) p.chainNext = c.chainNext;
+    }
+    c.chainNext = null;
+    // unlink from the LRU list
+    if (c.lruPrev !== null) c.lruPrev.lruNext = c.lruNext;
+    else this.lruHead = c.lruNext;
+    if (c.lruNext !== null) c.lruNext.lruPrev = c.lruPrev;
+    else this.lruTail = c.lruPrev;
+    c.lruPrev = c.lruNext = null;
+    this.stats.open--;
+    if (this.onEnd !== null) this.onEnd(this.record(c, reason));
+    c.d0.unacked.clear();
+    c.d1.unacked.clear();
+  }
+
+  private lruAppend(c: Conn): void {
+    c.lruPrev = this.lruTail;
+    c.lruNext = null;
+    if (this.lruTail !== null) this.lruTail.lruNext = c;
+    else this.lruHead = c;
+    this.lruTail = c;
+  }
+
+  private touch(c: Conn): void {
+    if (this.lruTail === c) return;
+    if (c.lruPrev !== null) c.lruPrev.lruNext = c.lruNext;
+    else this.lruHead = c.lruNext;
+    if (c.lruNext !== null) c.lruNext.lruPrev = c.lruPrev;
+    this.lruAppend(c);
+  }
+
+  private housekeep(now: number): void {
+    // closed connections past their grace period, or too many of them
+    let q = this.closedHead;
+    while (q !== null && (!q.inTable || now - q.closeTime > this.closedGraceNs || this.closedLen > this.maxClosed)) {
+      const next = q.closedNext;
+      q.closedNext = null;
+      this.closedLen--;
+      if (q.inTable) {
+        this.stats.releasedClosed++;
+        this.release(q, 'closed');
+      }
+      q = next;
+    }
+    this.closedHead = q;
+    if (q === null) this.closedTail = null;
+    // idle connections (the LRU head is the least recently active)
+    let h = this.lruHead;
+    while (h !== null && now - h.lastTime > this.idleTimeoutNs) {
+      this.stats.evictedIdle++;
+      this.release(h, 'idle');
+      h = this.lruHead;
+    }
+  }
+
+  private markClosed(c: Conn, now: number): void {
+    if (c.closed) return;
+    c.closed = true;
+    c.closeTime = now;
+    c.closedNext = null;
+    if (this.closedTail !== null) this.closedTail.closedNext = c;
+    else this.closedHead = c;
+    this.closedTail = c;
+    this.closedLen++;
+  }
+
+  // ---------------------------------------------------------------- statistics and history
+
+  private account(c: Conn, d: Dir, dir: number, pkt: Packet, seglen: number, flags: number, labels: number, now: number): void {
+    d.pkts++;
+    d.ipBytes += pkt.ipTotalLength;
+    d.payload += seglen;
+    const up = dir === 0;
+    const seq = pkt.seq;
+    if (flags & TCP_SYN) {
+      if (flags & (TCP_FIN | TCP_RST)) this.once(c, up ? 'Q' : 'q');
+      if (flags & TCP_ACK) {
+        d.sawSynAck = true;
+        if (d.lastSynAckSeq !== seq) { d.lastSynAckSeq = seq; this.letter(c, up ? 'H' : 'h'); }
+      } else {
+        d.sawSyn = true;
+        if (d.lastSynSeq !== seq) { d.lastSynSeq = seq; this.letter(c, up ? 'S' : 's'); }
+      }
+    }
+    if (seglen > 0) {
+      if (!d.sawData) { d.sawData = true; this.letter(c, up ? 'D' : 'd'); }
+    } else if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK && !d.sawAck) {
+      d.sawAck = true;
+      this.letter(c, up ? 'A' : 'a');
+    }
+    if ((flags & (TCP_FIN | TCP_RST | TCP_SYN)) === (TCP_FIN | TCP_RST)) this.once(c, up ? 'I' : 'i');
+    if (flags & TCP_FIN) {
+      d.sawFin = true;
+      if (d.lastFinSeq !== seq) { d.lastFinSeq = seq; this.letter(c, up ? 'F' : 'f'); }
+    }
+    if (flags & TCP_RST) {
+      d.sawRst = true;
+      if (d.lastRstSeq !== seq) { d.lastRstSeq = seq; this.letter(c, up ? 'R' : 'r'); }
+    }
+    if (labels & L_RETRANSMISSION) {
+      d.retransmissions++;
+      if (isLogStep(++d.retransCount)) this.letter(c, up ? 'T' : 't');
+    }
+    if (labels & L_LOST_SEGMENT && isLogStep(++d.gapCount)) this.letter(c, up ? 'G' : 'g');
+    if (labels & L_ZERO_WINDOW && isLogStep(++d.zeroWinCount)) this.letter(c, up ? 'W' : 'w');
+    if (flags & TCP_RST || (c.d0.sawFin && c.d1.sawFin)) this.markClosed(c, now);
+  }
+
+  private letter(c: Conn, l: string): void {
+    if (c.history.length < MAX_HISTORY) c.history += l;
+  }
+
+  private once(c: Conn, l: string): void {
+    if (!c.history.includes(l)) this.letter(c, l);
+  }
+}
+
+/** Zeek records the t, g, w letters logarithmically: at the 1st, 10th, 100th... event. */
+function isLogStep(n: number): boolean {
+  while (n >= 10 && n % 10 === 0) n /= 10;
+  return n === 1;
+}
+
+function dirRecord(d: Dir): DirRecord {
+  return {
+    pkts: d.pkts, ipBytes: d.ipBytes, payload: d.payload, retransmissions: d.retransmissions,
+    mss: d.mss, windowScale: d.winScale,
+  };
+}
