@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { Output } from './output.js';
 import { describeError } from './common.js';
 import { infoCommand } from './info.js';
-import { packetsCommand, type TimeFormat } from './packets.js';
+import { packetsCommand, tcpAnnotator, type TimeFormat } from './packets.js';
 
 const program = new Command();
 program
@@ -42,6 +42,6 @@ program
   .addOption(new Option('--time <format>', 'time column').choices(['relative', 'epoch', 'delta']).default('relative'))
   .option('--limit <n>', 'stop after n frames', (v) => parseInt(v, 10), 0)
   .action((file: string, o: { json?: boolean; time: TimeFormat; limit: number }) =>
-    run((out) => packetsCommand(file, { json: !!o.json, time: o.time, limit: o.limit }, out, null)));
+    run((out) => packetsCommand(file, { json: !!o.json, time: o.time, limit: o.limit }, out, tcpAnnotator())));
 
 await program.parseAsync(process.argv);

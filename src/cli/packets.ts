@@ -9,6 +9,8 @@ import { formatAddr } from '../wire/addr.js';
 import { formatTcpFlagsShort } from '../wire/tcpflags.js';
 import { newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type Packet } from '../wire/packet.js';
 import { Output } from './output.js';
+import { TcpTracker } from '../tcp/tracker.js';
+import { labelNames } from '../tcp/labels.js';
 import { formatSecondsNs } from './common.js';
 
 export type TimeFormat = 'relative' | 'epoch' | 'delta';
@@ -157,4 +159,20 @@ export function packetRecord(f: Frame, p: Packet, notes: SegmentNotes | null, re
   }
   if (p.issue !== null) r.issue = { code: p.issue, kind: p.issueKind, offset: p.issueOffset };
   return r;
+}
+
+/** TCP analysis for each frame's line: stream index, Wireshark's label names, ack_rtt. The
+ *  tracker keeps only per-connection state (bounded), so this streams like the rest. */
+export function tcpAnnotator(): Annotator {
+  const tracker = new TcpTracker();
+  const notes: { stream: number; labels: string[]; ackRtt: number | null } = { stream: 0, labels: [], ackRtt: null };
+  return (f, p) => {
+    if (!p.tcpValid) return null;
+    const r = tracker.track(f, p);
+    if (r === null) return null;
+    notes.stream = r.stream;
+    notes.labels = r.labels ? labelNames(r.labels) : [];
+    notes.ackRtt = r.ackRttNs >= 0 ? r.ackRttNs / 1e9 : null;
+    return notes;
+  };
 }
