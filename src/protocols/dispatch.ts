@@ -1,0 +1,203 @@
+// Protocol dispatcher: decides which decoder a TCP connection or UDP datagram goes to, and wires
+// stream events (tcp/stream.ts) through PDU framing (framer.ts) to the SMB and RPC decoders,
+// which report Exchange records through the callback given here.
+//
+// Choice, in order: well-known server ports (445 and 139 -> SMB; 111 portmap and 2049 NFS ->
+// ONC RPC), ports learned from portmap/rpcbind replies (rpc/ports.ts: NLM on 304, MOUNT ...),
+// then content: the first bytes of the first data look like a NetBIOS+SMB header or an RPC
+// record mark + call header. A connection that shows neither within MAX_CONTENT_TRIES chunks is
+// left alone. UDP datagrams go to RPC by port, by learned port, by call-header shape, or as a
+// reply whose XID is pending.
+
+import type { StreamSink, GapReason } from '../tcp/stream.js';
+import { Framer, PROBE_YES, type PduInfo } from './framer.js';
+import type { ProtoOutput } from './output.js';
+import { probeCall, probeReplyShape } from './rpc/message.js';
+import { programName } from './rpc/names.js';
+import { RecordAssembler, recordFraming } from './rpc/record.js';
+import { RpcTracker, type RpcOrigin } from './rpc/tracker.js';
+import { netbiosFraming, probeSmb } from './smb2/netbios.js';
+import { SmbSession } from './smb2/session.js';
+import { bump, type ConnContext, type Endpoint, type ExchangeSink, type MessageSink, type ProtoCounters } from './types.js';
+import { u32be } from '../bytes/reader.js';
+
+export const SMB_PORTS: readonly number[] = [445, 139];
+export const RPC_PORTS: readonly number[] = [111, 2049];
+/** data chunks inspected before an unknown-port connection is given up on */
+export const MAX_CONTENT_TRIES = 8;
+
+/** content test for unknown ports: a record mark followed by a call header */
+const CALL_ONLY_FRAMING = recordFraming(() => false);
+
+export type ConnProtocol = 'undecided' | 'smb' | 'rpc' | 'none';
+
+export class Dispatcher {
+  readonly counters: ProtoCounters = {};
+  readonly rpc: RpcTracker;
+  private readonly out: ProtoOutput;
+  private readonly open = new Set<TcpProtocolConnection>();
+
+  constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null) {
+    this.out = { exchange: onExchange, message: onMessage, counters: this.counters };
+    this.rpc = new RpcTracker(this.out);
+  }
+
+  /** A new TCP connection; feed its directions' stream events to the returned sinks. */
+  tcpConnection(ctx: ConnContext): TcpProtocolConnection {
+    const c = new TcpProtocolConnection(ctx, this.out, this.rpc, this);
+    this.open.add(c);
+    return c;
+  }
+
+  /** @internal */
+  closed(c: TcpProtocolConnection): void {
+    this.open.delete(c);
+  }
+
+  /**
+   * One UDP datagram: payload b[off, off+len) captured, `wireLen` bytes on the wire (more when
+   * cut by snaplen or when this is the first of several IP fragments).
+   */
+  udp(src: Endpoint, dst: Endpoint, b: Uint8Array, off: number, len: number, wireLen: number, frame: number, sec: number, nsec: number): boolean {
+    if (!this.isRpcDatagram(src, dst, b, off, len)) return false;
+    bump(this.counters, 'udp_rpc_datagrams');
+    const o: RpcOrigin = { src, dst, transport: 'udp', stream: -1 };
+    this.rpc.onMessage(b, off, len, Math.max(0, wireLen - len), o, frame, sec, nsec);
+    return true;
+  }
+
+  private isRpcDatagram(src: Endpoint, dst: Endpoint, b: Uint8Array, off: number, len: number): boolean {
+    if (len < 12) return false;
+    const mtype = u32be(b, off + 4);
+    if (mtype === 0) {
+      if (RPC_PORTS.includes(dst.port) || this.rpc.ports.lookup(dst.addr, 'udp', dst.port)) return true;
+      return probeCall(b, off, len) === PROBE_YES;
+    }
+    if (mtype === 1) {
+      if (probeReplyShape(b, off, len) !== PROBE_YES) return false;
+      return this.rpc.isPending(dst.addr, src.addr, u32be(b, off));
+    }
+    return false;
+  }
+
+  /** End of capture: every connection's open requests become unanswered. */
+  finish(): void {
+    for (const c of [...this.open]) c.finish();
+    this.rpc.finish();
+  }
+}
+
+/** Stream sink of one direction, forwarding to the connection. */
+class DirectionSink implements StreamSink {
+  constructor(private readonly conn: TcpProtocolConnection, private readonly fromClient: boolean) {}
+  onData(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
+    this.conn.data(this.fromClient, b, off, len, streamOffset, frame, sec, nsec);
+  }
+  onGap(bytes: number, streamOffset: number, frame: number, reason: GapReason): void {
+    this.conn.gap(this.fromClient, bytes, streamOffset, frame, reason);
+  }
+}
+
+export class TcpProtocolConnection {
+  protocol: ConnProtocol = 'undecided';
+  /** 'SMB', 'ONC RPC', or a learned program name with its port ('NLM (port 304 learned in frame 12)') */
+  label = '';
+  readonly fromClient: StreamSink;
+  readonly fromServer: StreamSink;
+  private readonly midstream = [false, false];
+  private tries = 0;
+  private framers: [Framer, Framer] | null = null;
+  private smb: SmbSession | null = null;
+  private finished = false;
+
+  constructor(private readonly ctx: ConnContext, private readonly out: ProtoOutput, private readonly rpc: RpcTracker,
+    private readonly owner: Dispatcher) {
+    this.fromClient = new DirectionSink(this, true);
+    this.fromServer = new DirectionSink(this, false);
+    this.decideByPort();
+  }
+
+  private decideByPort(): void {
+    const sp = this.ctx.server.port;
+    const cp = this.ctx.client.port;
+    if (SMB_PORTS.includes(sp) || SMB_PORTS.includes(cp)) {
+      this.choose('smb', 'SMB');
+      return;
+    }
+    if (RPC_PORTS.includes(sp) || RPC_PORTS.includes(cp)) {
+      this.choose('rpc', 'ONC RPC');
+      return;
+    }
+    const learned = this.rpc.ports.lookup(this.ctx.server.addr, 'tcp', sp);
+    if (learned) {
+      const name = programName(learned.program) ?? `RPC program ${learned.program}`;
+      this.choose('rpc', `${name} (port ${sp} learned in frame ${learned.frame})`);
+      bump(this.out.counters, 'tcp_learned_port_connections');
+    }
+  }
+
+  private choose(p: ConnProtocol, label: string): void {
+    this.protocol = p;
+    this.label = label;
+    bump(this.out.counters, `tcp_${p}_connections`);
+  }
+
+  private build(): [Framer, Framer] {
+    const mk = (fromClient: boolean): Framer => {
+      const i = fromClient ? 0 : 1;
+      const synced = !this.midstream[i];
+      if (this.protocol === 'smb') {
+        if (!this.smb) this.smb = new SmbSession(this.ctx, this.out);
+        const smb = this.smb;
+        return new Framer(netbiosFraming, {
+          onPdu: (b: Uint8Array, off: number, len: number, info: PduInfo) => smb.onPdu(b, off, len, info, fromClient),
+        }, synced);
+      }
+      const src = fromClient ? this.ctx.client : this.ctx.server;
+      const dst = fromClient ? this.ctx.server : this.ctx.client;
+      const origin: RpcOrigin = { src, dst, transport: 'tcp', stream: this.ctx.stream };
+      const rpc = this.rpc;
+      const asm = new RecordAssembler((b, off, len, info) => rpc.onMessage(b, off, len, info.missing, origin, info.lastFrame, info.sec, info.nsec));
+      // a reply from `src` answers a call made by `dst`
+      return new Framer(recordFraming((xid) => rpc.isPending(dst.addr, src.addr, xid)), asm, synced);
+    };
+    return [mk(true), mk(false)];
+  }
+
+  data(fromClient: boolean, b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
+    if (this.protocol === 'undecided') {
+      if (probeSmb(b, off, len) === PROBE_YES) this.choose('smb', 'SMB');
+      else if (CALL_ONLY_FRAMING.probe(b, off, len) === PROBE_YES) this.choose('rpc', 'ONC RPC');
+      else if (++this.tries >= MAX_CONTENT_TRIES) this.protocol = 'none';
+      if (this.protocol === 'undecided' || this.protocol === 'none') {
+        // bytes of an unknown start: a later decision must resynchronise
+        this.midstream[fromClient ? 0 : 1] = true;
+        return;
+      }
+    }
+    if (this.protocol === 'none') return;
+    if (!this.framers) this.framers = this.build();
+    this.framers[fromClient ? 0 : 1].onData(b, off, len, streamOffset, frame, sec, nsec);
+  }
+
+  gap(fromClient: boolean, bytes: number, streamOffset: number, frame: number, reason: GapReason): void {
+    if (!this.framers) {
+      if (reason === 'midstream' || bytes > 0) this.midstream[fromClient ? 0 : 1] = true;
+      return;
+    }
+    this.framers[fromClient ? 0 : 1].onGap(bytes, streamOffset, frame, reason);
+  }
+
+  /** Framing statistics of both directions (null before the protocol is known). */
+  framerStats(): [Framer['stats'], Framer['stats']] | null {
+    return this.framers ? [this.framers[0].stats, this.framers[1].stats] : null;
+  }
+
+  /** The connection ended (or the capture did): SMB requests still open are unanswered. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.smb?.finish();
+    this.owner.closed(this);
+  }
+}

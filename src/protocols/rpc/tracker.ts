@@ -1,0 +1,364 @@
+// ONC RPC calls and replies for a whole trace: decodes each message, pairs replies with calls,
+// recognises retransmitted calls, and learns ports from portmap/rpcbind replies.
+//
+// Pairing key: caller address + callee address + XID, not the connection (RFC 5531 section 9:
+// the XID identifies the call for its client; a client that reconnects re-sends pending calls
+// with the same XID on the new connection, and the reply then arrives there). Ports are left out
+// on purpose: the reconnect uses a new source port.
+//
+// Retransmission: a call whose key is already pending (no reply yet) or was recently answered is
+// a retransmission by the client (TCP-level duplicates never reach here: tcp/stream.ts delivers
+// each byte once). Its arguments are compared with the first transmission's retained copy: the
+// first differing offset and a hex excerpt of both (incident C: same XID, different WRITE data).
+//
+// Bounds: MAX_PENDING_CALLS pending calls (oldest reported unanswered when evicted),
+// MAX_RECENT_CALLS answered calls remembered, retained argument copies at most
+// MAX_RETAINED_BODY bytes each and MAX_RETAINED_TOTAL bytes together (oldest dropped first).
+// Every eviction is counted.
+
+import { toNs } from '../../bytes/time.js';
+import type { ProtoOutput } from '../output.js';
+import { hex } from '../text.js';
+import {
+  bump, diffNs, type ArgValue, type Endpoint, type Exchange, type ExchangeKind, type RpcRetransmitInfo, type WriteInfo,
+} from '../types.js';
+import { CALL, MSG_ACCEPTED, ACCEPT_SUCCESS, REPLY, newRpcHeader, parseRpcHeader, replyStatusName } from './message.js';
+import {
+  PROG_MOUNT, PROG_NFS, PROG_NFS4_CB, PROG_NLM, PROG_PORTMAP, procedureName, serviceName,
+} from './names.js';
+import { decodeNfs2Call, decodeNfs3Call, decodeNfs3Reply } from './nfs3.js';
+import { decodeNfs4Compound, decodeNfs4Reply } from './nfs4.js';
+import { decodeNlmCall, decodeNlmReply } from './nlm.js';
+import { decodePortmapCall, decodePortmapReply } from './portmap.js';
+import { PortTable } from './ports.js';
+import { Xdr } from './xdr.js';
+
+/** Outstanding calls across the trace: NFS clients keep at most a few hundred slots per mount. */
+export const MAX_PENDING_CALLS = 65536;
+/** Answered calls remembered to recognise late retransmissions (incident C: 60 s later). */
+export const MAX_RECENT_CALLS = 65536;
+/** Arguments kept per call for comparison: a 1 MiB NFS WRITE plus its header. */
+export const MAX_RETAINED_BODY = (1 << 20) + 4096;
+/** All retained arguments together. */
+export const MAX_RETAINED_TOTAL = 64 << 20;
+/** Bytes shown on each side of a body difference. */
+const EXCERPT_BYTES = 16;
+
+type Args = Record<string, ArgValue>;
+
+interface Call {
+  key: string;
+  xid: number;
+  program: number;
+  version: number;
+  procedure: number;
+  frame: number;
+  sec: number;
+  nsec: number;
+  args: Args;
+  write: WriteInfo | null;
+  caller: Endpoint;
+  callee: Endpoint;
+  transport: 'tcp' | 'udp';
+  stream: number;
+  /** copy of the procedure arguments (null when not retained or evicted) */
+  body: Uint8Array | null;
+  bodyComplete: boolean;
+  bodyLen: number;
+  replyFrame: number;
+  retransmit: RpcRetransmitInfo | undefined;
+}
+
+/** Where a message came from, as the dispatcher knows it. */
+export interface RpcOrigin {
+  src: Endpoint;
+  dst: Endpoint;
+  transport: 'tcp' | 'udp';
+  stream: number;
+}
+
+export class RpcTracker {
+  readonly ports = new PortTable();
+  private readonly pending = new Map<string, Call>();
+  private readonly recent = new Map<string, Call>();
+  private readonly retained: Call[] = [];
+  private retainedHead = 0;
+  private retainedBytes = 0;
+  private readonly x = new Xdr();
+  private readonly h = newRpcHeader();
+
+  constructor(private readonly out: ProtoOutput) {}
+
+  /** A reply with this XID would have a call to pair with (used by resync and UDP heuristics). */
+  isPending(callerAddr: string, calleeAddr: string, xid: number): boolean {
+    return this.pending.has(key(callerAddr, calleeAddr, xid));
+  }
+
+  /**
+   * One RPC message b[off, off+len) (after record marking). `missing` > 0 when bytes of it were
+   * lost to gaps or cut by snaplen (headers are still used, bodies are not compared).
+   */
+  onMessage(b: Uint8Array, off: number, len: number, missing: number, o: RpcOrigin, frame: number, sec: number, nsec: number): void {
+    const c = this.out.counters;
+    const x = this.x.reset(b, off, off + len);
+    const h = this.h;
+    const r = parseRpcHeader(x, h);
+    if (r !== 'ok') {
+      bump(c, r === 'truncated' ? 'rpc_header_truncated' : 'rpc_header_malformed');
+      return;
+    }
+    bump(c, 'rpc_messages');
+    if (h.msgType === CALL) this.call(b, off, len, missing, o, frame, sec, nsec);
+    else if (h.msgType === REPLY) this.reply(o, frame, sec, nsec);
+  }
+
+  private call(b: Uint8Array, off: number, len: number, missing: number, o: RpcOrigin, frame: number, sec: number, nsec: number): void {
+    const h = this.h;
+    const x = this.x;
+    const c = this.out.counters;
+    this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: CALL, program: h.program, procedure: h.procedure });
+    bump(c, 'rpc_calls');
+    const args: Args = {};
+    const bodyPos = h.bodyPos;
+    const write = decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, args);
+    const k = key(o.src.addr, o.dst.addr, h.xid);
+    const bodyEnd = off + len;
+    const complete = missing === 0;
+
+    const open = this.pending.get(k);
+    const done = open ? undefined : this.recent.get(k);
+    const prior = open ?? done;
+    let retransmit: RpcRetransmitInfo | undefined;
+    if (prior && prior.program === h.program && prior.procedure === h.procedure) {
+      retransmit = compareBodies(prior, b, bodyPos, bodyEnd, complete, frame, sec, nsec, o, done !== undefined);
+      bump(c, 'rpc_retransmitted_calls');
+      if (retransmit.body === 'different') bump(c, 'rpc_retransmissions_with_different_data');
+      if (open) {
+        // the original is still waiting: report this transmission now, pair the reply with the original
+        this.emit('retransmission', makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, null, complete, len),
+          0, 0, 0, '', -1, retransmit);
+        return;
+      }
+      this.recent.delete(k);
+    } else if (prior) {
+      bump(c, 'rpc_xid_reused'); // same XID, another procedure: a new call, not a retransmission
+      if (open) {
+        this.pending.delete(k);
+        this.emitUnanswered(open);
+      }
+    }
+
+    const call = makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, null, complete, len);
+    call.retransmit = retransmit;
+    this.retain(call, b, bodyPos, bodyEnd);
+    if (this.pending.size >= MAX_PENDING_CALLS) {
+      const oldest = this.pending.values().next();
+      if (!oldest.done) {
+        this.pending.delete(oldest.value.key);
+        bump(c, 'rpc_pending_evicted');
+        this.emitUnanswered(oldest.value);
+      }
+    }
+    this.pending.set(k, call);
+  }
+
+  private reply(o: RpcOrigin, frame: number, sec: number, nsec: number): void {
+    const h = this.h;
+    const c = this.out.counters;
+    bump(c, 'rpc_replies');
+    // the caller is the reply's destination
+    const k = key(o.dst.addr, o.src.addr, h.xid);
+    const call = this.pending.get(k);
+    if (!call) {
+      const old = this.recent.get(k);
+      this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: REPLY,
+        program: old ? old.program : -1, procedure: old ? old.procedure : -1 });
+      if (old) {
+        bump(c, 'rpc_duplicate_replies');
+        return;
+      }
+      bump(c, 'rpc_orphan_replies');
+      const orphan = makeCall(k, h.xid, -1, -1, -1, 0, 0, 0, {}, null,
+        { src: o.dst, dst: o.src, transport: o.transport, stream: o.stream }, null, false, 0);
+      this.emit('orphan_response', orphan, frame, sec, nsec, replyStatusName(h), h.acceptStat, undefined);
+      return;
+    }
+    this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: REPLY, program: call.program, procedure: call.procedure });
+    this.pending.delete(k);
+    let status = replyStatusName(h);
+    let code = h.replyStat === MSG_ACCEPTED ? h.acceptStat : -2;
+    if (h.replyStat === MSG_ACCEPTED && h.acceptStat === ACCEPT_SUCCESS) {
+      const s = this.decodeResults(call, frame);
+      if (s) {
+        status = s.name;
+        code = s.code;
+      }
+    }
+    call.replyFrame = frame;
+    this.emit('pair', call, frame, sec, nsec, status, code, call.retransmit);
+    if (this.recent.size >= MAX_RECENT_CALLS) {
+      const oldest = this.recent.keys().next();
+      if (!oldest.done) {
+        this.recent.delete(oldest.value);
+        bump(c, 'rpc_recent_evicted');
+      }
+    }
+    this.recent.set(k, call);
+  }
+
+  private decodeResults(call: Call, frame: number): { code: number; name: string } | null {
+    const x = this.x;
+    x.pos = this.h.bodyPos;
+    const a = call.args;
+    switch (call.program) {
+      case PROG_NFS:
+        if (call.version === 4) return call.procedure === 1 ? decodeNfs4Reply(x, a) : null;
+        return decodeNfs3Reply(x, call.version, call.procedure, a);
+      case PROG_NLM:
+        return decodeNlmReply(x, call.procedure);
+      case PROG_MOUNT:
+        if (call.procedure === 1) { // MNT: fhs_status first
+          const s = x.u32();
+          return x.ok ? { code: s, name: s === 0 ? 'MNT_OK' : `MNT_ERR_${s}` } : null;
+        }
+        return null;
+      case PROG_PORTMAP: {
+        const port = decodePortmapReply(x, call.version, call.procedure, a);
+        if (port > 0 && typeof a.program === 'number' && typeof a.proto === 'string') {
+          this.ports.learn(call.callee.addr, a.proto, port, a.program, typeof a.version === 'number' ? a.version : 0, frame);
+          bump(this.out.counters, 'rpc_ports_learned');
+        }
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private retain(call: Call, b: Uint8Array, from: number, to: number): void {
+    const n = Math.min(Math.max(0, to - from), MAX_RETAINED_BODY);
+    call.body = b.slice(from, from + n);
+    call.bodyLen = to - from;
+    if (n < to - from) call.bodyComplete = false;
+    this.retained.push(call);
+    this.retainedBytes += n;
+    while (this.retainedBytes > MAX_RETAINED_TOTAL && this.retainedHead < this.retained.length) {
+      const old = this.retained[this.retainedHead++];
+      if (old.body) {
+        this.retainedBytes -= old.body.length;
+        old.body = null;
+        bump(this.out.counters, 'rpc_bodies_evicted');
+      }
+    }
+    if (this.retainedHead > 4096 && this.retainedHead * 2 > this.retained.length) {
+      this.retained.splice(0, this.retainedHead);
+      this.retainedHead = 0;
+    }
+  }
+
+  private emitUnanswered(call: Call): void {
+    this.emit('unanswered', call, 0, 0, 0, '', -1, call.retransmit);
+  }
+
+  /** End of capture: calls still pending are unanswered. */
+  finish(): void {
+    for (const call of this.pending.values()) this.emitUnanswered(call);
+    this.pending.clear();
+  }
+
+  private emit(kind: ExchangeKind, call: Call, resFrame: number, resSec: number, resNsec: number, status: string,
+    code: number, retransmit: RpcRetransmitInfo | undefined): void {
+    const known = call.program >= 0;
+    const e: Exchange = {
+      protocol: 'rpc',
+      service: known ? serviceName(call.program, call.version) : 'RPC',
+      command: known ? procedureName(call.program, call.version, call.procedure) : '?',
+      program: call.program, version: call.version, procedure: call.procedure, id: call.xid, kind,
+      requestFrame: call.frame, responseFrame: resFrame, interimFrames: [],
+      requestNs: call.frame > 0 ? toNs(call.sec, call.nsec) : null,
+      responseNs: resFrame > 0 ? toNs(resSec, resNsec) : null,
+      latencyNs: call.frame > 0 && resFrame > 0 ? diffNs(call.sec, call.nsec, resSec, resNsec) : -1,
+      status, statusCode: code, args: call.args, client: call.caller, server: call.callee,
+      transport: call.transport, stream: call.stream,
+    };
+    if (retransmit) e.retransmit = retransmit;
+    if (call.write) e.write = call.write;
+    this.out.exchange(e);
+  }
+}
+
+function key(caller: string, callee: string, xid: number): string {
+  return `${caller}|${callee}|${xid}`;
+}
+
+function makeCall(k: string, xid: number, program: number, version: number, procedure: number, frame: number, sec: number,
+  nsec: number, args: Args, write: WriteInfo | null, o: RpcOrigin, body: Uint8Array | null, complete: boolean, len: number): Call {
+  return {
+    key: k, xid, program, version, procedure, frame, sec, nsec, args, write, caller: o.src, callee: o.dst,
+    transport: o.transport, stream: o.stream, body, bodyComplete: complete, bodyLen: len, replyFrame: 0, retransmit: undefined,
+  };
+}
+
+/** Program-specific call arguments; returns WRITE data location when the call is a write. */
+function decodeCallArgs(x: Xdr, prog: number, vers: number, proc: number, bodyPos: number, args: Args): WriteInfo | null {
+  switch (prog) {
+    case PROG_NFS:
+      if (vers === 3) return decodeNfs3Call(x, proc, bodyPos, args);
+      if (vers === 2) return decodeNfs2Call(x, proc, bodyPos, args);
+      if (vers === 4 && proc === 1) return decodeNfs4Compound(x, bodyPos, args, false);
+      return null;
+    case PROG_NFS4_CB:
+      if (proc === 1) decodeNfs4Compound(x, bodyPos, args, true);
+      return null;
+    case PROG_NLM:
+      decodeNlmCall(x, vers, proc, args);
+      return null;
+    case PROG_PORTMAP:
+      decodePortmapCall(x, vers, proc, args);
+      return null;
+    default:
+      return null;
+  }
+}
+
+function compareBodies(prior: Call, b: Uint8Array, from: number, to: number, complete: boolean, frame: number, sec: number,
+  nsec: number, o: RpcOrigin, afterReply: boolean): RpcRetransmitInfo {
+  const info: RpcRetransmitInfo = {
+    originalFrame: prior.frame,
+    sinceNs: diffNs(prior.sec, prior.nsec, sec, nsec),
+    afterReply,
+    originalReplyFrame: prior.replyFrame,
+    sameConnection: prior.transport === o.transport && prior.stream === o.stream,
+    body: 'unknown', firstDiff: -1, originalHex: '', retransmitHex: '',
+  };
+  void frame;
+  const a = prior.body;
+  const n = to - from;
+  if (!a) return info;
+  // compare what both sides have; a difference inside is certain even if bytes are missing later
+  const common = Math.min(a.length, n);
+  let d = -1;
+  for (let i = 0; i < common; i++) {
+    if (a[i] !== b[from + i]) {
+      d = i;
+      break;
+    }
+  }
+  if (d < 0 && prior.bodyComplete && complete) {
+    if (prior.bodyLen === n) {
+      info.body = 'same';
+      return info;
+    }
+    d = common;
+  }
+  if (d < 0) return info;
+  if (!prior.bodyComplete || !complete) {
+    // zero-filled holes could fake a difference: only trust it when neither side is missing bytes
+    return info;
+  }
+  info.body = 'different';
+  info.firstDiff = d;
+  info.originalHex = hex(a, d, EXCERPT_BYTES);
+  info.retransmitHex = hex(b, from + d, Math.min(EXCERPT_BYTES, to - from - d));
+  return info;
+}

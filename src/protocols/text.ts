@@ -1,0 +1,29 @@
+// Strings from captures are untrusted: bounded length, control characters replaced.
+
+/** Longest string kept from a capture (file names, paths, netids). */
+export const MAX_TEXT_CHARS = 512;
+
+function clean(code: number): string {
+  return code < 0x20 || code === 0x7f ? '?' : String.fromCharCode(code);
+}
+
+export function utf16le(b: Uint8Array, off: number, byteLen: number): string {
+  const end = Math.min(b.length, off + byteLen, off + MAX_TEXT_CHARS * 2);
+  let s = '';
+  for (let o = off; o + 1 < end; o += 2) s += clean(b[o] | (b[o + 1] << 8));
+  return s;
+}
+
+export function ascii(b: Uint8Array, off: number, len: number): string {
+  const end = Math.min(b.length, off + len, off + MAX_TEXT_CHARS);
+  let s = '';
+  for (let o = off; o < end; o++) s += b[o] < 0x80 ? clean(b[o]) : '?';
+  return s;
+}
+
+export function hex(b: Uint8Array, off: number, len: number): string {
+  const end = Math.min(b.length, off + len);
+  let s = '';
+  for (let o = Math.max(0, off); o < end; o++) s += b[o].toString(16).padStart(2, '0');
+  return s;
+}

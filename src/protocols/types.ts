@@ -1,0 +1,117 @@
+// What the protocol layer hands on: one Exchange per request/response pair (or unanswered
+// request, orphan response, retransmitted call, one-way message), and for the parity check one
+// MessageEvent per decoded message header. Plain data: nothing here refers to frame bytes.
+
+export interface Endpoint {
+  addr: string; // printable address (IPv4 dotted, IPv6 colon form)
+  port: number;
+}
+
+export type ExchangeKind =
+  | 'pair' // request and its final response
+  | 'unanswered' // request whose response was not seen (end of capture, table eviction)
+  | 'orphan_response' // response whose request was not seen
+  | 'retransmission' // RPC call repeating a pending call's XID (the pair is reported once, for the original)
+  | 'oneway'; // a message that gets no response (SMB2 CANCEL, oplock break notification)
+
+export type ArgValue = string | number | boolean;
+
+export interface RpcRetransmitInfo {
+  /** frame of the first transmission of this XID from this client */
+  originalFrame: number;
+  /** time from the first transmission to this one */
+  sinceNs: number;
+  /** the original's reply had already been seen when this call went out */
+  afterReply: boolean;
+  originalReplyFrame: number;
+  sameConnection: boolean;
+  /** body comparison: 'same', 'different', or 'unknown' (a body was incomplete or not retained) */
+  body: 'same' | 'different' | 'unknown';
+  /** first differing byte offset within the call body (the procedure arguments), -1 when not different */
+  firstDiff: number;
+  /** hex of up to 16 bytes from firstDiff, original and retransmission */
+  originalHex: string;
+  retransmitHex: string;
+}
+
+/** NFS WRITE call: what a later data comparison needs. Offsets are within the call body (the
+ *  procedure arguments, after the RPC header with credential and verifier). */
+export interface WriteInfo {
+  fileOffset: number;
+  count: number;
+  stable: number;
+  dataOffset: number;
+  dataLength: number;
+}
+
+export interface Exchange {
+  protocol: 'smb2' | 'smb1' | 'rpc';
+  /** 'SMB2', 'SMB1', 'NFSv3', 'MOUNTv3', 'portmapv2', 'RPC 100232v10' ... */
+  service: string;
+  /** command or procedure name ('READ', 'GETPORT', 'COMPOUND') */
+  command: string;
+  /** RPC program/version/procedure; for SMB2 program = 0, version = 2, procedure = command code */
+  program: number;
+  version: number;
+  procedure: number;
+  /** RPC XID or SMB2 MessageId */
+  id: number;
+  kind: ExchangeKind;
+  /** 0 when not seen; frames where the message completed (as tshark attributes them) */
+  requestFrame: number;
+  responseFrame: number;
+  /** SMB2 interim (STATUS_PENDING) responses */
+  interimFrames: number[];
+  requestNs: bigint | null;
+  responseNs: bigint | null;
+  /** response time in ns, -1 when not paired */
+  latencyNs: number;
+  /** status name ('STATUS_SUCCESS', 'NFS3_OK', 'SUCCESS'), '' when no response */
+  status: string;
+  statusCode: number;
+  args: Record<string, ArgValue>;
+  client: Endpoint;
+  server: Endpoint;
+  transport: 'tcp' | 'udp';
+  /** TCP connection index, -1 for UDP */
+  stream: number;
+  retransmit?: RpcRetransmitInfo;
+  write?: WriteInfo;
+}
+
+export type ExchangeSink = (e: Exchange) => void;
+
+/** One decoded message header, for parity against tshark's per-frame fields. -1 = not applicable. */
+export interface MessageEvent {
+  frame: number;
+  kind: 'smb2' | 'rpc';
+  smbCmd: number;
+  smbMsgId: number;
+  xid: number;
+  msgType: number;
+  program: number;
+  procedure: number;
+}
+
+export type MessageSink = (m: MessageEvent) => void;
+
+/** Per-connection context the dispatcher passes to a protocol session. */
+export interface ConnContext {
+  transport: 'tcp' | 'udp';
+  stream: number;
+  /** side that sent the first SYN (or the guessed client) and its peer */
+  client: Endpoint;
+  server: Endpoint;
+}
+
+/** Counters kept per trace under stable snake_case codes. */
+export type ProtoCounters = Record<string, number>;
+
+export function bump(c: ProtoCounters, code: string, n = 1): void {
+  c[code] = (c[code] ?? 0) + n;
+}
+
+/** Time difference b - a in ns from (sec, nsec) pairs (exact for durations below ~104 days). */
+export function diffNs(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
+  return (bSec - aSec) * 1e9 + (bNsec - aNsec);
+}

@@ -1,0 +1,221 @@
+// In-order byte stream of one TCP direction, with gaps tolerated.
+//
+// Input: every TCP segment of the direction, in capture order (seq, flags, the captured payload
+// bytes and the payload length on the wire). Output, to a StreamSink: the bytes in sequence order,
+// each chunk tagged with the frame that carried it, and an explicit gap event wherever bytes will
+// never be seen (mid-stream start, capture loss, payload cut by snaplen, reorder buffer overflow).
+//
+// Rules (RFC 9293 section 3.4 sequence space):
+// - A SYN consumes one sequence number; data starts at ISN+1. A first segment without SYN starts
+//   the stream mid-connection: its seq becomes the origin and a 'midstream' gap is reported, so a
+//   consumer knows to resynchronise.
+// - Bytes before `next` were already delivered (retransmission, keep-alive): delivered once only,
+//   overlapping segments are trimmed.
+// - Segments beyond `next` are copied into a bounded reorder buffer (MAX_HELD_BYTES / MAX_HELD
+//   SEGMENTS) and delivered when the hole fills. The hole is declared lost ('lost' gap) when the
+//   peer acknowledges past it (the receiver had the bytes, the capture did not: Wireshark's
+//   "ACKed unseen segment"), when the buffer overflows ('overflow'), or at flush().
+// - All sequence comparisons go through bytes/seq.ts (wrap-around).
+// Views passed to the sink are valid only during the call; the sink copies what it keeps.
+
+import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from '../bytes/seq.js';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
+
+/** Reorder buffer bound per direction: 1 MiB covers a few windows of a LAN flow; beyond it the
+ *  hole is declared lost (a capture rarely recovers a hole that large). */
+export const MAX_HELD_BYTES = 1 << 20;
+/** ... and at most this many held segments (keeps the sorted insert cheap). */
+export const MAX_HELD_SEGMENTS = 1024;
+
+export type GapReason = 'midstream' | 'lost' | 'snaplen' | 'overflow';
+
+export interface StreamSink {
+  /** in-order bytes b[off, off+len) at stream offset `streamOffset` (0 = first byte after SYN) */
+  onData(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void;
+  /** `bytes` bytes at `streamOffset` will never be delivered (0 with 'midstream': unknown count) */
+  onGap(bytes: number, streamOffset: number, frame: number, reason: GapReason): void;
+  /** FIN reached in sequence order, or RST seen */
+  onEnd?(how: 'fin' | 'rst', frame: number): void;
+}
+
+export interface StreamStats {
+  deliveredBytes: number;
+  duplicateBytes: number;
+  gaps: number;
+  gapBytes: number;
+  snaplenGaps: number;
+  overflowGaps: number;
+  heldSegments: number;
+}
+
+interface Held {
+  seq: number;
+  data: Uint8Array; // copy of the captured bytes
+  wireLen: number;
+  fin: boolean;
+  frame: number;
+  sec: number;
+  nsec: number;
+}
+
+const NEW = 0;
+const RUNNING = 1;
+
+export class StreamDirection {
+  private state = NEW;
+  private next = 0;
+  private offset = 0;
+  private held: Held[] = [];
+  private heldBytes = 0;
+  private finDone = false;
+  readonly stats: StreamStats = {
+    deliveredBytes: 0, duplicateBytes: 0, gaps: 0, gapBytes: 0, snaplenGaps: 0, overflowGaps: 0,
+    heldSegments: 0,
+  };
+
+  constructor(private readonly sink: StreamSink) {}
+
+  /** stream offset of the next byte expected */
+  get position(): number {
+    return this.offset;
+  }
+
+  /**
+   * One segment of this direction. `b[off, off+captured)` are the payload bytes present in the
+   * capture; `wireLen` is the payload length on the wire (>= captured).
+   */
+  segment(seq: number, flags: number, b: Uint8Array, off: number, captured: number, wireLen: number,
+    frame: number, sec: number, nsec: number): void {
+    const syn = (flags & TCP_SYN) !== 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    if (captured > wireLen) captured = wireLen;
+    if (captured < 0) captured = 0;
+    let start = syn ? seqAdd(seq, 1) : seq;
+    if (this.state === NEW) {
+      this.state = RUNNING;
+      this.next = start;
+      if (!syn) this.gap(0, frame, 'midstream');
+    } else if (syn && this.offset === 0 && this.held.length === 0 && start !== this.next) {
+      // a SYN with a new ISN before any data: the stream restarts there
+      this.next = start;
+    }
+    if ((flags & TCP_RST) !== 0) {
+      this.sink.onEnd?.('rst', frame);
+      return;
+    }
+    if (wireLen === 0 && !fin) return;
+    const end = seqAdd(start, wireLen);
+    if (seqLt(start, this.next)) {
+      if (seqLe(end, this.next)) {
+        this.stats.duplicateBytes += wireLen;
+        if (fin && end === this.next) this.finAt(frame);
+        return;
+      }
+      const trim = seqDiff(this.next, start);
+      this.stats.duplicateBytes += trim;
+      off += trim;
+      captured = Math.max(0, captured - trim);
+      wireLen -= trim;
+      start = this.next;
+    }
+    if (start === this.next) {
+      this.deliver(b, off, captured, wireLen, frame, sec, nsec);
+      if (fin) this.finAt(frame);
+      this.drain();
+      return;
+    }
+    this.hold(start, b, off, captured, wireLen, fin, frame, sec, nsec);
+  }
+
+  /** The peer acknowledged `ack`: bytes before it that we lack were lost by the capture. Only
+   *  acted on while segments wait in the reorder buffer (the hole is then certain). */
+  peerAck(ack: number, frame: number): void {
+    if (this.state !== RUNNING || this.held.length === 0) return;
+    if (!seqGt(ack, this.next)) return;
+    const first = this.held[0].seq;
+    const upTo = seqLt(ack, first) ? ack : first;
+    this.skipTo(upTo, frame, 'lost');
+    this.drain();
+  }
+
+  /** End of capture: deliver what waits in the reorder buffer, declaring the holes. */
+  flush(frame: number): void {
+    while (this.held.length > 0) {
+      this.skipTo(this.held[0].seq, frame, 'lost');
+      this.drain();
+    }
+  }
+
+  private deliver(b: Uint8Array, off: number, captured: number, wireLen: number, frame: number,
+    sec: number, nsec: number): void {
+    if (captured > 0) {
+      this.sink.onData(b, off, captured, this.offset, frame, sec, nsec);
+      this.stats.deliveredBytes += captured;
+      this.offset += captured;
+    }
+    this.next = seqAdd(this.next, captured);
+    if (wireLen > captured) {
+      this.stats.snaplenGaps++;
+      this.gap(wireLen - captured, frame, 'snaplen');
+      this.next = seqAdd(this.next, wireLen - captured);
+      this.offset += wireLen - captured;
+    }
+  }
+
+  private finAt(frame: number): void {
+    if (this.finDone) return;
+    this.finDone = true;
+    this.next = seqAdd(this.next, 1);
+    this.sink.onEnd?.('fin', frame);
+  }
+
+  private hold(seq: number, b: Uint8Array, off: number, captured: number, wireLen: number, fin: boolean,
+    frame: number, sec: number, nsec: number): void {
+    const data = b.slice(off, off + captured); // explicit copy: the frame's bytes go away
+    const h: Held = { seq, data, wireLen, fin, frame, sec, nsec };
+    // sorted insert by seq (usually appended at the end)
+    let i = this.held.length;
+    while (i > 0 && seqGt(this.held[i - 1].seq, seq)) i--;
+    this.held.splice(i, 0, h);
+    this.heldBytes += captured;
+    this.stats.heldSegments++;
+    while (this.held.length > 0 && (this.heldBytes > MAX_HELD_BYTES || this.held.length > MAX_HELD_SEGMENTS)) {
+      this.stats.overflowGaps++;
+      this.skipTo(this.held[0].seq, frame, 'overflow');
+      this.drain();
+    }
+  }
+
+  private skipTo(seq: number, frame: number, reason: GapReason): void {
+    const n = seqDiff(seq, this.next);
+    if (n <= 0) return;
+    this.gap(n, frame, reason);
+    this.next = seq;
+    this.offset += n;
+  }
+
+  private drain(): void {
+    while (this.held.length > 0) {
+      const h = this.held[0];
+      if (seqGt(h.seq, this.next)) return;
+      this.held.shift();
+      this.heldBytes -= h.data.length;
+      const end = seqAdd(h.seq, h.wireLen);
+      if (seqLe(end, this.next) && h.wireLen > 0) {
+        this.stats.duplicateBytes += h.wireLen;
+        if (h.fin && end === this.next) this.finAt(h.frame);
+        continue;
+      }
+      const trim = seqDiff(this.next, h.seq);
+      this.stats.duplicateBytes += trim;
+      this.deliver(h.data, trim, Math.max(0, h.data.length - trim), h.wireLen - trim, h.frame, h.sec, h.nsec);
+      if (h.fin) this.finAt(h.frame);
+    }
+  }
+
+  private gap(bytes: number, frame: number, reason: GapReason): void {
+    this.stats.gaps++;
+    this.stats.gapBytes += bytes;
+    this.sink.onGap(bytes, this.offset, frame, reason);
+  }
+}
