@@ -5,7 +5,7 @@
 //
 // Precedence, as in Wireshark: a zero window probe is checked first and ends the forward checks;
 // keep-alive ACK and zero-window-probe ACK end them too; among retransmissions the first match
-// of fast retransmission, out-of-order, spurious retransmission, retransmission wins, and a
+// of spurious retransmission, fast retransmission, out-of-order, retransmission wins, and a
 // keep-alive is never any of them.
 
 import { seqGt, seqLe, seqLt } from '../bytes/seq.js';
@@ -29,6 +29,9 @@ export const OOO_DEFAULT_THRESHOLD_NS = 3_000_000;
 const BIF_MAX = 2_000_000_000;
 
 const SFR = TCP_SYN | TCP_FIN | TCP_RST;
+/** Wireshark parks a direction's duplicate-ACK counter at -1 after an ACK of an unseen segment;
+ *  the counter is unsigned there, so -1 also passes the ">= 2 duplicate ACKs" test. */
+export const DUPACK_AFTER_ACK_LOST = -1;
 
 /** What one segment's analysis produces besides its labels (filled in place). */
 export interface SegmentFacts {
@@ -130,7 +133,7 @@ export function analyzeSegment(
     // previous segment; numbered from the last segment that changed the ACK.
     if (seglen === 0 && window !== 0 && window === fwd.window && seq === fwd.nextSeq &&
         ack === fwd.lastAck && (flags & SFR) === 0) {
-      fwd.dupAckNum++;
+      fwd.dupAckNum = fwd.dupAckNum === DUPACK_AFTER_ACK_LOST ? 1 : fwd.dupAckNum + 1;
       labels |= L_DUPLICATE_ACK;
       out.dupAckNum = fwd.dupAckNum;
       out.dupAckFrame = fwd.lastNonDupAck;
@@ -145,9 +148,17 @@ export function analyzeSegment(
 
   // ack_lost_segment ("ACKed segment that wasn't captured"): the ACK covers data beyond the
   // highest contiguous sequence number seen from the other side.
+  // Reported once per gap: the limit jumps to the highest sequence number seen; when it is
+  // already there (the other side sends only ACKs), only the first such ACK is flagged, and the
+  // other side's duplicate-ACK count is parked at Wireshark's -1 until its ACK changes.
   if (rev.maxSeqToBeAcked !== 0 && seqGt(ack, rev.maxSeqToBeAcked) && (flags & TCP_ACK) !== 0) {
-    labels |= L_ACK_LOST_SEGMENT;
-    rev.maxSeqToBeAcked = rev.nextSeq; // report the same gap once
+    if (seqLt(rev.maxSeqToBeAcked, rev.nextSeq)) {
+      rev.maxSeqToBeAcked = rev.nextSeq;
+      labels |= L_ACK_LOST_SEGMENT;
+    } else {
+      if (rev.dupAckNum === 0) labels |= L_ACK_LOST_SEGMENT;
+      rev.dupAckNum = DUPACK_AFTER_ACK_LOST;
+    }
   }
 
   // Retransmission family: a segment with data (or SYN/FIN) that does not advance the sequence
@@ -159,10 +170,17 @@ export function analyzeSegment(
     if (seglen > 1 && ((fwd.nextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
 
     retrans: {
+      // spurious_retransmission: data the other side has already acknowledged.
+      if (seglen > 0 && rev.lastAck !== 0 && seqLe((seq + seglen) >>> 0, rev.lastAck)) {
+        labels |= L_SPURIOUS_RETRANSMISSION | L_RETRANSMISSION;
+        break retrans;
+      }
+
       // fast_retransmission: goes back to the sequence number that >= 2 duplicate ACKs from
       // the other side asked for, within 20 ms of the last of them.
       const tAck = now - rev.lastAckTime;
-      if (seqNotAdvanced && rev.dupAckNum >= 2 && rev.lastAck === seq &&
+      // (A count of DUPACK_AFTER_ACK_LOST is Wireshark's -1 in an unsigned field: >= 2.)
+      if (seqNotAdvanced && (rev.dupAckNum >= 2 || rev.dupAckNum === DUPACK_AFTER_ACK_LOST) && rev.lastAck === seq &&
           tAck >= 0 && tAck < FAST_RETRANSMISSION_WINDOW_NS) {
         labels |= L_FAST_RETRANSMISSION | L_RETRANSMISSION;
         break retrans;
@@ -176,12 +194,6 @@ export function analyzeSegment(
       const end = (seq + seglen + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
       if (seqNotAdvanced && tSeq >= 0 && tSeq < threshold && fwd.nextSeq !== end) {
         labels |= L_OUT_OF_ORDER;
-        break retrans;
-      }
-
-      // spurious_retransmission: data the other side has already acknowledged.
-      if (seglen > 0 && rev.lastAck !== 0 && seqLe((seq + seglen) >>> 0, rev.lastAck)) {
-        labels |= L_SPURIOUS_RETRANSMISSION | L_RETRANSMISSION;
         break retrans;
       }
 

@@ -180,8 +180,10 @@ export class TcpTracker {
         c = null;
         res.labels = L_REUSED_PORTS;
       } else if (fwd.baseSet && seq !== fwd.baseSeq && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
-        // reused_ports on a SYN-ACK with a new ISN: flagged, but the connection is kept.
+        // reused_ports on a SYN-ACK with a new ISN: flagged, the connection is kept, and the new
+        // ISN becomes the direction's base (tshark 4.0 flags every switch between two ISNs).
         res.labels = L_REUSED_PORTS;
+        fwd.baseSeq = seq;
       }
     }
     if (c === null) {
