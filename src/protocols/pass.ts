@@ -1,0 +1,115 @@
+// The protocol stage of one pass over a capture: fed each decoded packet together with the TCP
+// tracker's verdict on it (connection, direction, stream index), it keeps one in-order stream
+// per TCP direction (tcp/stream.ts) and hands stream events and UDP datagrams to the dispatcher.
+// State per connection lives until the tracker reports the connection's end.
+
+import { u32be } from '../bytes/reader.js';
+import type { Frame } from '../capture/types.js';
+import type { Conn } from '../tcp/conn.js';
+import { StreamDirection } from '../tcp/stream.js';
+import { formatAddr } from '../wire/addr.js';
+import { PROTO_UDP, TCP_ACK, type Packet } from '../wire/packet.js';
+import { Dispatcher, type TcpProtocolConnection } from './dispatch.js';
+import type { Endpoint, ExchangeSink, MessageSink } from './types.js';
+
+/** What the pass needs from the TCP tracker for one segment. */
+export interface SegmentRef {
+  conn: Conn;
+  /** 0 = sent by the originator (client), 1 = by the responder */
+  dir: number;
+  stream: number;
+}
+
+interface ConnStreams {
+  proto: TcpProtocolConnection;
+  dirs: [StreamDirection, StreamDirection];
+  lastFrame: number;
+}
+
+const words = [0, 0, 0, 0];
+
+function endpointOfConn(c: Conn, side: number): Endpoint {
+  if (side === 0) {
+    words[0] = c.a0; words[1] = c.a1; words[2] = c.a2; words[3] = c.a3;
+    return { addr: formatAddr(c.l3, words), port: c.aPort };
+  }
+  words[0] = c.b0; words[1] = c.b1; words[2] = c.b2; words[3] = c.b3;
+  return { addr: formatAddr(c.l3, words), port: c.bPort };
+}
+
+/** UDP endpoints are cached by address+port text so a busy flow does not allocate per datagram. */
+const MAX_UDP_ENDPOINTS = 4096;
+
+export class ProtocolPass {
+  readonly dispatcher: Dispatcher;
+  private readonly conns = new Map<number, ConnStreams>();
+  private readonly udpEndpoints = new Map<string, Endpoint>();
+
+  constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null) {
+    this.dispatcher = new Dispatcher(onExchange, onMessage);
+  }
+
+  get counters(): Record<string, number> {
+    return this.dispatcher.counters;
+  }
+
+  /** A TCP segment the tracker analysed. */
+  tcp(frame: Frame, pkt: Packet, seg: SegmentRef): void {
+    let cs = this.conns.get(seg.stream);
+    if (!cs) {
+      const client = endpointOfConn(seg.conn, 0);
+      const server = endpointOfConn(seg.conn, 1);
+      const proto = this.dispatcher.tcpConnection({ transport: 'tcp', stream: seg.stream, client, server });
+      cs = { proto, dirs: [new StreamDirection(proto.fromClient), new StreamDirection(proto.fromServer)], lastFrame: 0 };
+      this.conns.set(seg.stream, cs);
+    }
+    cs.lastFrame = frame.number;
+    if (cs.proto.protocol === 'none') return;
+    const fwd = cs.dirs[seg.dir];
+    fwd.segment(pkt.seq, pkt.tcpFlags, frame.data, pkt.payloadOffset, pkt.payloadCaptured, pkt.payloadLength,
+      frame.number, frame.tsSec, frame.tsNsec);
+    if ((pkt.tcpFlags & TCP_ACK) !== 0) cs.dirs[1 - seg.dir].peerAck(pkt.ack, frame.number);
+  }
+
+  /** The tracker released a connection: deliver what waits and close its requests. */
+  connectionEnded(stream: number): void {
+    const cs = this.conns.get(stream);
+    if (!cs) return;
+    this.conns.delete(stream);
+    cs.dirs[0].flush(cs.lastFrame);
+    cs.dirs[1].flush(cs.lastFrame);
+    cs.proto.finish();
+  }
+
+  /** Any decoded packet: UDP datagrams (first IP fragments included) may carry RPC. */
+  packet(frame: Frame, pkt: Packet): void {
+    if (pkt.proto !== PROTO_UDP || pkt.srcPort < 0 || pkt.udpLength < 0 || pkt.fragment === 2) return;
+    const b = frame.data;
+    const off = pkt.payloadOffset;
+    const len = pkt.payloadCaptured;
+    // cheap shape filter before any string work: an RPC message type word at offset 4
+    if (len < 12 || u32be(b, off + 4) > 1) return;
+    const wire = pkt.fragment === 1 ? Math.max(pkt.udpLength - 8, len) : pkt.payloadLength;
+    const src = this.udpEndpoint(pkt.l3, pkt.src, pkt.srcPort);
+    const dst = this.udpEndpoint(pkt.l3, pkt.dst, pkt.dstPort);
+    this.dispatcher.udp(src, dst, b, off, len, wire, frame.number, frame.tsSec, frame.tsNsec);
+  }
+
+  private udpEndpoint(l3: number, w: Uint32Array, port: number): Endpoint {
+    const addr = formatAddr(l3, w);
+    const k = `${addr}#${port}`;
+    let e = this.udpEndpoints.get(k);
+    if (!e) {
+      if (this.udpEndpoints.size >= MAX_UDP_ENDPOINTS) this.udpEndpoints.clear();
+      e = { addr, port };
+      this.udpEndpoints.set(k, e);
+    }
+    return e;
+  }
+
+  /** End of capture (after the tracker's finish()). */
+  finish(): void {
+    for (const stream of [...this.conns.keys()]) this.connectionEnded(stream);
+    this.dispatcher.finish();
+  }
+}
