@@ -136,9 +136,9 @@ export function sum16(b: Uint8Array, o: number, n: number, acc = 0): number {
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 let lastBuffer: ArrayBufferLike | null = null;
-let lastU32 = new Uint32Array(0);
+let lastU32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 /** A 32-bit view of the whole buffer under b (cached for the last buffer seen). */
-function u32View(b: Uint8Array): Uint32Array {
+function u32View(b: Uint8Array): Uint32Array<ArrayBufferLike> {
   if (b.buffer !== lastBuffer) {
     lastBuffer = b.buffer;
     lastU32 = new Uint32Array(b.buffer, 0, b.buffer.byteLength >> 2);

@@ -177,6 +177,8 @@ class End {
   persistTimer: TimedEvent | null = null;
   persistBackoff = 0;
   unackedSegs = 0;
+  lastAckSent = -1;
+  lastWndSent = -1;
   /** out-of-order ranges received, most recently changed first (absolute seq) */
   ooo: [number, number][] = [];
   /** bytes held by a paused application (shrinks the window) */
@@ -241,6 +243,8 @@ export class TcpConversation {
   private readonly lastArrive: Record<Side, number> = { client: 0, server: 0 };
   private readonly linkFree: Record<Side, number> = { client: 0, server: 0 };
   private inFlight = 0;
+  /** right window edge each side last advertised past the tap (-1 before any) */
+  private readonly tapEdge: Record<Side, number> = { client: -1, server: -1 };
   private readonly cfg: ConversationConfig;
 
   constructor(cfg: ConversationConfig) {
@@ -528,11 +532,16 @@ export class TcpConversation {
       from, seq, ack: flags & ACK ? e.rcvNxt : 0, flags, len, off, comment,
       window: flags & SYN ? Math.min(0xffff, e.recvBuffer) : this.advertised(e), options: this.options(e, flags, sack),
     };
+    if (this.comments && p.window === 0 && !(flags & RST)) p.comment += ' [window 0]';
     if (flags & ACK && e.delAckTimer) {
       e.delAckTimer.cancelled = true;
       e.delAckTimer = null;
     }
-    if (flags & ACK) e.unackedSegs = 0;
+    if (flags & ACK) {
+      e.unackedSegs = 0;
+      e.lastAckSent = p.ack;
+      e.lastWndSent = p.window;
+    }
     const wireBytes = 54 + len;
     const start = Math.max(this.now, this.linkFree[from]);
     this.linkFree[from] = start + Math.ceil((wireBytes * 8 * 1e9) / (this.cfg.bitsPerSecond ?? 1e9));
@@ -577,7 +586,14 @@ export class TcpConversation {
     spec.options = p.options;
     const e = this.end(p.from);
     const payload = p.len > 0 ? e.stream.view(p.off, p.len, this.scratch) : null;
-    this.emitAt(t, p.from, payload, p.len, dupCopy && this.comments ? `${p.comment} (second copy)` : p.comment);
+    let comment = dupCopy && this.comments ? `${p.comment} (second copy)` : p.comment;
+    if (this.comments) {
+      // what the tap knows of the windows: the last ACK and window each side sent past it
+      const other: Side = p.from === 'client' ? 'server' : 'client';
+      if (p.len > 0 && !(p.flags & SYN) && this.tapEdge[other] >= 0 && seqAdd(p.seq, p.len) === this.tapEdge[other]) comment += ' [fills the window advertised at the tap]';
+      if (p.flags & ACK && !(p.flags & RST)) this.tapEdge[p.from] = seqAdd(p.ack, p.flags & SYN ? p.window : this.peer(e).wsOk ? p.window << e.wscale : p.window);
+    }
+    this.emitAt(t, p.from, payload, p.len, comment);
   }
 
   private emitAt(t: number, from: Side, payload: Uint8Array | null, len: number, comment: string): void {
@@ -618,6 +634,14 @@ export class TcpConversation {
 
   private sendAck(e: End, comment: string, dsack: [number, number] | null = null): void {
     this.transmit(e, e.sndNxt, ACK, 0, 0, comment, NO_FATE, this.sackBlocks(e, dsack));
+  }
+
+  /** An immediate ACK that repeats the previous one when nothing new arrived in order: named a
+   *  duplicate ACK (Wireshark's definition: no data, same ACK number and window as the previous
+   *  segment in this direction) only when it really is one. */
+  private sendMaybeDupAck(e: End, why: string, dsack: [number, number] | null = null): void {
+    const dup = e.lastAckSent === e.rcvNxt && e.lastWndSent === this.advertised(e);
+    this.sendAck(e, this.c(() => `${e.side} ${dup ? 'duplicate ACK' : 'ACK'} (${why})`), dsack);
   }
 
   private pipe(e: End): number {
@@ -888,13 +912,14 @@ export class TcpConversation {
       // nothing new: a duplicate, a keep-alive, or a spurious retransmission; ACK at once
       const ka = p.len <= 1 && p.seq === seqAdd(e.rcvNxt, -1);
       const dsack: [number, number] | null = p.len > 0 && e.sackOk ? [p.seq, end] : null;
-      this.sendAck(e, this.c(() => (ka ? `${e.side} ACK of keep-alive` : `${e.side} duplicate ACK (already received seq=${p.seq})`)), dsack);
+      if (ka) this.sendAck(e, this.c(() => `${e.side} ACK of keep-alive`), dsack);
+      else this.sendMaybeDupAck(e, this.c(() => `already received: seq=${p.seq} len=${p.len}`), dsack);
       return;
     }
     if (seqGt(p.seq, e.rcvNxt)) {
       // out of order: remember the range, duplicate ACK with SACK at once (RFC 5681 4.2)
       this.addOoo(e, p.seq, end);
-      this.sendAck(e, this.c(() => `${e.side} duplicate ACK (segment seq=${p.seq} arrived before ${e.rcvNxt})`));
+      this.sendMaybeDupAck(e, this.c(() => `out of order: seq=${p.seq} arrived while expecting ${e.rcvNxt}`));
       return;
     }
     // in order (possibly overlapping what we have)
