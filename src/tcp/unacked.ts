@@ -51,6 +51,16 @@ export class UnackedRing {
   }
 
   private grow(cap: number): void {
+    if (cap === RING_MIN && this.count === 0 && pool.length > 0) {
+      // small rings come from the pool: short connections allocate no typed arrays
+      const p = pool.pop()!;
+      this.seq = p.seq;
+      this.next = p.next;
+      this.frame = p.frame;
+      this.ts = p.ts;
+      this.head = 0;
+      return;
+    }
     const seq = new Uint32Array(cap);
     const next = new Uint32Array(cap);
     const frame = new Uint32Array(cap);
@@ -96,7 +106,7 @@ export class UnackedRing {
         if (!seqLt(this.seq[j], ack)) break;
         this.seq[j] = ack;
       }
-      if (this.count === 0) this.head = 0;
+      if (this.count === 0) this.release();
       return;
     }
     // General case: compact in place, keeping order, and find out whether it is sorted again.
@@ -128,7 +138,20 @@ export class UnackedRing {
     }
     this.count = w;
     this.sorted = sorted;
-    if (w === 0) this.head = 0;
+    if (w === 0) this.release();
+  }
+
+  /** An empty ring gives small arrays back to the pool (idle connections hold none). */
+  private release(): void {
+    this.head = 0;
+    this.sorted = true;
+    if (this.seq.length === RING_MIN && pool.length < POOL_MAX) {
+      pool.push({ seq: this.seq, next: this.next, frame: this.frame, ts: this.ts });
+      this.seq = EMPTY_U32;
+      this.next = EMPTY_U32;
+      this.frame = EMPTY_U32;
+      this.ts = EMPTY_F64;
+    }
   }
 
   /** Wireshark 4.0's bytes in flight: the span from the lowest unacknowledged sequence number to
@@ -155,6 +178,8 @@ export class UnackedRing {
 
   /** Releases the arrays (connection closed). */
   clear(): void {
+    this.count = 0;
+    this.release();
     this.seq = EMPTY_U32;
     this.next = EMPTY_U32;
     this.frame = EMPTY_U32;
@@ -166,4 +191,7 @@ export class UnackedRing {
 }
 
 const EMPTY_U32 = new Uint32Array(0);
+/** Free small rings, shared by all trackers (bounded: 4,096 x 160 bytes). */
+const POOL_MAX = 4096;
+const pool: { seq: Uint32Array; next: Uint32Array; frame: Uint32Array; ts: Float64Array }[] = [];
 const EMPTY_F64 = new Float64Array(0);
