@@ -73,8 +73,9 @@ export class Framer {
   private scanBuf = new Uint8Array(0);
   private scanLen = 0;
   private scanOffset = 0; // stream offset of scanBuf[0]
-  private lastSec = 0; // time of the last data chunk (a PDU completed by a gap gets it)
+  private lastSec = 0; // frame and time of the last data chunk (a PDU completed by a gap gets them)
   private lastNsec = 0;
+  private lastFrame = 0;
   private readonly info: PduInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, streamOffset: 0 };
   readonly stats: FramerStats = { pdus: 0, resyncs: 0, skippedBytes: 0, incompletePdus: 0, oversizePdus: 0, badHeaders: 0 };
 
@@ -89,6 +90,7 @@ export class Framer {
   onData(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
     this.lastSec = sec;
     this.lastNsec = nsec;
+    this.lastFrame = frame;
     if (!this.synced) {
       this.scan(b, off, len, streamOffset, frame, sec, nsec);
       return;
@@ -116,14 +118,14 @@ export class Framer {
         this.stored = fillTo;
       }
       this.have += bytes;
-      if (this.have === this.need) this.emitCollected(frame, this.lastSec, this.lastNsec);
+      if (this.have === this.need) this.emitCollected(this.lastFrame, this.lastSec, this.lastNsec);
       return;
     }
     if (this.need >= 0) {
       // the hole runs past the end of this PDU: deliver what we have, then look for a header
       this.missing += this.need - this.have;
       this.have = this.need;
-      this.emitCollected(frame, this.lastSec, this.lastNsec);
+      this.emitCollected(this.lastFrame, this.lastSec, this.lastNsec);
     }
     this.loseSync();
   }

@@ -65,10 +65,11 @@ export class ProtocolPass {
     }
     cs.lastFrame = frame.number;
     if (cs.proto.protocol === 'none') return;
-    const fwd = cs.dirs[seg.dir];
-    fwd.segment(pkt.seq, pkt.tcpFlags, frame.data, pkt.payloadOffset, pkt.payloadCaptured, pkt.payloadLength,
-      frame.number, frame.tsSec, frame.tsNsec);
+    // the acknowledgement first: the peer had the bytes it acknowledges before it sent this
+    // segment, so a request completed by that knowledge precedes a response in this segment
     if ((pkt.tcpFlags & TCP_ACK) !== 0) cs.dirs[1 - seg.dir].peerAck(pkt.ack, frame.number);
+    cs.dirs[seg.dir].segment(pkt.seq, pkt.tcpFlags, frame.data, pkt.payloadOffset, pkt.payloadCaptured, pkt.payloadLength,
+      frame.number, frame.tsSec, frame.tsNsec);
   }
 
   /** The tracker released a connection: deliver what waits and close its requests. */

@@ -130,12 +130,12 @@ export class StreamDirection {
   /** The peer acknowledged `ack`: bytes before it that we lack were lost by the capture. Only
    *  acted on while segments wait in the reorder buffer (the hole is then certain). */
   peerAck(ack: number, frame: number): void {
-    if (this.state !== RUNNING || this.held.length === 0) return;
-    if (!seqGt(ack, this.next)) return;
-    const first = this.held[0].seq;
-    const upTo = seqLt(ack, first) ? ack : first;
-    this.skipTo(upTo, frame, 'lost');
-    this.drain();
+    if (this.state !== RUNNING) return;
+    while (this.held.length > 0 && seqGt(ack, this.next)) {
+      const first = this.held[0].seq;
+      this.skipTo(seqLt(ack, first) ? ack : first, frame, 'lost');
+      this.drain();
+    }
   }
 
   /** End of capture: deliver what waits in the reorder buffer, declaring the holes. */
