@@ -15,12 +15,17 @@ export function decodeNegotiate(b: Uint8Array, _hdr: number, body: number, end: 
     if (size !== REQUEST_SIZE) return;
     const count = u16le(b, body + 2);
     const names: string[] = [];
+    let cut = count > MAX_DIALECTS;
     for (let i = 0; i < count && i < MAX_DIALECTS; i++) {
       const o = body + REQUEST_SIZE + 2 * i;
-      if (o + 2 > end) break;
+      if (o + 2 > end) {
+        cut = true;
+        break;
+      }
       names.push(dialectName(u16le(b, o)));
     }
-    args.dialects = names.join(',');
+    // a list cut short by the capture (or longer than we list) says so
+    args.dialects = names.join(',') + (cut ? ',...' : '');
   } else {
     if (size !== RESPONSE_SIZE) return;
     args.dialect = dialectName(u16le(b, body + 4));
