@@ -63,16 +63,25 @@ export function decodeFrame(frame: Frame, pkt: Packet): void {
   resetPacket(pkt);
   const lt = frame.linkType;
   pkt.linkType = lt;
-  const b = frame.data;
-  const cap = frame.caplen < b.length ? frame.caplen : b.length;
-  const wire = frame.origlen > cap ? frame.origlen : cap;
   const dec = lt >= 0 && lt < LINK_TABLE_SIZE ? linkTable[lt] : undefined;
   if (dec === undefined) {
     fail(pkt, 'unsupported_link_type', 'unsupported', 0);
     return;
   }
+  // Decode straight from the reader's buffer (frame.data would be a view made per frame); the
+  // offsets stored in the Packet are made relative to the frame's first byte at the end.
+  const b = frame.buf;
+  const base = frame.start;
+  const caplen = frame.caplen < b.length - base ? frame.caplen : b.length - base;
+  const cap = base + caplen;
+  const wire = base + (frame.origlen > caplen ? frame.origlen : caplen);
+  decodeLayers(b, base, cap, wire, pkt, dec);
+  if (base !== 0) rebase(pkt, base);
+}
+
+function decodeLayers(b: Uint8Array, base: number, cap: number, wire: number, pkt: Packet, dec: LinkDecoder): void {
   const r = link;
-  dec(b, cap, wire, pkt, r);
+  dec(b, base, cap, wire, pkt, r);
   const next = r.next;
   let ok: boolean;
   if (next === NET_IPV4) ok = decodeIpv4(b, r.off, r.capEnd, r.wireEnd, pkt);
@@ -97,6 +106,15 @@ export function decodeFrame(frame: Frame, pkt: Packet): void {
     return;
   }
   td(b, l4, capEnd, ipPayload, pkt);
+}
+
+/** Offsets were computed in the reader's buffer; make them relative to the frame. Every offset
+ *  a decoder sets is >= base; unset ones (-1, or 0 for payload and issue) stay as they are. */
+function rebase(pkt: Packet, base: number): void {
+  if (pkt.l3Offset >= base) pkt.l3Offset -= base;
+  if (pkt.l4Offset >= base) pkt.l4Offset -= base;
+  if (pkt.payloadOffset >= base) pkt.payloadOffset -= base;
+  if (pkt.issue !== null && pkt.issueOffset >= base) pkt.issueOffset -= base;
 }
 
 function setPayload(pkt: Packet, off: number, capEnd: number, length: number): void {

@@ -27,18 +27,18 @@ const LLC_CTRL_UI = 0x03;
  *  stacks fold into it modulo this prime, still deterministic. */
 const VLAN_KEY_MODULUS = 9007199254740881;
 
-export function decodeEthernet(b: Uint8Array, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
-  if (cap < ETH_HEADER_LEN) {
-    fail(pkt, 'link_truncated', 'truncated', 0);
-    linkOut(r, NET_FAIL, 0, cap, wire);
+export function decodeEthernet(b: Uint8Array, base: number, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
+  if (cap - base < ETH_HEADER_LEN) {
+    fail(pkt, 'link_truncated', 'truncated', base);
+    linkOut(r, NET_FAIL, base, cap, wire);
     return;
   }
-  const type = (b[ETH_TYPE] << 8) | b[ETH_TYPE + 1];
+  const type = (b[base + ETH_TYPE] << 8) | b[base + ETH_TYPE + 1];
   if (type < ETH_MIN_ETHERTYPE) {
-    decodeLlc(b, ETH_HEADER_LEN, cap, wire, pkt, r);
+    decodeLlc(b, base + ETH_HEADER_LEN, cap, wire, pkt, r);
     return;
   }
-  decodeEthertype(b, ETH_HEADER_LEN, cap, wire, type, pkt, r);
+  decodeEthertype(b, base + ETH_HEADER_LEN, cap, wire, type, pkt, r);
 }
 
 /** 802.3 + LLC: only SNAP with a zero OUI carries an ethertype; anything else has no L3 here. */
@@ -68,7 +68,8 @@ export function decodeEthertype(
     if (depth < MAX_VLAN_DEPTH) pkt.vlans[depth] = id;
     else if (depth === MAX_VLAN_DEPTH) fail(pkt, 'vlan_too_deep', 'unsupported', off);
     pkt.vlanDepth = depth + 1;
-    pkt.vlanKey = (pkt.vlanKey * 4097 + id + 1) % VLAN_KEY_MODULUS;
+    const key = pkt.vlanKey * 4097 + id + 1;
+    pkt.vlanKey = key < VLAN_KEY_MODULUS ? key : key % VLAN_KEY_MODULUS;
     type = (b[off + 2] << 8) | b[off + 3];
     off += VLAN_TAG_LEN;
   }

@@ -37,8 +37,8 @@ export function netFromNibble(b: Uint8Array, off: number, capEnd: number): numbe
   return v === 4 ? NET_IPV4 : v === 6 ? NET_IPV6 : NET_NONE;
 }
 
-/** A link decoder: fills `r` (and the link fields of the packet). `cap` = captured bytes,
- *  `wire` = bytes on the wire. */
+/** A link decoder: the frame is b[base .. cap) as captured, b[base .. wire) on the wire (all
+ *  offsets absolute in `b`). Fills `r` and the link fields of the packet. */
 export type LinkDecoder = (
-  b: Uint8Array, cap: number, wire: number, pkt: import('./packet.js').Packet, r: LinkResult,
+  b: Uint8Array, base: number, cap: number, wire: number, pkt: import('./packet.js').Packet, r: LinkResult,
 ) => void;

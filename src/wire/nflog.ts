@@ -13,14 +13,14 @@ const NLA_TYPE_MASK = 0x3fff;
 const AF_INET = 2;
 const AF_INET6 = 10;
 
-export function decodeNflog(b: Uint8Array, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
-  if (cap < NFLOG_HEADER_LEN) {
-    fail(pkt, 'nflog_truncated', 'truncated', 0);
-    linkOut(r, NET_FAIL, 0, cap, wire);
+export function decodeNflog(b: Uint8Array, base: number, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
+  if (cap - base < NFLOG_HEADER_LEN) {
+    fail(pkt, 'nflog_truncated', 'truncated', base);
+    linkOut(r, NET_FAIL, base, cap, wire);
     return;
   }
-  const family = b[0];
-  let off = NFLOG_HEADER_LEN;
+  const family = b[base];
+  let off = base + NFLOG_HEADER_LEN;
   // Byte order: little-endian unless the first TLV only makes sense big-endian.
   let bigEndian = false;
   if (off + TLV_HEADER_LEN <= cap) {

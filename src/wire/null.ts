@@ -17,24 +17,24 @@ function netFromFamily(family: number): number {
   return NET_NONE;
 }
 
-export function decodeNull(b: Uint8Array, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
-  if (cap < NULL_HEADER_LEN) {
-    fail(pkt, 'link_truncated', 'truncated', 0);
-    linkOut(r, NET_FAIL, 0, cap, wire);
+export function decodeNull(b: Uint8Array, base: number, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
+  if (cap - base < NULL_HEADER_LEN) {
+    fail(pkt, 'link_truncated', 'truncated', base);
+    linkOut(r, NET_FAIL, base, cap, wire);
     return;
   }
   // families are small numbers: whichever byte order leaves the upper half zero is the host's
-  const le = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24);
-  const family = (le & 0xffff0000) === 0 ? le : ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
-  linkOut(r, netFromFamily(family), NULL_HEADER_LEN, cap, wire);
+  const le = b[base] | (b[base + 1] << 8) | (b[base + 2] << 16) | (b[base + 3] << 24);
+  const family = (le & 0xffff0000) === 0 ? le : ((b[base] << 24) | (b[base + 1] << 16) | (b[base + 2] << 8) | b[base + 3]) >>> 0;
+  linkOut(r, netFromFamily(family), base + NULL_HEADER_LEN, cap, wire);
 }
 
-export function decodeLoop(b: Uint8Array, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
-  if (cap < NULL_HEADER_LEN) {
-    fail(pkt, 'link_truncated', 'truncated', 0);
-    linkOut(r, NET_FAIL, 0, cap, wire);
+export function decodeLoop(b: Uint8Array, base: number, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
+  if (cap - base < NULL_HEADER_LEN) {
+    fail(pkt, 'link_truncated', 'truncated', base);
+    linkOut(r, NET_FAIL, base, cap, wire);
     return;
   }
-  const family = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
-  linkOut(r, netFromFamily(family), NULL_HEADER_LEN, cap, wire);
+  const family = ((b[base] << 24) | (b[base + 1] << 16) | (b[base + 2] << 8) | b[base + 3]) >>> 0;
+  linkOut(r, netFromFamily(family), base + NULL_HEADER_LEN, cap, wire);
 }

@@ -11,17 +11,17 @@ const SLL_PROTOCOL = 14;
 /** ARPHRD_NETLINK: the protocol field is a netlink family, not an ethertype */
 const ARPHRD_NETLINK = 824;
 
-export function decodeSll(b: Uint8Array, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
-  if (cap < SLL_HEADER_LEN) {
-    fail(pkt, 'sll_truncated', 'truncated', 0);
-    linkOut(r, NET_FAIL, 0, cap, wire);
+export function decodeSll(b: Uint8Array, base: number, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
+  if (cap - base < SLL_HEADER_LEN) {
+    fail(pkt, 'sll_truncated', 'truncated', base);
+    linkOut(r, NET_FAIL, base, cap, wire);
     return;
   }
-  const hatype = (b[SLL_HATYPE] << 8) | b[SLL_HATYPE + 1];
+  const hatype = (b[base + SLL_HATYPE] << 8) | b[base + SLL_HATYPE + 1];
   if (hatype === ARPHRD_NETLINK) {
-    linkOut(r, NET_NONE, SLL_HEADER_LEN, cap, wire);
+    linkOut(r, NET_NONE, base + SLL_HEADER_LEN, cap, wire);
     return;
   }
-  const proto = (b[SLL_PROTOCOL] << 8) | b[SLL_PROTOCOL + 1];
-  decodeEthertype(b, SLL_HEADER_LEN, cap, wire, proto, pkt, r);
+  const proto = (b[base + SLL_PROTOCOL] << 8) | b[base + SLL_PROTOCOL + 1];
+  decodeEthertype(b, base + SLL_HEADER_LEN, cap, wire, proto, pkt, r);
 }

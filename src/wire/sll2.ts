@@ -9,17 +9,17 @@ const SLL2_PROTOCOL = 0;
 const SLL2_HATYPE = 8;
 const ARPHRD_NETLINK = 824;
 
-export function decodeSll2(b: Uint8Array, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
-  if (cap < SLL2_HEADER_LEN) {
-    fail(pkt, 'sll_truncated', 'truncated', 0);
-    linkOut(r, NET_FAIL, 0, cap, wire);
+export function decodeSll2(b: Uint8Array, base: number, cap: number, wire: number, pkt: Packet, r: LinkResult): void {
+  if (cap - base < SLL2_HEADER_LEN) {
+    fail(pkt, 'sll_truncated', 'truncated', base);
+    linkOut(r, NET_FAIL, base, cap, wire);
     return;
   }
-  const hatype = (b[SLL2_HATYPE] << 8) | b[SLL2_HATYPE + 1];
+  const hatype = (b[base + SLL2_HATYPE] << 8) | b[base + SLL2_HATYPE + 1];
   if (hatype === ARPHRD_NETLINK) {
-    linkOut(r, NET_NONE, SLL2_HEADER_LEN, cap, wire);
+    linkOut(r, NET_NONE, base + SLL2_HEADER_LEN, cap, wire);
     return;
   }
-  const proto = (b[SLL2_PROTOCOL] << 8) | b[SLL2_PROTOCOL + 1];
-  decodeEthertype(b, SLL2_HEADER_LEN, cap, wire, proto, pkt, r);
+  const proto = (b[base + SLL2_PROTOCOL] << 8) | b[base + SLL2_PROTOCOL + 1];
+  decodeEthertype(b, base + SLL2_HEADER_LEN, cap, wire, proto, pkt, r);
 }

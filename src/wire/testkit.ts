@@ -17,7 +17,18 @@ export function hexBytes(hex: string): Uint8Array {
 
 export function makeFrame(data: Uint8Array, linkType: number, origlen = data.length, number = 1): Frame {
   return {
-    number, tsSec: 0, tsNsec: 0, tsDigits: 6, caplen: data.length, origlen, linkType, iface: 0, data, offset: 0,
+    number, tsSec: 0, tsNsec: 0, tsDigits: 6, caplen: data.length, origlen, linkType, iface: 0, data,
+    buf: data, start: 0, offset: 0,
+  };
+}
+
+/** The same frame placed at `start` inside a larger buffer, as the capture reader delivers it. */
+export function makeFrameAt(data: Uint8Array, linkType: number, start: number, origlen = data.length): Frame {
+  const buf = new Uint8Array(start + data.length + 16).fill(0xee);
+  buf.set(data, start);
+  return {
+    number: 1, tsSec: 0, tsNsec: 0, tsDigits: 6, caplen: data.length, origlen, linkType, iface: 0,
+    data: buf.subarray(start, start + data.length), buf, start, offset: 0,
   };
 }
 
@@ -38,7 +49,15 @@ export function cut(data: Uint8Array, linkType: number, n: number): Packet {
 export async function corpusFrames(rel: string, limit = Infinity): Promise<Frame[]> {
   const out: Frame[] = [];
   await readCapture(join(corpusDir(), rel), (f) => {
-    if (out.length < limit) out.push({ ...f, data: f.data.slice(0, f.caplen) });
+    if (out.length < limit) {
+      const fr = makeFrame(f.data.slice(0, f.caplen), f.linkType, f.origlen, f.number);
+      fr.tsSec = f.tsSec;
+      fr.tsNsec = f.tsNsec;
+      fr.tsDigits = f.tsDigits;
+      fr.iface = f.iface;
+      fr.offset = f.offset;
+      out.push(fr);
+    }
   });
   return out;
 }
