@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { Output } from './output.js';
 import { describeError } from './common.js';
 import { infoCommand } from './info.js';
+import { flowsCommand } from './flows.js';
 import { packetsCommand, tcpAnnotator, type TimeFormat } from './packets.js';
 
 const program = new Command();
@@ -43,5 +44,16 @@ program
   .option('--limit <n>', 'stop after n frames', (v) => parseInt(v, 10), 0)
   .action((file: string, o: { json?: boolean; time: TimeFormat; limit: number }) =>
     run((out) => packetsCommand(file, { json: !!o.json, time: o.time, limit: o.limit }, out, tcpAnnotator())));
+
+program
+  .command('flows')
+  .description('TCP connections: endpoints, opener, handshake RTT, history, state, packets and bytes each way')
+  .argument('<files...>', "capture files; '-' reads standard input")
+  .option('--json', 'NDJSON, one object per connection')
+  .action((files: string[], o: { json?: boolean }) =>
+    run(async (out) => {
+      await flowsCommand(files, { json: !!o.json }, (s) => out.line(s));
+      return 0;
+    }));
 
 await program.parseAsync(process.argv);
