@@ -104,6 +104,8 @@ export interface Fates {
 }
 
 export const MS = 1_000_000;
+const SHARED_BUF = new Uint8Array(70_000);
+const SHARED_SCRATCH = new Uint8Array(70_000);
 const US = 1_000;
 const DEFAULT_RECV_BUFFER = 256 * 1024;
 /** RFC 5681 3.2: the third duplicate ACK triggers fast retransmit */
@@ -233,8 +235,11 @@ export class TcpConversation {
   private readonly v6: boolean;
   private readonly comments: boolean;
   private readonly sink: SynthSink;
-  private readonly buf = new Uint8Array(70_000);
-  private readonly scratch = new Uint8Array(70_000);
+  // shared by all conversations: emission is synchronous and frames are valid only in the sink
+  // call, so one packet buffer serves every conversation (generating a million short
+  // connections must not allocate 140 KB each)
+  private readonly buf = SHARED_BUF;
+  private readonly scratch = SHARED_SCRATCH;
   private readonly specs: Record<Side, PacketSpec>;
   private readonly tcp: Record<Side, TcpSpec>;
   private readonly linkType: number;
