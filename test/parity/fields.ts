@@ -66,10 +66,14 @@ function ours(p: Packet, tsNs: bigint): Record<Field, string> {
   if (p.proto === PROTO_TCP && p.tcpValid) {
     r['tcp.srcport'] = String(p.srcPort);
     r['tcp.dstport'] = String(p.dstPort);
-    r['tcp.flags.str'] = formatTcpFlagsTshark(p.tcpFlags);
+    r['tcp.flags.str'] = formatTcpFlagsTshark(p.tcpFlags, p.tcpReserved);
     r['tcp.seq'] = String(p.seq);
     r['tcp.ack'] = String(p.ack);
     r['tcp.len'] = String(p.payloadLength);
+  } else if (p.proto === PROTO_TCP && p.srcPort >= 0) {
+    // TCP header cut short: tshark shows the ports when their bytes were captured
+    r['tcp.srcport'] = String(p.srcPort);
+    r['tcp.dstport'] = String(p.dstPort);
   } else if (q.present && q.proto === PROTO_TCP && q.hasPorts) {
     r['tcp.srcport'] = String(q.srcPort);
     r['tcp.dstport'] = String(q.dstPort);
