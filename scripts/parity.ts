@@ -3,6 +3,7 @@
 
 import { corpusDir } from '../test/corpus.js';
 import { fieldParity } from '../test/parity/fields.js';
+import { labelParity } from '../test/parity/labels.js';
 import type { ParityReport } from '../test/parity/types.js';
 
 function print(r: ParityReport, maxNotes = 40): void {
@@ -22,6 +23,10 @@ reports.push(fields);
 print(fields);
 console.log(`  (${fields.files} captures, ${fields.frames} frames)`);
 for (const d of fields.deliberate) console.log(`  deliberate: ${d}`);
+
+const labels = await labelParity(dir);
+reports.push(labels);
+print(labels);
 
 const failed = reports.filter((r) => !r.ok);
 console.log(failed.length ? `\nparity: ${failed.length} check(s) below their bar` : '\nparity: all checks meet their bar');
