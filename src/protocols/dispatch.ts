@@ -96,6 +96,9 @@ class DirectionSink implements StreamSink {
   onGap(bytes: number, streamOffset: number, frame: number, reason: GapReason): void {
     this.conn.gap(this.fromClient, bytes, streamOffset, frame, reason);
   }
+  onFlush(): void {
+    this.conn.flush(this.fromClient);
+  }
 }
 
 export class TcpProtocolConnection {
@@ -186,6 +189,11 @@ export class TcpProtocolConnection {
       return;
     }
     this.framers[fromClient ? 0 : 1].onGap(bytes, streamOffset, frame, reason);
+  }
+
+  /** No more bytes in this direction: deliver a PDU cut short by the end of the capture. */
+  flush(fromClient: boolean): void {
+    this.framers?.[fromClient ? 0 : 1].flush();
   }
 
   /** Framing statistics of both directions (null before the protocol is known). */

@@ -102,3 +102,12 @@ test('oversize PDU: header kept, body beyond MAX_PDU_BYTES skipped', () => {
   assert.deepEqual(got, [{ len: MAX_PDU_BYTES, wireLen: total + 4, first: 42 }, { len: 5, wireLen: 5, first: 43 }]);
   assert.equal(f.stats.oversizePdus, 1);
 });
+
+test('flush delivers a PDU whose body never came, with the rest counted missing', () => {
+  const { f, got } = framer();
+  const a = echo(3);
+  f.onData(a, 0, 40, 0, 8, 0, 0);
+  f.flush();
+  f.flush(); // idempotent
+  assert.deepEqual(got.map((g) => [g.msgId, g.len, g.missing, g.last]), [[3, 40, 32, 8]]);
+});

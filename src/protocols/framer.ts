@@ -130,6 +130,18 @@ export class Framer {
     this.loseSync();
   }
 
+  /**
+   * No more bytes will come: a PDU whose header was read but whose body never arrived (capture
+   * ended, connection released) is delivered with the rest counted as missing, so its header is
+   * still decoded (tshark shows nothing for it).
+   */
+  flush(): void {
+    if (!this.synced || this.need < 0 || this.have === 0) return;
+    this.missing += this.need - this.have;
+    this.have = this.need;
+    this.emitCollected(this.lastFrame, this.lastSec, this.lastNsec);
+  }
+
   private loseSync(): void {
     this.sink.onSyncLost?.();
     this.synced = false;

@@ -36,6 +36,8 @@ export interface StreamSink {
   onGap(bytes: number, streamOffset: number, frame: number, reason: GapReason): void;
   /** FIN reached in sequence order, or RST seen */
   onEnd?(how: 'fin' | 'rst', frame: number): void;
+  /** no more bytes will come (flush(): connection released or end of capture) */
+  onFlush?(): void;
 }
 
 export interface StreamStats {
@@ -144,6 +146,7 @@ export class StreamDirection {
       this.skipTo(this.held[0].seq, frame, 'lost');
       this.drain();
     }
+    this.sink.onFlush?.();
   }
 
   private deliver(b: Uint8Array, off: number, captured: number, wireLen: number, frame: number,
