@@ -41,6 +41,9 @@ export const MAX_RECENT_CALLS = 65536;
 export const MAX_RETAINED_BODY = (1 << 20) + 4096;
 /** All retained arguments together. */
 export const MAX_RETAINED_TOTAL = 64 << 20;
+/** Recycled body buffers: per size, and how many sizes (bounded memory outside the budget). */
+const POOL_PER_SIZE = 8;
+const POOL_SIZES = 16;
 /** Bytes shown on each side of a body difference. */
 const EXCERPT_BYTES = 16;
 
@@ -84,6 +87,7 @@ export class RpcTracker {
   private readonly retained: Call[] = [];
   private retainedHead = 0;
   private retainedBytes = 0;
+  private readonly pool = new Map<number, Uint8Array[]>();
   private readonly x = new Xdr();
   private readonly h = newRpcHeader();
 
@@ -237,7 +241,12 @@ export class RpcTracker {
 
   private retain(call: Call, b: Uint8Array, from: number, to: number): void {
     const n = Math.min(Math.max(0, to - from), MAX_RETAINED_BODY);
-    call.body = b.slice(from, from + n);
+    // bodies dropped for the budget are recycled for later calls of the same size (a WRITE
+    // stream repeats one size), so a long run of large calls does not churn the collector
+    const pooled = this.pool.get(n);
+    const copy = pooled && pooled.length ? pooled.pop()! : new Uint8Array(n);
+    copy.set(b.subarray(from, from + n));
+    call.body = copy;
     call.bodyLen = to - from;
     if (n < to - from) call.bodyComplete = false;
     this.retained.push(call);
@@ -246,6 +255,11 @@ export class RpcTracker {
       const old = this.retained[this.retainedHead++];
       if (old.body) {
         this.retainedBytes -= old.body.length;
+        const list = this.pool.get(old.body.length) ?? [];
+        if (list.length < POOL_PER_SIZE && this.pool.size < POOL_SIZES) {
+          list.push(old.body);
+          this.pool.set(old.body.length, list);
+        }
         old.body = null;
         bump(this.out.counters, 'rpc_bodies_evicted');
       }
