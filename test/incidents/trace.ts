@@ -103,8 +103,12 @@ export interface FlowOptions {
   mss?: number;
   /** window scale shift announced in SYNs (default 7) */
   wscale?: number;
+  /** raw window after the handshake */
   clientWin?: number;
   serverWin?: number;
+  /** window in SYN and SYN-ACK (never scaled; RFC 7323 2.2); default 64240 / 65535 */
+  clientSynWin?: number;
+  serverSynWin?: number;
   clientTtl?: number;
   serverTtl?: number;
 }
@@ -200,7 +204,8 @@ export class TcpFlow {
     l4.seq = (s.seq ?? e.nxt) >>> 0;
     l4.ack = s.flags & ACK ? (s.ack ?? p.nxt) >>> 0 : (s.ack ?? 0) >>> 0;
     l4.flags = s.flags;
-    l4.window = s.win ?? e.win;
+    const synWin = from === 'client' ? (this.opts.clientSynWin ?? 64240) : (this.opts.serverSynWin ?? 65535);
+    l4.window = s.win ?? (s.flags & SYN ? synWin : e.win);
     if (s.options !== undefined) l4.options = s.options ?? undefined;
     else if (s.flags & SYN) l4.options = this.synOptions(from, t, s.flags & ACK ? p.lastTsVal : 0);
     else l4.options = this.ts ? { ts: [this.tsVal(e, t), p.lastTsVal] } : undefined;
