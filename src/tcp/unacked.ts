@@ -1,11 +1,20 @@
 // The segments one direction has sent that the other has not acknowledged yet: Wireshark's
 // per-flow "unacked list" (tcp_unacked_t), which gives ack_rtt (the data segment an ACK covers
-// exactly) and bytes in flight. Kept as a ring of parallel typed arrays in insertion order
-// (oldest first), grown by doubling up to a bound, so there is no allocation per segment.
+// exactly) and bytes in flight. No allocation per segment: parallel typed arrays, grown by
+// doubling up to a bound.
+//
+// Two parts, so that an ACK costs O(1) amortised even while segments are out of order:
+// - the main ring, in insertion order (oldest first) and sorted: both seq and next never go
+//   back. An ACK removes a prefix (the segments it covers) and trims the first ones it cuts.
+// - the side list: the segments that went back in sequence when they were sent (a
+//   retransmission of a hole, a reordered segment), in insertion order. Usually 0..a few
+//   entries, scanned in full by every ACK.
+// Before, one out-of-order segment made every ACK scan the whole ring until it was acknowledged:
+// with thousands of segments in flight (a 10 Gbit/s transfer) that was O(window) per packet.
 //
 // Bound: like Wireshark (TCP_MAX_UNACKED_SEGMENTS), a segment is not recorded while 10,000 are
 // already unacknowledged (the ACKs are probably not in the capture). Memory per direction is at
-// most RING_MAX entries x 20 bytes (about 320 KB), and only while that much is in flight.
+// most about RING_MAX entries x 28 bytes per part, and only while that much is in flight.
 
 import { seqGt, seqLe, seqLt } from '../bytes/seq.js';
 
@@ -13,51 +22,78 @@ import { seqGt, seqLe, seqLt } from '../bytes/seq.js';
 export const MAX_UNACKED_SEGMENTS = 10_000;
 const RING_MIN = 8;
 const RING_MAX = 16_384; // first power of two above MAX_UNACKED_SEGMENTS
+const SIDE_MIN = 4;
 
 export class UnackedRing {
+  // ---- main ring (sorted), `mainCount` entries from `head`
   seq: Uint32Array = EMPTY_U32;
   next: Uint32Array = EMPTY_U32;
   frame: Uint32Array = EMPTY_U32;
   /** send time, ns relative to the tracker's time base */
   ts: Float64Array = EMPTY_F64;
+  /** insertion order (a per-ring counter), to find the oldest of main and side matches */
+  ord: Float64Array = EMPTY_F64;
   head = 0;
+  mainCount = 0;
+  // ---- side list (out-of-order segments), `sideCount` entries from index 0
+  sSeq: Uint32Array = EMPTY_U32;
+  sNext: Uint32Array = EMPTY_U32;
+  sFrame: Uint32Array = EMPTY_U32;
+  sTs: Float64Array = EMPTY_F64;
+  sOrd: Float64Array = EMPTY_F64;
+  sideCount = 0;
+  /** all unacknowledged segments: mainCount + sideCount */
   count = 0;
-  /** true while entries are in non-decreasing order of both seq and next: lets an ACK stop early */
-  sorted = true;
+  private pushes = 0;
   /** results of the last ack(): the oldest segment whose end the ACK equals */
   ackedFrame = 0;
   ackedTs = 0;
 
   push(seq: number, next: number, frame: number, ts: number): void {
     if (this.count >= MAX_UNACKED_SEGMENTS) return;
+    const ord = this.pushes++;
+    this.count++;
+    if (this.mainCount > 0) {
+      const last = (this.head + this.mainCount - 1) & (this.seq.length - 1);
+      if (seqLt(seq, this.seq[last]) || seqLt(next, this.next[last])) {
+        this.pushSide(seq, next, frame, ts, ord);
+        return;
+      }
+    }
     let cap = this.seq.length;
-    if (this.count === cap) {
+    if (this.mainCount === cap) {
       this.grow(cap === 0 ? RING_MIN : Math.min(cap * 2, RING_MAX));
       cap = this.seq.length;
     }
-    const mask = cap - 1;
-    if (this.count > 0) {
-      const last = (this.head + this.count - 1) & mask;
-      if (seqLt(seq, this.seq[last]) || seqLt(next, this.next[last])) this.sorted = false;
-    } else {
-      this.sorted = true;
-    }
-    const i = (this.head + this.count) & mask;
+    const i = (this.head + this.mainCount) & (cap - 1);
     this.seq[i] = seq;
     this.next[i] = next;
     this.frame[i] = frame;
     this.ts[i] = ts;
-    this.count++;
+    this.ord[i] = ord;
+    this.mainCount++;
+  }
+
+  private pushSide(seq: number, next: number, frame: number, ts: number, ord: number): void {
+    const n = this.sideCount;
+    if (n === this.sSeq.length) this.growSide(n === 0 ? SIDE_MIN : Math.min(n * 2, RING_MAX));
+    this.sSeq[n] = seq;
+    this.sNext[n] = next;
+    this.sFrame[n] = frame;
+    this.sTs[n] = ts;
+    this.sOrd[n] = ord;
+    this.sideCount = n + 1;
   }
 
   private grow(cap: number): void {
-    if (cap === RING_MIN && this.count === 0 && pool.length > 0) {
+    if (cap === RING_MIN && this.mainCount === 0 && pool.length > 0) {
       // small rings come from the pool: short connections allocate no typed arrays
       const p = pool.pop()!;
       this.seq = p.seq;
       this.next = p.next;
       this.frame = p.frame;
       this.ts = p.ts;
+      this.ord = p.ord;
       this.head = 0;
       return;
     }
@@ -65,19 +101,41 @@ export class UnackedRing {
     const next = new Uint32Array(cap);
     const frame = new Uint32Array(cap);
     const ts = new Float64Array(cap);
-    const oldCap = this.seq.length;
-    for (let k = 0; k < this.count; k++) {
-      const j = (this.head + k) & (oldCap - 1);
+    const ord = new Float64Array(cap);
+    const oldMask = this.seq.length - 1;
+    for (let k = 0; k < this.mainCount; k++) {
+      const j = (this.head + k) & oldMask;
       seq[k] = this.seq[j];
       next[k] = this.next[j];
       frame[k] = this.frame[j];
       ts[k] = this.ts[j];
+      ord[k] = this.ord[j];
     }
     this.seq = seq;
     this.next = next;
     this.frame = frame;
     this.ts = ts;
+    this.ord = ord;
     this.head = 0;
+  }
+
+  private growSide(cap: number): void {
+    const n = this.sideCount;
+    const seq = new Uint32Array(cap);
+    const next = new Uint32Array(cap);
+    const frame = new Uint32Array(cap);
+    const ts = new Float64Array(cap);
+    const ord = new Float64Array(cap);
+    seq.set(this.sSeq.subarray(0, n));
+    next.set(this.sNext.subarray(0, n));
+    frame.set(this.sFrame.subarray(0, n));
+    ts.set(this.sTs.subarray(0, n));
+    ord.set(this.sOrd.subarray(0, n));
+    this.sSeq = seq;
+    this.sNext = next;
+    this.sFrame = frame;
+    this.sTs = ts;
+    this.sOrd = ord;
   }
 
   /**
@@ -90,108 +148,138 @@ export class UnackedRing {
   ack(ack: number): void {
     this.ackedFrame = 0;
     if (this.count === 0) return;
-    const mask = this.seq.length - 1;
-    if (this.sorted) {
-      // Acknowledged segments form a prefix; partial ones follow while seq < ack.
-      while (this.count > 0 && seqLe(this.next[this.head], ack)) {
-        if (this.next[this.head] === ack && this.ackedFrame === 0) {
-          this.ackedFrame = this.frame[this.head];
-          this.ackedTs = this.ts[this.head];
+    let bestOrd = Infinity;
+    if (this.mainCount > 0) {
+      // Sorted: the acknowledged segments form a prefix; partial ones follow while seq < ack.
+      const mask = this.seq.length - 1;
+      let head = this.head;
+      let n = this.mainCount;
+      const nextA = this.next;
+      while (n > 0 && seqLe(nextA[head], ack)) {
+        if (nextA[head] === ack && bestOrd === Infinity) {
+          bestOrd = this.ord[head];
+          this.ackedFrame = this.frame[head];
+          this.ackedTs = this.ts[head];
         }
-        this.head = (this.head + 1) & mask;
-        this.count--;
+        head = (head + 1) & mask;
+        n--;
       }
-      for (let k = 0; k < this.count; k++) {
-        const j = (this.head + k) & mask;
-        if (!seqLt(this.seq[j], ack)) break;
-        this.seq[j] = ack;
-      }
-      if (this.count === 0) this.release();
-      return;
+      const seqA = this.seq;
+      for (let k = 0, j = head; k < n && seqLt(seqA[j], ack); k++, j = (j + 1) & mask) seqA[j] = ack;
+      this.count -= this.mainCount - n;
+      this.head = head;
+      this.mainCount = n;
+      if (n === 0) this.releaseMain();
     }
-    // General case: compact in place, keeping order, and find out whether it is sorted again.
+    if (this.sideCount > 0) this.ackSide(ack, bestOrd);
+  }
+
+  /** The side list's part of ack(): compact in place, keeping insertion order. */
+  private ackSide(ack: number, bestOrd: number): void {
     let w = 0;
-    let sorted = true;
-    let lastSeq = 0;
-    let lastNext = 0;
-    for (let k = 0; k < this.count; k++) {
-      const j = (this.head + k) & mask;
-      const next = this.next[j];
+    const n = this.sideCount;
+    const sSeq = this.sSeq;
+    const sNext = this.sNext;
+    for (let k = 0; k < n; k++) {
+      const next = sNext[k];
       if (seqLe(next, ack)) {
-        if (next === ack && this.ackedFrame === 0) {
-          this.ackedFrame = this.frame[j];
-          this.ackedTs = this.ts[j];
+        if (next === ack && this.sOrd[k] < bestOrd) {
+          bestOrd = this.sOrd[k];
+          this.ackedFrame = this.sFrame[k];
+          this.ackedTs = this.sTs[k];
         }
         continue;
       }
-      let seq = this.seq[j];
+      let seq = sSeq[k];
       if (seqGt(ack, seq)) seq = ack;
-      if (w > 0 && (seqLt(seq, lastSeq) || seqLt(next, lastNext))) sorted = false;
-      const d = (this.head + w) & mask;
-      this.seq[d] = seq;
-      this.next[d] = next;
-      this.frame[d] = this.frame[j];
-      this.ts[d] = this.ts[j];
-      lastSeq = seq;
-      lastNext = next;
+      sSeq[w] = seq;
+      sNext[w] = next;
+      this.sFrame[w] = this.sFrame[k];
+      this.sTs[w] = this.sTs[k];
+      this.sOrd[w] = this.sOrd[k];
       w++;
     }
-    this.count = w;
-    this.sorted = sorted;
-    if (w === 0) this.release();
+    this.count -= n - w;
+    this.sideCount = w;
+    if (w === 0 && this.sSeq.length > SIDE_KEEP) this.dropSide();
   }
 
-  /** An empty ring gives small arrays back to the pool (idle connections hold none). */
-  private release(): void {
+  /** An empty main ring gives small arrays back to the pool (idle connections hold none). */
+  private releaseMain(): void {
     this.head = 0;
-    this.sorted = true;
     if (this.seq.length === RING_MIN && pool.length < POOL_MAX) {
-      pool.push({ seq: this.seq, next: this.next, frame: this.frame, ts: this.ts });
+      pool.push({ seq: this.seq, next: this.next, frame: this.frame, ts: this.ts, ord: this.ord });
       this.seq = EMPTY_U32;
       this.next = EMPTY_U32;
       this.frame = EMPTY_U32;
       this.ts = EMPTY_F64;
+      this.ord = EMPTY_F64;
     }
+  }
+
+  private dropSide(): void {
+    this.sSeq = EMPTY_U32;
+    this.sNext = EMPTY_U32;
+    this.sFrame = EMPTY_U32;
+    this.sTs = EMPTY_F64;
+    this.sOrd = EMPTY_F64;
   }
 
   /** Wireshark 4.0's bytes in flight: the span from the lowest unacknowledged sequence number to
    *  the highest end, both taken relative to `base` (the direction's ISN). */
   span(base: number): number {
     if (this.count === 0) return 0;
-    const mask = this.seq.length - 1;
-    if (this.sorted) {
-      const first = (this.seq[this.head] - base) >>> 0;
-      const last = (this.next[(this.head + this.count - 1) & mask] - base) >>> 0;
-      if (last >= first) return last - first;
+    let first = 0xffffffff;
+    let last = 0;
+    const n = this.mainCount;
+    if (n > 0) {
+      const mask = this.seq.length - 1;
+      const h = this.head;
+      first = (this.seq[h] - base) >>> 0;
+      last = (this.next[(h + n - 1) & mask] - base) >>> 0;
+      if (last < first) {
+        // the ring's sequence numbers wrap around relative to base: look at every entry
+        for (let k = 0; k < n; k++) {
+          const j = (h + k) & mask;
+          const s = (this.seq[j] - base) >>> 0;
+          const e = (this.next[j] - base) >>> 0;
+          if (s < first) first = s;
+          if (e > last) last = e;
+        }
+      }
     }
-    let first = (this.seq[this.head] - base) >>> 0;
-    let last = (this.next[this.head] - base) >>> 0;
-    for (let k = 1; k < this.count; k++) {
-      const j = (this.head + k) & mask;
-      const s = (this.seq[j] - base) >>> 0;
-      const n = (this.next[j] - base) >>> 0;
+    for (let k = 0; k < this.sideCount; k++) {
+      const s = (this.sSeq[k] - base) >>> 0;
+      const e = (this.sNext[k] - base) >>> 0;
       if (s < first) first = s;
-      if (n > last) last = n;
+      if (e > last) last = e;
     }
     return (last - first) >>> 0;
   }
 
-  /** Releases the arrays (connection closed). */
+  /** Empties the ring and releases its arrays (connection closed). */
   clear(): void {
     this.count = 0;
-    this.release();
+    this.mainCount = 0;
+    this.sideCount = 0;
+    this.releaseMain();
     this.seq = EMPTY_U32;
     this.next = EMPTY_U32;
     this.frame = EMPTY_U32;
     this.ts = EMPTY_F64;
-    this.head = 0;
-    this.count = 0;
-    this.sorted = true;
+    this.ord = EMPTY_F64;
+    this.dropSide();
+    this.pushes = 0;
+    this.ackedFrame = 0;
+    this.ackedTs = 0;
   }
 }
 
 const EMPTY_U32 = new Uint32Array(0);
-/** Free small rings, shared by all trackers (bounded: 4,096 x 160 bytes). */
-const POOL_MAX = 4096;
-const pool: { seq: Uint32Array; next: Uint32Array; frame: Uint32Array; ts: Float64Array }[] = [];
 const EMPTY_F64 = new Float64Array(0);
+/** An empty side list keeps arrays this small (a connection with a little reordering reuses
+ *  them); larger ones are dropped. */
+const SIDE_KEEP = 64;
+/** Free small rings, shared by all trackers (bounded: 4,096 x 224 bytes). */
+const POOL_MAX = 4096;
+const pool: { seq: Uint32Array; next: Uint32Array; frame: Uint32Array; ts: Float64Array; ord: Float64Array }[] = [];
