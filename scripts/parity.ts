@@ -4,6 +4,7 @@
 import { corpusDir } from '../test/corpus.js';
 import { fieldParity } from '../test/parity/fields.js';
 import { labelParity } from '../test/parity/labels.js';
+import { protocolParity } from '../test/parity/protocols.js';
 import type { ParityReport } from '../test/parity/types.js';
 
 function print(r: ParityReport, maxNotes = 40): void {
@@ -27,6 +28,10 @@ for (const d of fields.deliberate) console.log(`  deliberate: ${d}`);
 const labels = await labelParity(dir);
 reports.push(labels);
 print(labels);
+
+const protocols = await protocolParity(dir);
+reports.push(protocols);
+print(protocols);
 
 const failed = reports.filter((r) => !r.ok);
 console.log(failed.length ? `\nparity: ${failed.length} check(s) below their bar` : '\nparity: all checks meet their bar');

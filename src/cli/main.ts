@@ -4,6 +4,7 @@ import { Output } from './output.js';
 import { describeError } from './common.js';
 import { infoCommand } from './info.js';
 import { flowsCommand } from './flows.js';
+import { exchangesCommand, srtCommand } from './exchanges.js';
 import { packetsCommand, tcpAnnotator, type TimeFormat } from './packets.js';
 
 const program = new Command();
@@ -55,5 +56,19 @@ program
       await flowsCommand(files, { json: !!o.json }, (s) => out.line(s));
       return 0;
     }));
+
+program
+  .command('exchanges')
+  .description('SMB2 and ONC RPC (NFS, NLM, portmap) request/response pairs: command, frames, latency, status, arguments')
+  .argument('<files...>', "capture files; '-' reads standard input")
+  .option('--json', 'NDJSON, one object per exchange')
+  .action((files: string[], o: { json?: boolean }) => run((out) => exchangesCommand(files, { json: !!o.json }, out)));
+
+program
+  .command('srt')
+  .description('service response times per protocol and command (count, min, median, p99, max), like tshark -z smb2,srt / rpc,srt')
+  .argument('<files...>', "capture files; '-' reads standard input")
+  .option('--json', 'one JSON document')
+  .action((files: string[], o: { json?: boolean }) => run((out) => srtCommand(files, { json: !!o.json }, out)));
 
 await program.parseAsync(process.argv);
