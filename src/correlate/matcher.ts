@@ -39,6 +39,9 @@ export class DirStats {
   reordered = 0;
   hopsMin = Infinity;
   hopsMax = -Infinity;
+  /** smallest and largest one-way delay seen (ns, under the running clock estimate) */
+  minDelay = Infinity;
+  maxDelay = -Infinity;
   readonly delays = new Reservoir();
   readonly fields = new Map<string, { count: number; examples: string[] }>();
   readonly ev = { lost: [] as Evidence[], injected: [] as Evidence[], modified: [] as Evidence[], reordered: [] as Evidence[] };
@@ -276,9 +279,8 @@ export class Matcher {
     if ((nat || shifted) && this.translations.length < MAX_EVIDENCE) {
       this.translations.push({ a: fa, b: fb, nat, seqDelta: [fa.delta[0], fa.delta[1]] });
     }
-    this.undisc(c);
-    this.matched(ra, rb, r.side);
-    // the records that waited for this pairing, in time order
+    // the records that waited for this pairing (c among them), then r itself, go through the
+    // match index in time order, so matches are made in the order the points saw them
     const waiting: PktRec[] = [];
     for (const fl of [fa, fb]) {
       for (let i = fl.waitHead; i < fl.waiting.length; i++) {
@@ -289,6 +291,7 @@ export class Matcher {
       fl.waitHead = 0;
     }
     waiting.sort((x, y) => x.ta - y.ta);
+    waiting.push(r);
     for (const w of waiting) {
       this.undisc(w);
       setMatchKey(w, w.flow);
@@ -343,6 +346,8 @@ export class Matcher {
     this.clock.add(ra.t, x, o === 1);
     const d = o === 1 ? x - this.clock.current : this.clock.current - x;
     if (Math.abs(d) > this.maxAbsDelay) this.maxAbsDelay = Math.abs(d);
+    if (d < st.minDelay) st.minDelay = d;
+    if (d > st.maxDelay) st.maxDelay = d;
     st.delays.add(ra.t, x);
     const hops = o === 1 ? ra.ttl - rb.ttl : rb.ttl - ra.ttl;
     if (ra.ttl >= 0 && rb.ttl >= 0) {
@@ -414,6 +419,12 @@ export class Matcher {
       return;
     }
     const f = r.flow;
+    const other = 1 - s;
+    // before the other capture's first packet or after its last: nothing can be said
+    if (r.ta < this.first[other] || (this.done[other] && r.ta > this.last[other])) {
+      u.outsideWindow++;
+      return;
+    }
     const fa = s === 0 ? f : f.peer;
     if (f.pair === null || fa === null) {
       u.flowNotSeen++;
@@ -426,13 +437,14 @@ export class Matcher {
       return;
     }
     const sender = o === 1 ? 0 : 1;
-    const m = this.margin();
-    const other = 1 - s;
     const st = this.dirs[o === 1 ? 0 : 1];
+    // how long packets of this direction take between the points: the largest delay seen, or
+    // the general margin before any was seen
+    const m = st.maxDelay > 0 ? st.maxDelay : this.margin();
     if (s === sender) {
       // sent here, never seen at the far point: judge only if the far capture was running when
       // the packet would have arrived
-      if (this.first[other] > r.ta || (this.done[other] && this.last[other] < r.ta + m)) {
+      if (this.done[other] && this.last[other] < r.ta + m) {
         u.outsideWindow++;
         return;
       }
@@ -441,7 +453,7 @@ export class Matcher {
     } else {
       // seen here, never sent at the near point: judge only if the near capture was running when
       // it would have been sent
-      if (this.first[other] > r.ta - m || (this.done[other] && this.last[other] < r.ta - m)) {
+      if (this.first[other] > r.ta - m) {
         u.outsideWindow++;
         return;
       }

@@ -97,6 +97,8 @@ const RESPONSE_NS = 20_000;
  *  scenario lies well inside both captures (the comparison does not judge the edges). */
 const TAIL_NS = 200_000_000;
 const TAIL_EVERY_NS = 10_000_000;
+/** The same before the first connection. */
+const HEAD_NS = 50_000_000;
 
 interface Conn {
   idx: number;
@@ -149,7 +151,7 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
       framesB++;
       if (tr) tr.frameB = framesB;
       const ns = Math.round(clockB(tTrue));
-      wb.packet(0, BASE_SEC + Math.floor(ns / 1e9), ns % 1e9, bytes);
+      wb.packet(0, BASE_SEC + Math.floor(ns / 1e9), ns - Math.floor(ns / 1e9) * 1e9, bytes);
     });
   };
   const flush = (q: EventQueue, before: number): void => {
@@ -190,7 +192,7 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
     const farBytes = build(far, payOff, payLen, stamp);
     const tNear = t;
     const tFar = t + dly;
-    const early = fromA ? tNear < cfg.bLateNs : tFar < cfg.bLateNs || tNear < cfg.bLateNs;
+    const early = fromA ? tFar < cfg.bLateNs : tNear < cfg.bLateNs;
     if (tr) {
       tr.lost = lost && !early;
       tr.modified = rewrite && !lost && !early;
@@ -239,6 +241,23 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
     idx: opened, cIp: ip(`10.1.${(opened >> 8) & 0xff}.${(opened & 0xff) + 1}`), cPort: 30000 + (opened % 30000), isnC: rng.u32(), isnS: rng.u32(),
     sndC: 0, sndS: 0, step: 0, exch: 0, segsLeft: 0, tsC: rng.u32() >>> 8, tsS: rng.u32() >>> 8, ipIdC: rng.int(0, 65535), ipIdS: rng.int(0, 65535),
   });
+
+  /** UDP keepalives both ways, never lost: they make both captures cover the scenario */
+  const keepalive = (at: number, k: number): void => {
+    const mk = (fromClient: boolean) => (atB: boolean): PacketSpec => {
+      const src = cfg.nat && atB ? NAT_IP : ip('10.4.0.1');
+      const port = 5000 + (cfg.nat && atB ? 1000 : 0);
+      return fromClient
+        ? { link: atB ? linkB : linkA, ip: { v: 4, src, dst: SERVER_IP, ttl: 64, id: k }, l4: { kind: 'udp', srcPort: port, dstPort: 123 } }
+        : { link: atB ? linkB : linkA, ip: { v: 4, src: SERVER_IP, dst: src, ttl: 64, id: k }, l4: { kind: 'udp', srcPort: 123, dstPort: port } };
+    };
+    send(at, null, true, mk(true), (k * 48) % 60000, 48, { lost: false });
+    send(at + RESPONSE_NS, null, false, mk(false), (k * 48 + 7) % 60000, 48, { lost: false });
+  };
+  for (let k = 0; k < HEAD_NS / TAIL_EVERY_NS; k++) {
+    keepalive(t, k);
+    t += TAIL_EVERY_NS;
+  }
 
   while (opened < cfg.connections || conns.length > 0) {
     while (conns.length < cfg.concurrent && opened < cfg.connections) {
@@ -356,15 +375,7 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
   }
   for (let k = 0; k < TAIL_NS / TAIL_EVERY_NS; k++) {
     t += TAIL_EVERY_NS;
-    const mk = (fromClient: boolean) => (atB: boolean): PacketSpec => {
-      const src = cfg.nat && atB ? NAT_IP : ip('10.4.0.1');
-      const port = 5000 + (cfg.nat && atB ? 1000 : 0);
-      return fromClient
-        ? { link: atB ? linkB : linkA, ip: { v: 4, src, dst: SERVER_IP, ttl: 64, id: k }, l4: { kind: 'udp', srcPort: port, dstPort: 123 } }
-        : { link: atB ? linkB : linkA, ip: { v: 4, src: SERVER_IP, dst: src, ttl: 64, id: k }, l4: { kind: 'udp', srcPort: 123, dstPort: port } };
-    };
-    send(t, null, true, mk(true), k * 48, 48, { lost: false });
-    send(t + RESPONSE_NS, null, false, mk(false), k * 48 + 7, 48, { lost: false });
+    keepalive(t, k + 1000);
   }
   flush(qa, Infinity);
   flush(qb, Infinity);
