@@ -23,6 +23,8 @@ export const MAX_EVIDENCE = 20;
 export const MAX_EXAMPLES = 3;
 /** Fields whose change in flight is a legitimate path behaviour (IP ID rewriting, MSS clamping,
  *  ECN congestion marking by a router): reported, at info level. */
+/** Added to the edge margins: timestamp resolution and scheduling noise at the capture points. */
+export const EDGE_SLACK_NS = 1_000_000;
 export const LEGIT_CHANGES: ReadonlySet<string> = new Set(['ip-id', 'mss', 'ecn']);
 
 export interface Evidence {
@@ -119,7 +121,7 @@ export class Matcher {
    *  needs its one-way delay to reach the other point. Twice the largest delay seen plus 1 ms,
    *  at most half the window. */
   private margin(): number {
-    return Math.min(this.o.windowNs / 2, 2 * this.maxAbsDelay + 1e6);
+    return Math.min(this.o.windowNs / 2, 2 * this.maxAbsDelay + EDGE_SLACK_NS);
   }
 
   process(r: PktRec): void {
@@ -438,9 +440,10 @@ export class Matcher {
     }
     const sender = o === 1 ? 0 : 1;
     const st = this.dirs[o === 1 ? 0 : 1];
-    // how long packets of this direction take between the points: the largest delay seen, or
-    // the general margin before any was seen
-    const m = st.maxDelay > 0 ? st.maxDelay : this.margin();
+    // how long packets of this direction may take between the points: twice the largest delay
+    // seen so far (an edge packet delayed more than that is rare), or the general margin before
+    // any was seen
+    const m = st.maxDelay > 0 ? Math.min(this.o.windowNs / 2, 2 * st.maxDelay + EDGE_SLACK_NS) : this.margin();
     if (s === sender) {
       // sent here, never seen at the far point: judge only if the far capture was running when
       // the packet would have arrived
