@@ -80,7 +80,7 @@ export const RULE_IDS = [
   'tcp/syn-burst', // several SYNs from one source port with different ISNs within a short time
   'tcp/synack-for-old-isn', // a SYN-ACK acknowledging an ISN the client has since replaced
   'icmp/unreachable-for-tcp', // ICMP destination-unreachable errors quoting a TCP connection's packets
-  'tcp/handshake-failed', // a connection attempt that never completed, or completed only after retries
+  'tcp/handshake-failed', // a connection attempt whose answers were rejected (ICMP, RST) or that never completed; a plain SYN retransmission is not one
   // C: retransmissions with different bytes
   'rpc/retransmission-differs', // an RPC call re-sent with the same XID but different bytes
   'tcp/retransmission-differs', // a TCP retransmission whose bytes differ from the first transmission

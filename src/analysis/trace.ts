@@ -1,0 +1,99 @@
+// The analysed trace: the one product every diagnosis rule reads. Plain data only (no bytes, no
+// live tracker objects), built in one streaming pass by analyse.ts. Every list here is bounded
+// by a named limit, and what a limit dropped is counted in `dropped`, so a 20 GB capture yields
+// a trace of bounded size and the rules can say when they saw only part of it.
+
+import type { CaptureInfo, CaptureIssue, CaptureIssueCode } from '../capture/types.js';
+import type { WireIssueCode } from '../wire/packet.js';
+import type { ConnRecord, TrackerStats } from '../tcp/tracker.js';
+import type { LabelName } from '../tcp/labels.js';
+import type { Exchange } from '../protocols/types.js';
+
+/** Connections kept in full (with their key segments). Beyond it, only connections that show
+ *  something a rule can use (a label, a reset, an unfinished handshake) are kept, up to twice
+ *  the bound; the rest are counted. */
+export const MAX_CONNECTIONS_KEPT = 100_000;
+/** Key segments kept per connection: the first ones (handshake and start), every SYN/FIN/RST or
+ *  labelled one up to this many in all, and the last few (how it ended). Enough to draw the
+ *  ladder of any finding; a connection's bulk data is summarised, not kept. */
+export const KEY_SEGMENTS_FIRST = 16;
+export const KEY_SEGMENTS_MARKED = 48;
+export const KEY_SEGMENTS_LAST = 8;
+/** Request/response pairs kept in full; service response times are aggregated over all of them. */
+export const MAX_EXCHANGES_KEPT = 200_000;
+/** ICMP errors kept in full. */
+export const MAX_ICMP_ERRORS_KEPT = 10_000;
+
+/** One TCP segment as a rule or a ladder diagram needs it. */
+export interface SegmentFact {
+  frame: number;
+  /** absolute capture time, ns since the epoch */
+  ns: bigint;
+  /** 0 = sent by the connection's originator, 1 = by the responder */
+  dir: 0 | 1;
+  flags: number;
+  seq: number;
+  ack: number;
+  /** payload length on the wire */
+  len: number;
+  /** raw window field */
+  win: number;
+  /** Wireshark label bits (tcp/labels.ts) */
+  labels: number;
+  /** keep-alive style when a keep_alive: 1 zero-byte (Linux), 2 one-byte (Windows) */
+  keepAliveStyle: number;
+}
+
+export interface ConnectionFacts extends ConnRecord {
+  /** capture (index into AnalysedTrace.captures) this connection was seen in */
+  capture: number;
+  keySegments: SegmentFact[];
+  /** segments not kept because the connection had more than the key-segment bounds */
+  segmentsOmitted: number;
+  /** Wireshark label counts on this connection */
+  labelCounts: Partial<Record<LabelName, number>>;
+  keepAlives: { zeroByte: number; oneByte: number };
+}
+
+/** An ICMP or ICMPv6 error, tied to the TCP connection its quoted header belongs to (if any). */
+export interface IcmpErrorFact {
+  capture: number;
+  frame: number;
+  ns: bigint;
+  v6: boolean;
+  type: number;
+  code: number;
+  /** who sent the ICMP error */
+  from: string;
+  to: string;
+  quoted: { src: string; dst: string; proto: number; srcPort: number; dstPort: number; seq: number | null } | null;
+  /** the tracked TCP connection the quoted header matches, and the direction of the quoted packet */
+  stream: number | null;
+  quotedDir: 0 | 1 | null;
+}
+
+export interface CaptureEntry {
+  path: string;
+  info: CaptureInfo;
+  frames: number;
+  firstNs: bigint | null;
+  lastNs: bigint | null;
+  framesCutBySnaplen: number;
+  issueCounts: Partial<Record<CaptureIssueCode, number>>;
+  issues: CaptureIssue[];
+  complete: boolean;
+  wireIssues: Partial<Record<WireIssueCode, number>>;
+  protocols: { tcp: number; udp: number; icmp: number; other: number };
+}
+
+export interface AnalysedTrace {
+  captures: CaptureEntry[];
+  connections: ConnectionFacts[];
+  exchanges: Exchange[];
+  icmpErrors: IcmpErrorFact[];
+  labelCounts: Partial<Record<LabelName, number>>;
+  tcpStats: TrackerStats[];
+  protocolCounters: Record<string, number>;
+  /** what the bounds above left out */
+  dropped: { connections: number; exchanges: number; icmpErrors: number };
+}
