@@ -1,0 +1,201 @@
+// The compare document (schema pcapdx.compare/1): the verdict, the clock, per-direction counts
+// and delays, the translation model, and findings. Pure data built from CompareResult; the
+// terminal and JSON renderers only print it.
+import { formatAddr } from '../wire/addr.js';
+import type { CompareResult, DirectionResult, SideResult } from './compare.js';
+import type { Flow } from './flows.js';
+import { type Evidence, LEGIT_CHANGES } from './matcher.js';
+
+export const SCHEMA = 'pcapdx.compare/1';
+/** Evidence frames printed per finding. */
+export const FINDING_FRAMES = 20;
+/** Loss rate from which loss is critical rather than an error: 5% breaks most TCP throughput. */
+export const CRITICAL_LOSS_RATE = 0.05;
+/** Reordering rate from which it is a warning: above 1% TCP starts fast-retransmitting for it. */
+export const REORDER_WARNING_RATE = 0.01;
+
+export type Severity = 'critical' | 'error' | 'warning' | 'info';
+
+export interface Finding {
+  id: 'compare/lost-in-network' | 'compare/injected' | 'compare/modified' | 'compare/reordered';
+  severity: Severity;
+  direction: 'A->B' | 'B->A';
+  summary: string;
+  explanation: string;
+  frames: Evidence[];
+  metrics: Record<string, number | string>;
+}
+
+export interface DirectionDoc {
+  sent: number;
+  matched: number;
+  lost: number;
+  injected: number;
+  modified: number;
+  reordered: number;
+  delaySeconds: { min: number; median: number; p99: number; max: number; samples: number } | null;
+  hops: { min: number; max: number } | null;
+  changedFields: { field: string; count: number; examples: string[] }[];
+}
+
+export interface SideDoc {
+  path: string;
+  format: string | null;
+  linkTypes: number[];
+  frames: number;
+  compared: number;
+  notCompared: Record<string, number>;
+  notJudged: Record<string, number>;
+  flows: number;
+  flowsOnlyHere: number;
+  captureIssues: number;
+}
+
+export interface CompareDoc {
+  schema: typeof SCHEMA;
+  verdict: string;
+  sharedTraffic: boolean;
+  clockOffsetSeconds: number | null;
+  clockOffsetUncertaintySeconds: number | null;
+  clockAsymmetryBoundSeconds: number | null;
+  clockDriftPpm: number | null;
+  clockMethod: string | null;
+  window: { start: string; end: string; seconds: number } | null;
+  a: SideDoc;
+  b: SideDoc;
+  directions: { 'A->B': DirectionDoc; 'B->A': DirectionDoc };
+  translation: { flowPairs: number; natPairs: number; seqShiftedPairs: number; examples: { a: string; b: string; nat: boolean; seqDelta: number[] }[] };
+  bounds: { windowSeconds: number; maxPendingPerCapture: number; maxFlowsPerCapture: number; flowsEvicted: number; overflowEvicted: number };
+  findings: Finding[];
+}
+
+const n = (v: number): string => v.toLocaleString('en-US');
+const pct = (a: number, b: number): string => (b > 0 ? `${((100 * a) / b).toFixed(a * 1000 < b ? 3 : 2)}%` : '0%');
+
+function endpoint(f: Flow, lo: boolean): string {
+  const a = formatAddr(f.l3, lo ? f.loAddr : f.hiAddr);
+  const p = lo ? f.loPort : f.hiPort;
+  return f.proto === 6 || f.proto === 17 ? (f.l3 === 6 ? `[${a}]:${p}` : `${a}:${p}`) : a;
+}
+const flowText = (f: Flow): string => `${endpoint(f, true)} <-> ${endpoint(f, false)}`;
+
+function epoch(baseSec: number | null, ns: number): string {
+  if (baseSec === null || !Number.isFinite(ns)) return '';
+  const total = BigInt(baseSec) * 1_000_000_000n + BigInt(Math.round(ns));
+  const sec = total / 1_000_000_000n;
+  const frac = (total % 1_000_000_000n).toString().padStart(9, '0');
+  return `${sec}.${frac}`;
+}
+
+function side(s: SideResult): SideDoc {
+  return {
+    path: s.path,
+    format: s.summary?.info.format ?? null,
+    linkTypes: [...s.counts.linkTypes].sort((x, y) => x - y),
+    frames: s.counts.frames,
+    compared: s.counts.compared,
+    notCompared: { ...s.counts.skipped },
+    notJudged: { ...s.unjudged },
+    flows: s.flows,
+    flowsOnlyHere: s.flowsOnlyHere,
+    captureIssues: s.summary ? s.summary.issues.filter((i) => i.severity !== 'info').length : 0,
+  };
+}
+
+function dirDoc(d: DirectionResult): DirectionDoc {
+  return {
+    sent: d.sent, matched: d.matched, lost: d.lost, injected: d.injected, modified: d.modified, reordered: d.reordered,
+    delaySeconds: d.delay, hops: d.hops, changedFields: d.fields,
+  };
+}
+
+function findings(d: DirectionResult): Finding[] {
+  const out: Finding[] = [];
+  const dir = `${d.from}->${d.to}` as 'A->B' | 'B->A';
+  const st = d.stats;
+  if (d.lost > 0) {
+    const rate = d.lost / d.sent;
+    out.push({
+      id: 'compare/lost-in-network', severity: rate >= CRITICAL_LOSS_RATE ? 'critical' : 'error', direction: dir,
+      summary: `The network lost ${n(d.lost)} of ${n(d.sent)} packets (${pct(d.lost, d.sent)}) from ${d.from} to ${d.to}.`,
+      explanation: `These packets were captured at ${d.from} and never at ${d.to}, while both captures were running and both saw the rest of their flows. They were dropped between the two points (or ${d.to}'s capture missed them: a capture that reports drops should be checked).`,
+      frames: st.ev.lost.slice(0, FINDING_FRAMES), metrics: { lost: d.lost, sent: d.sent, lossRate: rate },
+    });
+  }
+  if (d.injected > 0) {
+    const rst = st.ev.injected.filter((e) => e.note?.includes('RST')).length;
+    out.push({
+      id: 'compare/injected', severity: 'error', direction: dir,
+      summary: `${n(d.injected)} packet${d.injected === 1 ? '' : 's'} seen at ${d.to} ${d.injected === 1 ? 'was' : 'were'} never sent at ${d.from}${rst ? (st.ev.injected.length === d.injected ? ` (${rst} of them TCP resets)` : ` (${rst} of the first ${st.ev.injected.length} TCP resets)`) : ''}.`,
+      explanation: `Something between the points created these packets: typically a firewall, IPS or load balancer resetting a connection on its own, or ${d.from}'s capture missed them.`,
+      frames: st.ev.injected.slice(0, FINDING_FRAMES), metrics: { injected: d.injected, resetsInEvidence: rst },
+    });
+  }
+  if (d.modified > 0) {
+    const unusual = d.fields.filter((f) => !LEGIT_CHANGES.has(f.field));
+    const list = d.fields.map((f) => `${f.field} (${n(f.count)})`).join(', ');
+    out.push({
+      id: 'compare/modified', severity: unusual.length ? 'warning' : 'info', direction: dir,
+      summary: `${n(d.modified)} packet${d.modified === 1 ? '' : 's'} from ${d.from} to ${d.to} changed in flight: ${list}.`,
+      explanation: `Fields that differ between the copy at ${d.from} and the copy at ${d.to}, after TTL, checksums and the address and sequence translation are set aside. IP ID rewriting, MSS clamping and ECN marking are normal path behaviour; window, option, flag or payload changes are a middlebox at work.` +
+        (d.fields.length ? ` Examples: ${d.fields.map((f) => `${f.field} ${f.examples[0]}`).join('; ')}.` : ''),
+      frames: st.ev.modified.slice(0, FINDING_FRAMES), metrics: Object.fromEntries([['modified', d.modified], ...d.fields.map((f) => [f.field, f.count])]),
+    });
+  }
+  if (d.reordered > 0) {
+    const rate = d.reordered / Math.max(1, d.matched);
+    out.push({
+      id: 'compare/reordered', severity: rate >= REORDER_WARNING_RATE ? 'warning' : 'info', direction: dir,
+      summary: `${n(d.reordered)} of ${n(d.matched)} packets (${pct(d.reordered, d.matched)}) from ${d.from} to ${d.to} arrived after a packet of their flow sent later.`,
+      explanation: `The path reordered them (parallel links, load balancing or a queue with priorities). TCP takes three duplicate ACKs for a loss, so reordering by three or more segments causes spurious retransmissions.`,
+      frames: st.ev.reordered.slice(0, FINDING_FRAMES), metrics: { reordered: d.reordered, matched: d.matched, reorderRate: rate },
+    });
+  }
+  return out;
+}
+
+function verdict(r: CompareResult): string {
+  if (!r.overlap) return 'A and B have no packet in common: they did not capture the same traffic (or not at the same time), so nothing can be said about the network between them.';
+  const [ab, ba] = r.directions;
+  const lost = ab.lost + ba.lost;
+  const sent = ab.sent + ba.sent;
+  const injected = ab.injected + ba.injected;
+  const unusual = [ab, ba].some((d) => d.fields.some((f) => !LEGIT_CHANGES.has(f.field)));
+  const modified = ab.modified + ba.modified;
+  let s = `the network between A and B lost ${n(lost)} of ${n(sent)} packets`;
+  if (lost > 0) s += ` (A->B ${n(ab.lost)} of ${n(ab.sent)}, B->A ${n(ba.lost)} of ${n(ba.sent)})`;
+  const extra: string[] = [];
+  if (injected > 0) extra.push(`${n(injected)} packet${injected === 1 ? '' : 's'} appeared that neither end sent`);
+  if (unusual) extra.push(`${n(modified)} ${modified === 1 ? 'was' : 'were'} changed in flight`);
+  if (lost === 0 && extra.length === 0) s += '; both ends saw the same conversation';
+  else if (extra.length) s += `; ${extra.join(' and ')}`;
+  return s.charAt(0).toUpperCase() + s.slice(1) + '.';
+}
+
+export function buildDoc(r: CompareResult): CompareDoc {
+  const fit = r.clock;
+  const base = r.a.baseSec;
+  return {
+    schema: SCHEMA,
+    verdict: verdict(r),
+    sharedTraffic: r.overlap,
+    clockOffsetSeconds: r.clockOffsetSeconds,
+    clockOffsetUncertaintySeconds: fit ? fit.uncertainty / 1e9 : null,
+    clockAsymmetryBoundSeconds: fit && Number.isFinite(fit.asymmetryBound) ? fit.asymmetryBound / 1e9 : null,
+    clockDriftPpm: fit ? fit.drift * 1e6 : null,
+    clockMethod: fit ? fit.method : null,
+    window: r.window ? { start: epoch(base, r.window.start), end: epoch(base, r.window.end), seconds: (r.window.end - r.window.start) / 1e9 } : null,
+    a: side(r.a),
+    b: side(r.b),
+    directions: { 'A->B': dirDoc(r.directions[0]), 'B->A': dirDoc(r.directions[1]) },
+    translation: {
+      flowPairs: r.pairs, natPairs: r.natPairs, seqShiftedPairs: r.seqShiftedPairs,
+      examples: r.translations.map((t) => ({ a: flowText(t.a), b: flowText(t.b), nat: t.nat, seqDelta: t.seqDelta })),
+    },
+    bounds: {
+      windowSeconds: r.bounds.windowNs / 1e9, maxPendingPerCapture: r.bounds.maxPending, maxFlowsPerCapture: r.bounds.maxFlows,
+      flowsEvicted: r.a.flowsEvicted + r.b.flowsEvicted, overflowEvicted: r.a.unjudged.overflow + r.b.unjudged.overflow,
+    },
+    findings: [...findings(r.directions[0]), ...findings(r.directions[1])],
+  };
+}
