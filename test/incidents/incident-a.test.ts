@@ -41,6 +41,10 @@ test('A as in seed 000: 60 s echoes drifting to ~61.5 s, echo skipped after a RE
   const times = f.echoRequests.map((n) => Number(rows[n - 1]['frame.time_relative']));
   const gaps = times.slice(1).map((t, i) => t - times[i]);
   assert.equal(gaps.filter((x) => x > 1.5 * 60).length, 1, `gaps ${gaps}`);
+  // the skipped echo was due one drifted period after the last regular one, after the READ response
+  const beforeGap = Number(rows[f.echoRequests[3] - 1]['frame.time_relative']);
+  assert.ok(Math.abs(f.suppressedAtS - beforeGap - f.meanIntervalS) < 0.3, `due at ${f.suppressedAtS}`);
+  assert.ok(f.suppressedAtS > Number(rows[f.dataResponse - 1]['frame.time_relative']));
   // silence: between 2 x 60 and 2 x 60 + 1 s, measured from the READ response to the FIN
   assert.ok(f.silenceS !== null && f.silenceS > 120 && f.silenceS < 121, `silence ${f.silenceS}`);
   const tResp = Number(rows[f.dataResponse - 1]['frame.time_relative']);

@@ -54,7 +54,7 @@ export interface IncidentAFacts {
   unansweredEchoes: number[];
   /** the READ response that came shortly after an echo and suppressed the next one */
   dataResponse: number;
-  /** capture time (s since the start) at which the suppressed echo would have been sent */
+  /** when the suppressed echo was due, in seconds after the first frame (frame.time_relative) */
   suppressedAtS: number;
   /** the client's last echo request before the teardown, and its response (null if none) */
   finalEcho: number | null;
@@ -198,7 +198,7 @@ export function generateIncidentA(p: IncidentAParams): Generated<IncidentAFacts>
   lstrp = respAt;
 
   // the suppressed run
-  facts.suppressedAtS = w / S;
+  facts.suppressedAtS = (w - trace.frames[0].t) / S; // as tshark's frame.time_relative
   if (w >= lstrp + Math.round((I - HZ_MARGIN_S) * S)) throw new Error('internal: echo not suppressed');
   w += Math.round(I * S) + Math.round(dNext * S);
   drifts.push(dNext);
