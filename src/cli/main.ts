@@ -5,6 +5,8 @@ import { describeError } from './common.js';
 import { infoCommand } from './info.js';
 import { flowsCommand } from './flows.js';
 import { exchangesCommand, srtCommand } from './exchanges.js';
+import { diagnoseCommand, parseSeverity } from './diagnose.js';
+import type { Severity } from '../diagnose/finding.js';
 import { packetsCommand, tcpAnnotator, type TimeFormat } from './packets.js';
 
 const program = new Command();
@@ -26,6 +28,18 @@ async function run(action: (out: Output) => Promise<number>): Promise<void> {
     process.exitCode = 2;
   }
 }
+
+program
+  .command('diagnose')
+  .description('explain what went wrong: findings ranked by severity, with the frames that prove them')
+  .argument('<files...>', "capture files (each analysed on its own); '-' reads standard input")
+  .option('--json', 'the pcapdx.diagnosis/1 JSON document')
+  .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe (critical, error, warning, info)', parseSeverity)
+  .option('--no-color', 'no ANSI colours (also when NO_COLOR is set or stdout is not a terminal)')
+  .action((files: string[], o: { json?: boolean; failOn?: Severity; color: boolean }) =>
+    run((out) => diagnoseCommand(files, {
+      json: !!o.json, failOn: o.failOn ?? null, color: o.color && !!process.stdout.isTTY && !process.env.NO_COLOR,
+    }, out)));
 
 program
   .command('info')

@@ -1,0 +1,68 @@
+// Runs the rules over an analysed trace and assembles the diagnosis document. A rule that throws
+// is a programmer error: it is reported as such (with the rule id) rather than hidden.
+
+import type { AnalysedTrace, ConnectionFacts } from '../analysis/trace.js';
+import { formatIso, nsToSeconds } from '../bytes/time.js';
+import { diagnosis, sortFindings, type CaptureSummary, type ConnectionSummary, type Diagnosis, type Finding, type Rule } from './finding.js';
+import { RULES } from './rules/index.js';
+
+export function runRules(trace: AnalysedTrace, rules: readonly Rule<AnalysedTrace>[] = RULES): Finding[] {
+  const out: Finding[] = [];
+  for (const r of rules) {
+    try {
+      out.push(...r.run(trace));
+    } catch (e) {
+      throw new Error(`rule ${r.id} failed: ${(e as Error).stack ?? e}`);
+    }
+  }
+  return sortFindings(out);
+}
+
+export function captureSummaries(trace: AnalysedTrace): CaptureSummary[] {
+  return trace.captures.map((c) => {
+    const digits = Math.max(0, ...c.info.interfaces.map((i) => i.tsDigits));
+    return {
+      path: c.path,
+      format: c.info.format,
+      frames: c.frames,
+      start: c.firstNs === null ? null : formatIso(c.firstNs, digits),
+      end: c.lastNs === null ? null : formatIso(c.lastNs, digits),
+      duration_s: c.firstNs === null || c.lastNs === null ? 0 : nsToSeconds(c.lastNs - c.firstNs),
+    };
+  });
+}
+
+function endOf(c: ConnectionFacts): ConnectionSummary['end'] {
+  if (c.history.includes('R') || c.history.includes('r')) return 'rst';
+  if (c.state === 'SF') return 'fin';
+  if (c.state === 'S0' || c.state === 'REJ' || c.state === 'SH' || c.state === 'SHR' || c.state === 'RSTOS0' || c.state === 'RSTRH') return 'handshake-incomplete';
+  return 'open';
+}
+
+export function connectionSummaries(trace: AnalysedTrace): ConnectionSummary[] {
+  const protos = new Map<string, Set<string>>();
+  for (const e of trace.exchanges) {
+    if (e.stream < 0) continue;
+    const key = `${e.stream}`;
+    let s = protos.get(key);
+    if (!s) protos.set(key, (s = new Set()));
+    s.add(e.protocol === 'rpc' ? e.service.replace(/v\d+$/, '').toLowerCase() : e.protocol);
+  }
+  return trace.connections.map((c) => ({
+    stream: c.stream,
+    client: { addr: c.origAddr, port: c.origPort },
+    server: { addr: c.respAddr, port: c.respPort },
+    opener: c.opener,
+    first_frame: c.firstFrame,
+    last_frame: c.lastFrame,
+    packets: c.orig.pkts + c.resp.pkts,
+    client_bytes: c.orig.payload,
+    server_bytes: c.resp.payload,
+    end: endOf(c),
+    protocols: [...(protos.get(`${c.stream}`) ?? [])].sort(),
+  }));
+}
+
+export function diagnoseTrace(trace: AnalysedTrace): Diagnosis {
+  return diagnosis(captureSummaries(trace), runRules(trace), connectionSummaries(trace));
+}

@@ -1,0 +1,130 @@
+// The report model: everything a renderer prints, computed here once (renderers only format).
+// It is the diagnosis document plus, for each finding, a ladder of its evidence frames built
+// from the analysed trace (key segments, protocol exchanges, ICMP errors), and a short summary of
+// each capture.
+
+import type { AnalysedTrace } from '../analysis/trace.js';
+import { labelNames } from '../tcp/labels.js';
+import { formatTcpFlagsShort } from '../wire/tcpflags.js';
+import { connectionSummaries, captureSummaries, runRules } from '../diagnose/engine.js';
+import { DIAGNOSIS_SCHEMA, sortFindings, type CaptureSummary, type ConnectionSummary, type Finding } from '../diagnose/finding.js';
+
+export interface LadderRow {
+  frame: number;
+  /** seconds since the first frame of the finding's ladder */
+  t: number;
+  /** absolute time, ns */
+  ns: bigint;
+  /** 'c>s' client to server, 's>c' server to client, '?' when not tied to the connection */
+  dir: 'c>s' | 's>c' | '?';
+  /** what the frame is: flags + seq/ack/len for TCP, the message for SMB2/RPC, type/code for ICMP */
+  text: string;
+  labels: string[];
+}
+
+export interface ReportFinding extends Finding {
+  /** index into captures */
+  capture: number;
+  ladder: LadderRow[];
+}
+
+export interface CaptureStats {
+  connections: number;
+  connectionsDropped: number;
+  exchanges: number;
+  protocols: string[];
+  retransmissions: number;
+  resets: number;
+  labelCounts: Record<string, number>;
+  issues: string[];
+}
+
+export interface ReportModel {
+  schema: typeof DIAGNOSIS_SCHEMA;
+  captures: (CaptureSummary & { stats: CaptureStats })[];
+  findings: ReportFinding[];
+  connections: (ConnectionSummary & { capture: number })[];
+}
+
+type Entry = { ns: bigint; dir: LadderRow['dir']; text: string; labels: string[]; stream: number };
+
+function indexTrace(trace: AnalysedTrace): Map<number, Entry> {
+  const idx = new Map<number, Entry>();
+  for (const c of trace.connections) {
+    for (const s of c.keySegments) {
+      idx.set(s.frame, {
+        ns: s.ns, dir: s.dir === 0 ? 'c>s' : 's>c', stream: c.stream, labels: s.labels ? labelNames(s.labels) : [],
+        text: `[${formatTcpFlagsShort(s.flags)}] seq=${s.seq} ack=${s.ack} win=${s.win} len=${s.len}`,
+      });
+    }
+  }
+
+  for (const e of trace.exchanges) {
+    const name = `${e.service} ${e.command}`;
+    const add = (frame: number, ns: bigint | null, what: string, toServer: boolean): void => {
+      if (frame <= 0 || ns === null) return;
+      const prev = idx.get(frame);
+      const text = `${name} ${what}${e.protocol === 'rpc' ? ` xid=0x${(e.id >>> 0).toString(16)}` : ` id=${e.id}`}`;
+      if (prev) prev.text = `${prev.text}  ${text}`;
+      else idx.set(frame, { ns, dir: toServer ? 'c>s' : 's>c', stream: e.stream, labels: [], text });
+    };
+    add(e.requestFrame, e.requestNs, e.kind === 'retransmission' ? 'request (retransmission)' : 'request', true);
+    add(e.responseFrame, e.responseNs, `response ${e.status}`, false);
+  }
+  for (const i of trace.icmpErrors) {
+    const q = i.quoted;
+    const quoted = q ? ` quoting ${q.src}:${q.srcPort} > ${q.dst}:${q.dstPort}${q.seq !== null ? ` seq=${q.seq}` : ''}` : '';
+    idx.set(i.frame, {
+      ns: i.ns, dir: i.quotedDir === null ? '?' : i.quotedDir === 0 ? 's>c' : 'c>s', stream: i.stream ?? -1, labels: [],
+      text: `${i.v6 ? 'ICMPv6' : 'ICMP'} type ${i.type} code ${i.code} from ${i.from}${quoted}`,
+    });
+  }
+  return idx;
+}
+
+function ladder(f: Finding, idx: Map<number, Entry>): LadderRow[] {
+  const rows: LadderRow[] = [];
+  const frames = [...f.frames].sort((a, b) => a - b);
+  let t0: bigint | null = null;
+  for (const n of frames) {
+    const e = idx.get(n);
+    if (!e) continue;
+    if (t0 === null) t0 = e.ns;
+    rows.push({ frame: n, ns: e.ns, t: Number(e.ns - t0) / 1e9, dir: e.dir, text: e.text, labels: e.labels });
+  }
+  return rows;
+}
+
+function stats(trace: AnalysedTrace, capture: number): CaptureStats {
+  const c = trace.captures[capture];
+  const protos = new Set<string>();
+  for (const e of trace.exchanges) protos.add(e.protocol === 'rpc' ? e.service : e.protocol.toUpperCase());
+  const issues = [
+    ...Object.entries(c.issueCounts).map(([k, v]) => `${k} x${v}`),
+    ...Object.entries(c.wireIssues).map(([k, v]) => `${k} x${v}`),
+  ];
+  return {
+    connections: trace.connections.length + trace.dropped.connections,
+    connectionsDropped: trace.dropped.connections,
+    exchanges: trace.exchanges.length + trace.dropped.exchanges,
+    protocols: [...protos].sort(),
+    retransmissions: trace.labelCounts.retransmission ?? 0,
+    resets: trace.connections.filter((x) => /[Rr]/.test(x.history)).length,
+    labelCounts: { ...trace.labelCounts } as Record<string, number>,
+    issues,
+  };
+}
+
+/** One report over several captures, each analysed on its own (frame numbers and streams are per capture). */
+export function buildReport(traces: AnalysedTrace[]): ReportModel {
+  const model: ReportModel = { schema: DIAGNOSIS_SCHEMA, captures: [], findings: [], connections: [] };
+  traces.forEach((trace, capture) => {
+    const idx = indexTrace(trace);
+    model.captures.push({ ...captureSummaries(trace)[0], stats: stats(trace, 0) });
+    for (const f of runRules(trace)) model.findings.push({ ...f, capture, ladder: ladder(f, idx) });
+    for (const c of connectionSummaries(trace)) model.connections.push({ ...c, capture });
+  });
+  const order = sortFindings(model.findings);
+  model.findings = order as ReportFinding[];
+  return model;
+}
