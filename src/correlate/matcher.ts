@@ -363,40 +363,34 @@ export class Matcher {
     this.compare(ra, rb, o, st);
   }
 
-  /** Fields compared on a matched pair, after translation. */
+  /** Fields compared on a matched pair, after translation; values are shown "from -> to" in the
+   *  direction of travel. */
   private compare(ra: PktRec, rb: PktRec, o: number, st: DirStats): void {
-    const changed: string[] = [];
-    // "from -> to" in the direction of travel
     const up = o === 1 ? ra : rb;
     const down = o === 1 ? rb : ra;
-    const note = (field: string, from: string | number, to: string | number): void => {
-      changed.push(field);
-      let e = st.fields.get(field);
-      if (!e) st.fields.set(field, (e = { count: 0, examples: [] }));
-      e.count++;
-      if (e.examples.length < MAX_EXAMPLES) e.examples.push(`${from} -> ${to}`);
-    };
-    if (up.ipId >= 0 && down.ipId >= 0 && up.ipId !== down.ipId) note('ip-id', up.ipId, down.ipId);
-    if (up.tos >> 2 !== down.tos >> 2) note('dscp', up.tos >> 2, down.tos >> 2);
-    if ((up.tos & 3) !== (down.tos & 3)) note('ecn', up.tos & 3, down.tos & 3);
+    const ch = changedList;
+    ch.length = 0;
+    if (up.ipId >= 0 && down.ipId >= 0 && up.ipId !== down.ipId) note(st, 'ip-id', up.ipId, down.ipId);
+    if (up.tos >> 2 !== down.tos >> 2) note(st, 'dscp', up.tos >> 2, down.tos >> 2);
+    if ((up.tos & 3) !== (down.tos & 3)) note(st, 'ecn', up.tos & 3, down.tos & 3);
     if (ra.proto === PROTO_TCP) {
-      if (up.win !== down.win) note('window', up.win, down.win);
-      if (up.mss !== down.mss) note('mss', optStr(up.mss), optStr(down.mss));
-      if (up.wscale !== down.wscale) note('window-scale', optStr(up.wscale), optStr(down.wscale));
-      if (up.sackPerm !== down.sackPerm) note('sack-permitted', String(up.sackPerm), String(down.sackPerm));
+      if (up.win !== down.win) note(st, 'window', up.win, down.win);
+      if (up.mss !== down.mss) note(st, 'mss', optStr(up.mss), optStr(down.mss));
+      if (up.wscale !== down.wscale) note(st, 'window-scale', optStr(up.wscale), optStr(down.wscale));
+      if (up.sackPerm !== down.sackPerm) note(st, 'sack-permitted', String(up.sackPerm), String(down.sackPerm));
       if (up.hasTs !== down.hasTs || up.tsval !== down.tsval || up.tsecr !== down.tsecr) {
-        note('timestamps', up.hasTs ? `${up.tsval}/${up.tsecr}` : 'none', down.hasTs ? `${down.tsval}/${down.tsecr}` : 'none');
+        note(st, 'timestamps', up.hasTs ? `${up.tsval}/${up.tsecr}` : 'none', down.hasTs ? `${down.tsval}/${down.tsecr}` : 'none');
       }
       if (ra.sackCount !== rb.sackCount || (ra.sackCount > 0 && sackShift(ra) !== rb.sackL)) {
-        note('sack', `${up.sackCount} blocks`, `${down.sackCount} blocks`);
+        note(st, 'sack', `${up.sackCount} blocks`, `${down.sackCount} blocks`);
       }
-      if ((up.flags & COMPARED_FLAGS) !== (down.flags & COMPARED_FLAGS)) note('flags', flagStr(up.flags), flagStr(down.flags));
-      if (changed.length === 0 && up.tcpHdrLen !== down.tcpHdrLen) note('tcp-options', `${up.tcpHdrLen - 20} bytes`, `${down.tcpHdrLen - 20} bytes`);
-      if (up.pcap === down.pcap && up.pcap > 0 && up.phash !== down.phash) note('payload', `${up.len} bytes`, 'different bytes');
+      if ((up.flags & COMPARED_FLAGS) !== (down.flags & COMPARED_FLAGS)) note(st, 'flags', flagStr(up.flags), flagStr(down.flags));
+      if (ch.length === 0 && up.tcpHdrLen !== down.tcpHdrLen) note(st, 'tcp-options', `${up.tcpHdrLen - 20} bytes`, `${down.tcpHdrLen - 20} bytes`);
+      if (up.pcap === down.pcap && up.pcap > 0 && up.phash !== down.phash) note(st, 'payload', `${up.len} bytes`, 'different bytes');
     }
-    if (changed.length > 0) {
+    if (ch.length > 0) {
       st.modified++;
-      this.pushEv(st.ev.modified, { a: ra.frame, b: rb.frame, note: changed.join(',') });
+      this.pushEv(st.ev.modified, { a: ra.frame, b: rb.frame, note: ch.join(',') });
     }
   }
 
@@ -469,6 +463,17 @@ export class Matcher {
   flowEnded(f: Flow): void {
     if (f.pair === null) this.flowsOnlyHere[f.side]++;
   }
+}
+
+/** fields changed on the pair being compared (reused: compare() is on the hot path) */
+const changedList: string[] = [];
+
+function note(st: DirStats, field: string, from: string | number, to: string | number): void {
+  changedList.push(field);
+  let e = st.fields.get(field);
+  if (!e) st.fields.set(field, (e = { count: 0, examples: [] }));
+  e.count++;
+  if (e.examples.length < MAX_EXAMPLES) e.examples.push(`${from} -> ${to}`);
 }
 
 function sackShift(ra: PktRec): number {

@@ -238,7 +238,7 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
   const extrasEvery = Math.max(1, Math.floor((cfg.connections * (3 + cfg.exchanges * (2 + cfg.responseSegments))) / Math.max(1, cfg.udpPairs + cfg.icmpEchoes)));
   let tick = 0;
   const newConn = (): Conn => ({
-    idx: opened, cIp: ip(`10.1.${(opened >> 8) & 0xff}.${(opened & 0xff) + 1}`), cPort: 30000 + (opened % 30000), isnC: rng.u32(), isnS: rng.u32(),
+    idx: opened, cIp: ip(`10.1.${(opened >> 8) & 0xff}.${(opened & 0xff) + 1 > 255 ? 1 : (opened & 0xff) + 1}`), cPort: 30000 + (opened % 30000), isnC: rng.u32(), isnS: rng.u32(),
     sndC: 0, sndS: 0, step: 0, exch: 0, segsLeft: 0, tsC: rng.u32() >>> 8, tsS: rng.u32() >>> 8, ipIdC: rng.int(0, 65535), ipIdS: rng.int(0, 65535),
   });
 
