@@ -81,3 +81,24 @@ test('not a capture, and a missing file: a clear message, exit 2, no stack trace
   assert.match(m.err, /nope\.pcap: no such file/);
   assert.doesNotMatch(m.err + r.err, /\n\s+at /);
 });
+
+test('packets - prints each frame as it arrives on standard input, before the input ends', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [bin, 'packets', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const firstLine = new Promise<void>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve();
+    });
+  });
+  // the file header and one record; the input stays open
+  child.stdin.write(plain.subarray(0, 24 + 16 + SYN.length));
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no line while input open; got ${JSON.stringify(out)}`)), 10_000));
+  await Promise.race([firstLine, timeout]);
+  assert.match(out, /^\s+1 {2}0\.000000000 {2}10\.0\.0\.1:40000 > 10\.0\.0\.2:445/);
+  child.stdin.end(plain.subarray(24 + 16 + SYN.length));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  assert.equal(code, 0);
+  assert.equal(out.trimEnd().split('\n').length, 2);
+});

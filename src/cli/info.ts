@@ -104,7 +104,7 @@ export function infoText(fi: FileInfo): string[] {
     const dur = nsToSeconds(s.lastNs - s.firstNs);
     kv('First packet', `${formatIso(s.firstNs, digits)} (${formatEpoch(s.firstNs, digits)})`);
     kv('Last packet', `${formatIso(s.lastNs, digits)} (${formatEpoch(s.lastNs, digits)})`);
-    kv('Duration', `${formatEpoch(s.lastNs - s.firstNs, digits)} s${dur > 0 ? `, ${(s.frames / dur).toFixed(1)} packets/s` : ''}`);
+    kv('Duration', `${formatEpoch(s.lastNs - s.firstNs, digits)} s${dur > 0 ? `, ${Number((s.frames / dur).toPrecision(3))} packets/s` : ''}`);
   }
   if (fi.decoded) {
     const p = fi.protocols;
