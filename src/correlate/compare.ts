@@ -91,6 +91,8 @@ export interface CompareResult {
 }
 
 export async function compareCaptures(pathA: string, pathB: string, opts: CompareOptions = {}): Promise<CompareResult> {
+  // the coarse-offset pass and the matching pass each read the files from the start
+  if (pathA === '-' || pathB === '-') throw new Error('compare reads each capture twice, so it needs files: standard input (-) cannot be used');
   const windowNs = opts.windowNs ?? DEFAULT_WINDOW_NS;
   const maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
   const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
