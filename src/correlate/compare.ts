@@ -84,6 +84,8 @@ export interface CompareResult {
   window: { start: number; end: number } | null;
   directions: [DirectionResult, DirectionResult];
   pairs: number;
+  /** matched packets whose direction could not be told (identical TTL and timing at both points) */
+  matchedDirectionUnknown: number;
   natPairs: number;
   seqShiftedPairs: number;
   translations: Translation[];
@@ -176,6 +178,7 @@ export async function compareCaptures(pathA: string, pathB: string, opts: Compar
     window: overlap && end > start ? { start, end } : null,
     directions: dirs,
     pairs: m.pairs,
+    matchedDirectionUnknown: m.matchedDirectionUnknown,
     natPairs: m.natPairs,
     seqShiftedPairs: m.seqShiftedPairs,
     translations: m.translations,

@@ -93,6 +93,8 @@ export class Matcher {
   readonly last = [-Infinity, -Infinity];
   readonly done = [false, false];
   pairs = 0;
+  /** matched packets whose direction could not be told (same TTL and time at both points) */
+  matchedDirectionUnknown = 0;
   natPairs = 0;
   seqShiftedPairs = 0;
   readonly translations: Translation[] = [];
@@ -342,7 +344,10 @@ export class Matcher {
     const mp = ps.maxPartner[dA];
     const reordered = partner < mp[procSide];
     if (partner > mp[procSide]) mp[procSide] = partner;
-    if (o === 0) return;
+    if (o === 0) {
+      this.matchedDirectionUnknown++;
+      return;
+    }
     const st = this.dirs[o === 1 ? 0 : 1];
     st.matched++;
     this.clock.add(ra.t, x, o === 1);

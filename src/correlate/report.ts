@@ -64,6 +64,8 @@ export interface CompareDoc {
   a: SideDoc;
   b: SideDoc;
   directions: { 'A->B': DirectionDoc; 'B->A': DirectionDoc };
+  /** packets seen at both points whose direction could not be told (no TTL change, no delay) */
+  matchedDirectionUnknown: number;
   translation: { flowPairs: number; natPairs: number; seqShiftedPairs: number; examples: { a: string; b: string; nat: boolean; seqDelta: number[] }[] };
   bounds: { windowSeconds: number; maxPendingPerCapture: number; maxFlowsPerCapture: number; flowsEvicted: number; overflowEvicted: number };
   findings: Finding[];
@@ -158,7 +160,7 @@ function verdict(r: CompareResult): string {
   if (!r.overlap) return 'A and B have no packet in common: they did not capture the same traffic (or not at the same time), so nothing can be said about the network between them.';
   const [ab, ba] = r.directions;
   const lost = ab.lost + ba.lost;
-  const sent = ab.sent + ba.sent;
+  const sent = ab.sent + ba.sent + r.matchedDirectionUnknown;
   const injected = ab.injected + ba.injected;
   const unusual = [ab, ba].some((d) => d.fields.some((f) => !LEGIT_CHANGES.has(f.field)));
   const modified = ab.modified + ba.modified;
@@ -168,6 +170,7 @@ function verdict(r: CompareResult): string {
   if (injected > 0) extra.push(`${n(injected)} packet${injected === 1 ? '' : 's'} appeared that neither end sent`);
   if (unusual) extra.push(`${n(modified)} ${modified === 1 ? 'was' : 'were'} changed in flight`);
   if (lost === 0 && extra.length === 0) s += '; both ends saw the same conversation';
+  if (r.matchedDirectionUnknown > 0 && ab.sent + ba.sent === 0) s += ' (the two captures look like the same point: same TTLs and no delay between them)';
   else if (extra.length) s += `; ${extra.join(' and ')}`;
   return s.charAt(0).toUpperCase() + s.slice(1) + '.';
 }
@@ -188,6 +191,7 @@ export function buildDoc(r: CompareResult): CompareDoc {
     a: side(r.a),
     b: side(r.b),
     directions: { 'A->B': dirDoc(r.directions[0]), 'B->A': dirDoc(r.directions[1]) },
+    matchedDirectionUnknown: r.matchedDirectionUnknown,
     translation: {
       flowPairs: r.pairs, natPairs: r.natPairs, seqShiftedPairs: r.seqShiftedPairs,
       examples: r.translations.map((t) => ({ a: flowText(t.a), b: flowText(t.b), nat: t.nat, seqDelta: t.seqDelta })),
