@@ -6,6 +6,7 @@ import { infoCommand } from './info.js';
 import { flowsCommand } from './flows.js';
 import { exchangesCommand, srtCommand } from './exchanges.js';
 import { diagnoseCommand, parseSeverity } from './diagnose.js';
+import { compareCommand } from './compare.js';
 import type { Severity } from '../diagnose/finding.js';
 import { packetsCommand, tcpAnnotator, type TimeFormat } from './packets.js';
 
@@ -40,6 +41,16 @@ program
     run((out) => diagnoseCommand(files, {
       json: !!o.json, failOn: o.failOn ?? null, color: o.color && !!process.stdout.isTTY && !process.env.NO_COLOR,
     }, out)));
+
+program
+  .command('compare')
+  .description('was it the network? match two captures of the same traffic packet by packet: loss, injection, changes, reordering, one-way delay')
+  .argument('<a>', 'capture taken at one point (e.g. the client)')
+  .argument('<b>', 'capture of the same traffic taken at another point (e.g. the server)')
+  .option('--json', 'the pcapdx.compare/1 JSON document')
+  .option('--window <seconds>', 'matching window in seconds', (v) => Number(v), 2)
+  .action((a: string, b: string, o: { json?: boolean; window: number }) =>
+    run((out) => compareCommand(a, b, { json: !!o.json, window: o.window }, out)));
 
 program
   .command('info')
