@@ -9,7 +9,7 @@
 // keep-alive is never any of them.
 
 import { seqGt, seqLe, seqLt } from '../bytes/seq.js';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../wire/packet.js';
 import type { Conn, Dir } from './conn.js';
 import { WS_NONE, WS_UNKNOWN } from './conn.js';
 import {
@@ -44,14 +44,24 @@ export interface SegmentFacts {
   keepAliveStyle: number;
 }
 
+/** The header fields the analysis reads (a decoded Packet has them). */
+export type SegmentInput = Pick<Packet, 'seq' | 'ack' | 'payloadLength' | 'tcpFlags' | 'window'>;
+
 /**
  * Analyses one segment of `c` sent in direction fwd (rev is the other). `labels` may already
- * hold reused_ports, set by the connection lookup. `now` is ns relative to the time base.
+ * hold reused_ports, set by the connection lookup. The segment's time is c.lastTime (ns relative
+ * to the time base), set by the tracker before.
+ *
+ * Sequence numbers and times are read from objects rather than passed as arguments: V8 boxes a
+ * number beyond 2^30 passed to a call that is not inlined, which would be garbage per packet.
  */
-export function analyzeSegment(
-  c: Conn, fwd: Dir, rev: Dir, seq: number, ack: number, seglen: number, flags: number,
-  window: number, frame: number, now: number, out: SegmentFacts,
-): void {
+export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, frame: number, out: SegmentFacts): void {
+  const seq = seg.seq;
+  const ack = seg.ack;
+  const seglen = seg.payloadLength;
+  const flags = seg.tcpFlags;
+  const window = seg.window;
+  const now = c.lastTime;
   let labels = out.labels;
   out.dupAckNum = 0;
   out.dupAckFrame = 0;
@@ -229,7 +239,8 @@ export function analyzeSegment(
   // of the other direction; the time since that segment was sent.
   const ring = rev.unacked;
   if (ring.count > 0) {
-    ring.ack(ack);
+    ring.ackNo = ack; // through a field, not an argument (see UnackedRing.applyAck)
+    ring.applyAck();
     if (ring.ackedFrame !== 0) {
       out.ackedFrame = ring.ackedFrame;
       out.ackRttNs = now - ring.ackedTs;
@@ -238,7 +249,8 @@ export function analyzeSegment(
 
   // bytes_in_flight: for a data segment, the span of this direction's unacknowledged data.
   if (seglen !== 0 && fwd.unacked.count > 0 && fwd.validBif) {
-    const inFlight = fwd.unacked.span(fwd.baseSeq);
+    fwd.unacked.spanBase = fwd.baseSeq;
+    const inFlight = fwd.unacked.spanFromBase();
     if (inFlight > 0 && inFlight < BIF_MAX) out.bytesInFlight = inFlight;
   }
 

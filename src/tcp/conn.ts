@@ -16,6 +16,19 @@ export const OPENER_INFERRED = 2; // started mid-connection: guessed from the po
 export type OpenerName = 'syn' | 'synack' | 'inferred';
 export const OPENER_NAMES: readonly OpenerName[] = ['syn', 'synack', 'inferred'];
 
+/** History is kept to this many letters (a connection that keeps resetting with new sequence
+ *  numbers could otherwise grow it without end). */
+export const MAX_HISTORY = 48;
+
+/** The `vlans` of every untagged connection (never mutated). */
+const NO_VLANS: readonly number[] = Object.freeze([]);
+
+/** Histories up to this many letters are cached by a numeric key: 7 bits per letter plus the
+ *  length stay below 2^53. */
+const HISTORY_CACHE_LETTERS = 7;
+const HISTORY_CACHE_MAX = 4096;
+const historyCache = new Map<number, string>();
+
 /** Why a connection left the table. */
 export type EndReason = 'closed' | 'idle' | 'evicted' | 'reused' | 'end';
 
@@ -60,6 +73,43 @@ export class Dir {
   zeroWinCount = 0;
   /** first SYN's MSS option, -1 when none */
   mss = -1;
+
+  /** Back to the state of a new Dir (a recycled connection); the ring keeps no arrays. */
+  reset(): void {
+    this.baseSet = false;
+    this.baseSeq = 0;
+    this.winScale = WS_UNKNOWN;
+    this.window = 0xffffffff;
+    this.nextSeq = 0;
+    this.nextSeqTime = NaN;
+    this.nextSeqFrame = 0;
+    this.maxSeqToBeAcked = 0;
+    this.lastAck = 0;
+    this.lastAckTime = NaN;
+    this.dupAckNum = 0;
+    this.lastNonDupAck = 0;
+    this.lastSegmentFlags = 0;
+    this.validBif = true;
+    this.unacked.clear();
+    this.pkts = 0;
+    this.ipBytes = 0;
+    this.payload = 0;
+    this.retransmissions = 0;
+    this.sawSyn = false;
+    this.sawSynAck = false;
+    this.sawFin = false;
+    this.sawRst = false;
+    this.sawData = false;
+    this.sawAck = false;
+    this.lastSynSeq = -1;
+    this.lastSynAckSeq = -1;
+    this.lastFinSeq = -1;
+    this.lastRstSeq = -1;
+    this.retransCount = 0;
+    this.gapCount = 0;
+    this.zeroWinCount = 0;
+    this.mss = -1;
+  }
 }
 
 export class Conn {
@@ -71,7 +121,8 @@ export class Conn {
   /** per direction: the vlanKey its packets carry, -1 until it sends (VLAN_ANY) */
   vlan0 = -1;
   vlan1 = -1;
-  vlans: number[] = [];
+  /** the VLAN IDs of the first packet, outermost first (shared empty array when untagged) */
+  vlans: readonly number[] = NO_VLANS;
   /** the originator's (side 0) address words and port, then the responder's */
   a0 = 0; a1 = 0; a2 = 0; a3 = 0; aPort = 0;
   b0 = 0; b1 = 0; b2 = 0; b3 = 0; bPort = 0;
@@ -88,8 +139,10 @@ export class Conn {
   mruSynTime = NaN;
   /** SYN to first pure ACK (Wireshark ts_first_rtt, "iRTT"); 0 = not known */
   firstRtt = 0;
-  /** Zeek-style history letters (bounded, see MAX_HISTORY) */
-  history = '';
+  /** Zeek-style history letters (bounded, see MAX_HISTORY) as character codes: a string per
+   *  letter would be garbage for every connection */
+  readonly historyCodes = new Uint8Array(MAX_HISTORY);
+  historyLen = 0;
   reusedPorts = false;
   /** set when RST seen or both FINs seen; ns relative */
   closed = false;
@@ -100,13 +153,66 @@ export class Conn {
   chainNext: Conn | null = null;
   lruPrev: Conn | null = null;
   lruNext: Conn | null = null;
-  closedNext: Conn | null = null;
   inTable = false;
+
+  /** The history letters as a string (for reports, not per packet; the usual short histories
+   *  come from a cache, as a million connections share a handful of them). */
+  get history(): string {
+    const n = this.historyLen;
+    const codes = this.historyCodes;
+    if (n > HISTORY_CACHE_LETTERS) return String.fromCharCode(...codes.subarray(0, n));
+    let key = n;
+    for (let i = 0; i < n; i++) key = key * 128 + codes[i];
+    let s = historyCache.get(key);
+    if (s === undefined) {
+      s = String.fromCharCode(...codes.subarray(0, n));
+      if (historyCache.size >= HISTORY_CACHE_MAX) historyCache.clear();
+      historyCache.set(key, s);
+    }
+    return s;
+  }
+
+  /** Appends a history letter (its character code), up to MAX_HISTORY. */
+  addHistory(code: number): void {
+    if (this.historyLen < MAX_HISTORY) this.historyCodes[this.historyLen++] = code;
+  }
+
+  hasHistory(code: number): boolean {
+    for (let i = 0; i < this.historyLen; i++) if (this.historyCodes[i] === code) return true;
+    return false;
+  }
+
+  /** Back to the state of a new Conn, for reuse from the tracker's free list. */
+  reset(): void {
+    this.stream = 0;
+    this.l3 = 0;
+    this.vlanKey = 0;
+    this.vlan0 = -1;
+    this.vlan1 = -1;
+    this.vlans = NO_VLANS;
+    this.a0 = 0; this.a1 = 0; this.a2 = 0; this.a3 = 0; this.aPort = 0;
+    this.b0 = 0; this.b1 = 0; this.b2 = 0; this.b3 = 0; this.bPort = 0;
+    this.opener = OPENER_INFERRED;
+    this.d0.reset();
+    this.d1.reset();
+    this.firstTime = 0;
+    this.lastTime = 0;
+    this.firstFrame = 0;
+    this.lastFrame = 0;
+    this.mruSynTime = NaN;
+    this.firstRtt = 0;
+    this.historyLen = 0;
+    this.reusedPorts = false;
+    this.closed = false;
+    this.closeTime = 0;
+    this.hash = 0;
+    this.chainNext = null;
+    this.lruPrev = null;
+    this.lruNext = null;
+    this.inTable = false;
+  }
 }
 
-/** History is kept to this many letters (a connection that keeps resetting with new sequence
- *  numbers could otherwise grow it without end). */
-export const MAX_HISTORY = 48;
 
 export function dirOf(c: Conn, side: number): Dir {
   return side === 0 ? c.d0 : c.d1;

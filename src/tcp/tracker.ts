@@ -4,6 +4,10 @@
 // connections are evicted, closed ones are released after a grace period for late packets, and
 // every connection leaving the table is reported once through onEnd (then dropped).
 //
+// Cost per packet is a hash, a bucket walk and a few list links; nothing is allocated. A Conn
+// that leaves the table goes back to a free list and is reused by a later connection, so short
+// connections produce no garbage for the collector: never keep a Conn past onEnd/onEndConn.
+//
 // Differences from tshark, on purpose (docs/tcp-parity.md): the key includes the VLAN tag stack
 // (pkt.vlanKey), so the same flow captured on several VLANs is several connections, not one
 // with retransmissions; and a connection released from the table (closed past its grace period,
@@ -12,10 +16,10 @@
 import type { Frame } from '../capture/types.js';
 import type { Packet } from '../wire/packet.js';
 import { PROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
-import { NS_PER_S } from '../bytes/time.js';
+import { NS_PER_S, formatEpoch, formatEpochPair } from '../bytes/time.js';
 import { analyzeSegment, noteWindowScale, type SegmentFacts } from './analyze.js';
 import {
-  Conn, Dir, MAX_HISTORY, OPENER_INFERRED, OPENER_NAMES, OPENER_SYN, OPENER_SYNACK, connState,
+  Conn, Dir, OPENER_INFERRED, OPENER_NAMES, OPENER_SYN, OPENER_SYNACK, connState,
   type ConnState, type EndReason, type OpenerName,
 } from './conn.js';
 import { flowHash, keyMatches } from './flowkey.js';
@@ -33,6 +37,26 @@ export const DEFAULT_CLOSED_GRACE_NS = 120 * 1e9;
 /** At most this many closed connections are kept waiting for late packets; beyond it the oldest
  *  closed one is released early (a burst of short connections must not pile up). */
 export const DEFAULT_MAX_CLOSED = 65_536;
+/** Hash buckets to start with; the table doubles while it holds more connections than buckets. */
+const INITIAL_BUCKETS = 1024;
+/** At most this many released Conns wait for reuse (more would only hold memory after a peak). */
+const FREE_MAX = 16_384;
+/** History letters (Zeek's) as character codes; the responder's are the lower-case ones. */
+const CH_UPPER_TO_LOWER = 0x20;
+const CH_S = 'S'.charCodeAt(0); // SYN
+const CH_H = 'H'.charCodeAt(0); // SYN-ACK
+const CH_A = 'A'.charCodeAt(0); // pure ACK
+const CH_D = 'D'.charCodeAt(0); // data
+const CH_F = 'F'.charCodeAt(0); // FIN
+const CH_R = 'R'.charCodeAt(0); // RST
+const CH_T = 'T'.charCodeAt(0); // retransmissions (logarithmic)
+const CH_G = 'G'.charCodeAt(0); // gaps (logarithmic)
+const CH_W = 'W'.charCodeAt(0); // zero windows (logarithmic)
+const CH_Q = 'Q'.charCodeAt(0); // SYN with FIN or RST
+const CH_I = 'I'.charCodeAt(0); // FIN with RST
+const NS_PER_S_NUM = 1e9;
+/** |time| in ns below which base nanoseconds + time is exact in a double (2^53 - 1e9). */
+const EXACT_NS_LIMIT = 2 ** 53 - 1e9;
 
 export interface TrackerOptions {
   maxConnections?: number;
@@ -41,6 +65,9 @@ export interface TrackerOptions {
   maxClosed?: number;
   /** called once for every connection leaving the table, and for all remaining at finish() */
   onEnd?: (rec: ConnRecord) => void;
+  /** the same, with the live Conn instead of a record (nothing allocated): valid during the call
+   *  only, the Conn is reused afterwards. Called before onEnd when both are given. */
+  onEndConn?: (c: Conn, reason: EndReason) => void;
 }
 
 /** The reused result of track(): valid until the next call. */
@@ -107,13 +134,22 @@ export class TcpTracker {
   readonly closedGraceNs: number;
   readonly maxClosed: number;
   private readonly onEnd: ((rec: ConnRecord) => void) | null;
+  private readonly onEndConn: ((c: Conn, reason: EndReason) => void) | null;
 
-  private readonly buckets = new Map<number, Conn>();
+  /** hash table: bucket heads, chained through Conn.chainNext (newest first); length 2^k */
+  private buckets: (Conn | null)[] = new Array<Conn | null>(INITIAL_BUCKETS).fill(null);
+  private bucketMask = INITIAL_BUCKETS - 1;
   private lruHead: Conn | null = null;
   private lruTail: Conn | null = null;
-  private closedHead: Conn | null = null;
-  private closedTail: Conn | null = null;
+  /** closed connections in the order they closed: a ring of (Conn, its stream number). An entry
+   *  whose Conn left the table meanwhile (or was reused: another stream number) is stale and
+   *  skipped; stale entries count towards maxClosed until they reach the head. */
+  private closedConns: (Conn | null)[] = [];
+  private closedStreams: number[] = [];
+  private closedHead = 0;
   private closedLen = 0;
+  private freeHead: Conn | null = null;
+  private freeLen = 0;
   private nextStream = 0;
   private baseSec = 0;
   private baseNsec = 0;
@@ -137,11 +173,26 @@ export class TcpTracker {
     this.closedGraceNs = opts.closedGraceNs ?? DEFAULT_CLOSED_GRACE_NS;
     this.maxClosed = opts.maxClosed ?? DEFAULT_MAX_CLOSED;
     this.onEnd = opts.onEnd ?? null;
+    this.onEndConn = opts.onEndConn ?? null;
   }
 
   /** Absolute time (epoch ns) of a time relative to this tracker's base. */
   absNs(rel: number): bigint {
     return BigInt(this.baseSec) * NS_PER_S + BigInt(this.baseNsec) + BigInt(Math.round(rel));
+  }
+
+  /** formatEpoch(absNs(rel), digits) without bigints (exact: every number stays below 2^53). */
+  epochString(rel: number, digits: number): string {
+    const r0 = Math.round(rel);
+    // beyond 2^53 ns (104 days from the first packet) a double is no longer exact
+    if (!(Math.abs(r0) < EXACT_NS_LIMIT)) return formatEpoch(this.absNs(rel), digits);
+    const x = this.baseNsec + r0;
+    let q = Math.floor(x / NS_PER_S_NUM);
+    let r = x - q * NS_PER_S_NUM;
+    if (r < 0) { q--; r += NS_PER_S_NUM; } else if (r >= NS_PER_S_NUM) { q++; r -= NS_PER_S_NUM; }
+    const sec = this.baseSec + q;
+    if (sec < 0) return formatEpoch(this.absNs(rel), digits);
+    return formatEpochPair(sec, r, digits);
   }
 
   /**
@@ -201,8 +252,7 @@ export class TcpTracker {
 
     const fwd = dir === 0 ? c.d0 : c.d1;
     const rev = dir === 0 ? c.d1 : c.d0;
-    const seglen = pkt.payloadLength;
-    analyzeSegment(c, fwd, rev, seq, pkt.ack, seglen, flags, pkt.window, frame.number, now, res);
+    analyzeSegment(c, fwd, rev, pkt, frame.number, res);
 
     if (flags & TCP_SYN) {
       if ((flags & TCP_ACK) === 0) c.mruSynTime = now;
@@ -213,7 +263,7 @@ export class TcpTracker {
       c.firstRtt = now - c.mruSynTime;
     }
 
-    this.account(c, fwd, dir, pkt, seglen, flags, res.labels, now);
+    this.account(c, fwd, dir, pkt, res.labels);
 
     res.conn = c;
     res.dir = dir;
@@ -230,7 +280,7 @@ export class TcpTracker {
     const c = this.lookup(hash, l3, src, dst, sport, dport, vlanKey);
     if (c !== null) return c;
     // an ICMP error may come back on another VLAN than the connection: any tag stack will do
-    for (let p = this.buckets.get(hash) ?? null; p !== null; p = p.chainNext) {
+    for (let p = this.buckets[hash & this.bucketMask]; p !== null; p = p.chainNext) {
       const d = keyMatches(p, l3, src, dst, sport, dport);
       if (d >= 0) {
         this.lastDir = d;
@@ -247,10 +297,11 @@ export class TcpTracker {
    * point that sees one direction tagged and the other untagged). Sets lastDir.
    */
   private lookup(hash: number, l3: number, src: Uint32Array, dst: Uint32Array, sport: number, dport: number, vlanKey: number): Conn | null {
-    const head = this.buckets.get(hash) ?? null;
+    const head = this.buckets[hash & this.bucketMask];
     let loose: Conn | null = null;
     let looseDir = 0;
     for (let c = head; c !== null; c = c.chainNext) {
+      if (c.hash !== hash) continue;
       const d = keyMatches(c, l3, src, dst, sport, dport);
       if (d < 0) continue;
       const mine = d === 0 ? c.vlan0 : c.vlan1;
@@ -278,7 +329,8 @@ export class TcpTracker {
   /** Ends every connection still in the table (reason 'end'), oldest activity first. */
   finish(): void {
     while (this.lruHead !== null) this.release(this.lruHead, 'end');
-    this.closedHead = this.closedTail = null;
+    this.closedConns.fill(null);
+    this.closedHead = 0;
     this.closedLen = 0;
   }
 
@@ -287,7 +339,7 @@ export class TcpTracker {
     return {
       stream: c.stream,
       ipVersion: c.l3 === 6 ? 6 : 4,
-      vlans: c.vlans,
+      vlans: c.vlans.slice(),
       origAddr: formatAddr(c.l3, [c.a0, c.a1, c.a2, c.a3]),
       origPort: c.aPort,
       respAddr: formatAddr(c.l3, [c.b0, c.b1, c.b2, c.b3]),
@@ -310,7 +362,14 @@ export class TcpTracker {
   // ---------------------------------------------------------------- table
 
   private create(pkt: Packet, frameNo: number, now: number, hash: number): Conn {
-    const c = new Conn();
+    let c = this.freeHead;
+    if (c !== null) {
+      this.freeHead = c.chainNext;
+      this.freeLen--;
+      c.chainNext = null;
+    } else {
+      c = new Conn();
+    }
     const flags = pkt.tcpFlags;
     // The originator: the SYN's sender, the SYN-ACK's receiver, or, mid-connection, the side
     // with the higher port (clients use ephemeral ports, services low ones).
@@ -338,12 +397,14 @@ export class TcpTracker {
     c.firstTime = c.lastTime = now;
     c.firstFrame = c.lastFrame = frameNo;
     c.hash = hash;
-    c.chainNext = this.buckets.get(hash) ?? null;
-    this.buckets.set(hash, c);
+    const b = hash & this.bucketMask;
+    c.chainNext = this.buckets[b];
+    this.buckets[b] = c;
     c.inTable = true;
     this.lruAppend(c);
     this.stats.created++;
     this.stats.open++;
+    if (this.stats.open > this.buckets.length) this.growBuckets();
     if (this.stats.open > this.stats.peakOpen) this.stats.peakOpen = this.stats.open;
     if (this.stats.open > this.maxConnections && this.lruHead !== null && this.lruHead !== c) {
       this.stats.evictedFull++;
@@ -356,12 +417,12 @@ export class TcpTracker {
     if (!c.inTable) return;
     c.inTable = false;
     // unlink from the bucket chain
-    const head = this.buckets.get(c.hash);
+    const b = c.hash & this.bucketMask;
+    const head = this.buckets[b];
     if (head === c) {
-      if (c.chainNext === null) this.buckets.delete(c.hash);
-      else this.buckets.set(c.hash, c.chainNext);
+      this.buckets[b] = c.chainNext;
     } else {
-      let p = head ?? null;
+      let p = head;
       while (p !== null && p.chainNext !== c) p = p.chainNext;
       if (p !== null) p.chainNext = c.chainNext;
     }
@@ -373,9 +434,39 @@ export class TcpTracker {
     else this.lruTail = c.lruPrev;
     c.lruPrev = c.lruNext = null;
     this.stats.open--;
+    if (this.onEndConn !== null) this.onEndConn(c, reason);
     if (this.onEnd !== null) this.onEnd(this.record(c, reason));
-    c.d0.unacked.clear();
-    c.d1.unacked.clear();
+    // back to the free list (its state is reset now: ring arrays return to their pool)
+    c.reset();
+    if (this.freeLen < FREE_MAX) {
+      c.chainNext = this.freeHead;
+      this.freeHead = c;
+      this.freeLen++;
+    }
+  }
+
+  /** Doubles the bucket array; chains keep their order (newest first), which lookup relies on. */
+  private growBuckets(): void {
+    const old = this.buckets;
+    const n = old.length * 2;
+    const mask = n - 1;
+    const heads = new Array<Conn | null>(n).fill(null);
+    const tails = new Array<Conn | null>(n).fill(null);
+    for (let i = 0; i < old.length; i++) {
+      let c = old[i];
+      while (c !== null) {
+        const next = c.chainNext;
+        const j = c.hash & mask;
+        c.chainNext = null;
+        const t = tails[j];
+        if (t === null) heads[j] = c;
+        else t.chainNext = c;
+        tails[j] = c;
+        c = next;
+      }
+    }
+    this.buckets = heads;
+    this.bucketMask = mask;
   }
 
   private lruAppend(c: Conn): void {
@@ -396,19 +487,19 @@ export class TcpTracker {
 
   private housekeep(now: number): void {
     // closed connections past their grace period, or too many of them
-    let q = this.closedHead;
-    while (q !== null && (!q.inTable || now - q.closeTime > this.closedGraceNs || this.closedLen > this.maxClosed)) {
-      const next = q.closedNext;
-      q.closedNext = null;
+    while (this.closedLen > 0) {
+      const i = this.closedHead;
+      const q = this.closedConns[i]!;
+      const live = q.inTable && q.stream === this.closedStreams[i];
+      if (live && now - q.closeTime <= this.closedGraceNs && this.closedLen <= this.maxClosed) break;
+      this.closedConns[i] = null;
+      this.closedHead = (i + 1) & (this.closedConns.length - 1);
       this.closedLen--;
-      if (q.inTable) {
+      if (live) {
         this.stats.releasedClosed++;
         this.release(q, 'closed');
       }
-      q = next;
     }
-    this.closedHead = q;
-    if (q === null) this.closedTail = null;
     // idle connections (the LRU head is the least recently active)
     let h = this.lruHead;
     while (h !== null && now - h.lastTime > this.idleTimeoutNs) {
@@ -422,61 +513,75 @@ export class TcpTracker {
     if (c.closed) return;
     c.closed = true;
     c.closeTime = now;
-    c.closedNext = null;
-    if (this.closedTail !== null) this.closedTail.closedNext = c;
-    else this.closedHead = c;
-    this.closedTail = c;
+    let cap = this.closedConns.length;
+    if (this.closedLen === cap) {
+      // grow the ring (a power of two), oldest first; it never holds more than maxClosed + 1
+      const n = cap === 0 ? 64 : cap * 2;
+      const conns = new Array<Conn | null>(n).fill(null);
+      const streams = new Array<number>(n).fill(0);
+      for (let k = 0; k < this.closedLen; k++) {
+        const j = (this.closedHead + k) & (cap - 1);
+        conns[k] = this.closedConns[j];
+        streams[k] = this.closedStreams[j];
+      }
+      this.closedConns = conns;
+      this.closedStreams = streams;
+      this.closedHead = 0;
+      cap = n;
+    }
+    const i = (this.closedHead + this.closedLen) & (cap - 1);
+    this.closedConns[i] = c;
+    this.closedStreams[i] = c.stream;
     this.closedLen++;
   }
 
   // ---------------------------------------------------------------- statistics and history
 
-  private account(c: Conn, d: Dir, dir: number, pkt: Packet, seglen: number, flags: number, labels: number, now: number): void {
+  /** Statistics and history of one segment (its time is c.lastTime). */
+  private account(c: Conn, d: Dir, dir: number, pkt: Packet, labels: number): void {
+    const seglen = pkt.payloadLength;
+    const flags = pkt.tcpFlags;
     d.pkts++;
     d.ipBytes += pkt.ipTotalLength;
     d.payload += seglen;
     const up = dir === 0;
     const seq = pkt.seq;
     if (flags & TCP_SYN) {
-      if (flags & (TCP_FIN | TCP_RST)) this.once(c, up ? 'Q' : 'q');
+      if (flags & (TCP_FIN | TCP_RST)) this.once(c, up ? CH_Q : CH_Q | CH_UPPER_TO_LOWER);
       if (flags & TCP_ACK) {
         d.sawSynAck = true;
-        if (d.lastSynAckSeq !== seq) { d.lastSynAckSeq = seq; this.letter(c, up ? 'H' : 'h'); }
+        if (d.lastSynAckSeq !== seq) { d.lastSynAckSeq = seq; c.addHistory(up ? CH_H : CH_H | CH_UPPER_TO_LOWER); }
       } else {
         d.sawSyn = true;
-        if (d.lastSynSeq !== seq) { d.lastSynSeq = seq; this.letter(c, up ? 'S' : 's'); }
+        if (d.lastSynSeq !== seq) { d.lastSynSeq = seq; c.addHistory(up ? CH_S : CH_S | CH_UPPER_TO_LOWER); }
       }
     }
     if (seglen > 0) {
-      if (!d.sawData) { d.sawData = true; this.letter(c, up ? 'D' : 'd'); }
+      if (!d.sawData) { d.sawData = true; c.addHistory(up ? CH_D : CH_D | CH_UPPER_TO_LOWER); }
     } else if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK && !d.sawAck) {
       d.sawAck = true;
-      this.letter(c, up ? 'A' : 'a');
+      c.addHistory(up ? CH_A : CH_A | CH_UPPER_TO_LOWER);
     }
-    if ((flags & (TCP_FIN | TCP_RST | TCP_SYN)) === (TCP_FIN | TCP_RST)) this.once(c, up ? 'I' : 'i');
+    if ((flags & (TCP_FIN | TCP_RST | TCP_SYN)) === (TCP_FIN | TCP_RST)) this.once(c, up ? CH_I : CH_I | CH_UPPER_TO_LOWER);
     if (flags & TCP_FIN) {
       d.sawFin = true;
-      if (d.lastFinSeq !== seq) { d.lastFinSeq = seq; this.letter(c, up ? 'F' : 'f'); }
+      if (d.lastFinSeq !== seq) { d.lastFinSeq = seq; c.addHistory(up ? CH_F : CH_F | CH_UPPER_TO_LOWER); }
     }
     if (flags & TCP_RST) {
       d.sawRst = true;
-      if (d.lastRstSeq !== seq) { d.lastRstSeq = seq; this.letter(c, up ? 'R' : 'r'); }
+      if (d.lastRstSeq !== seq) { d.lastRstSeq = seq; c.addHistory(up ? CH_R : CH_R | CH_UPPER_TO_LOWER); }
     }
     if (labels & L_RETRANSMISSION) {
       d.retransmissions++;
-      if (isLogStep(++d.retransCount)) this.letter(c, up ? 'T' : 't');
+      if (isLogStep(++d.retransCount)) c.addHistory(up ? CH_T : CH_T | CH_UPPER_TO_LOWER);
     }
-    if (labels & L_LOST_SEGMENT && isLogStep(++d.gapCount)) this.letter(c, up ? 'G' : 'g');
-    if (labels & L_ZERO_WINDOW && isLogStep(++d.zeroWinCount)) this.letter(c, up ? 'W' : 'w');
-    if (flags & TCP_RST || (c.d0.sawFin && c.d1.sawFin)) this.markClosed(c, now);
+    if (labels & L_LOST_SEGMENT && isLogStep(++d.gapCount)) c.addHistory(up ? CH_G : CH_G | CH_UPPER_TO_LOWER);
+    if (labels & L_ZERO_WINDOW && isLogStep(++d.zeroWinCount)) c.addHistory(up ? CH_W : CH_W | CH_UPPER_TO_LOWER);
+    if (flags & TCP_RST || (c.d0.sawFin && c.d1.sawFin)) this.markClosed(c, c.lastTime);
   }
 
-  private letter(c: Conn, l: string): void {
-    if (c.history.length < MAX_HISTORY) c.history += l;
-  }
-
-  private once(c: Conn, l: string): void {
-    if (!c.history.includes(l)) this.letter(c, l);
+  private once(c: Conn, code: number): void {
+    if (!c.hasHistory(code)) c.addHistory(code);
   }
 }
 

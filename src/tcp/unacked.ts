@@ -48,6 +48,9 @@ export class UnackedRing {
   /** results of the last ack(): the oldest segment whose end the ACK equals */
   ackedFrame = 0;
   ackedTs = 0;
+  /** the argument of applyAck() and of spanFromBase() (see applyAck) */
+  ackNo = 0;
+  spanBase = 0;
 
   push(seq: number, next: number, frame: number, ts: number): void {
     if (this.count >= MAX_UNACKED_SEGMENTS) return;
@@ -86,14 +89,16 @@ export class UnackedRing {
   }
 
   private grow(cap: number): void {
-    if (cap === RING_MIN && this.mainCount === 0 && pool.length > 0) {
+    if (cap === RING_MIN && this.mainCount === 0 && poolLen > 0) {
       // small rings come from the pool: short connections allocate no typed arrays
-      const p = pool.pop()!;
-      this.seq = p.seq;
-      this.next = p.next;
-      this.frame = p.frame;
-      this.ts = p.ts;
-      this.ord = p.ord;
+      const k = --poolLen;
+      this.seq = poolSeq[k];
+      this.next = poolNext[k];
+      this.frame = poolFrame[k];
+      this.ts = poolTs[k];
+      this.ord = poolOrd[k];
+      poolSeq[k] = poolNext[k] = poolFrame[k] = EMPTY_U32;
+      poolTs[k] = poolOrd[k] = EMPTY_F64;
       this.head = 0;
       return;
     }
@@ -146,6 +151,14 @@ export class UnackedRing {
    * Sets ackedFrame (0 when none) and ackedTs.
    */
   ack(ack: number): void {
+    this.ackNo = ack;
+    this.applyAck();
+  }
+
+  /** ack(this.ackNo). The hot path sets the field and calls this: V8 boxes a number beyond 2^30
+   *  passed as an argument to a call it does not inline, which would be garbage per packet. */
+  applyAck(): void {
+    const ack = this.ackNo;
     this.ackedFrame = 0;
     if (this.count === 0) return;
     let bestOrd = Infinity;
@@ -207,8 +220,14 @@ export class UnackedRing {
   /** An empty main ring gives small arrays back to the pool (idle connections hold none). */
   private releaseMain(): void {
     this.head = 0;
-    if (this.seq.length === RING_MIN && pool.length < POOL_MAX) {
-      pool.push({ seq: this.seq, next: this.next, frame: this.frame, ts: this.ts, ord: this.ord });
+    if (this.seq.length === RING_MIN && poolLen < POOL_MAX) {
+      // parallel arrays, not an object per entry: giving arrays back allocates nothing
+      const k = poolLen++;
+      poolSeq[k] = this.seq;
+      poolNext[k] = this.next;
+      poolFrame[k] = this.frame;
+      poolTs[k] = this.ts;
+      poolOrd[k] = this.ord;
       this.seq = EMPTY_U32;
       this.next = EMPTY_U32;
       this.frame = EMPTY_U32;
@@ -228,6 +247,13 @@ export class UnackedRing {
   /** Wireshark 4.0's bytes in flight: the span from the lowest unacknowledged sequence number to
    *  the highest end, both taken relative to `base` (the direction's ISN). */
   span(base: number): number {
+    this.spanBase = base;
+    return this.spanFromBase();
+  }
+
+  /** span(this.spanBase), see applyAck. */
+  spanFromBase(): number {
+    const base = this.spanBase;
     if (this.count === 0) return 0;
     let first = 0xffffffff;
     let last = 0;
@@ -282,4 +308,9 @@ const EMPTY_F64 = new Float64Array(0);
 const SIDE_KEEP = 64;
 /** Free small rings, shared by all trackers (bounded: 4,096 x 224 bytes). */
 const POOL_MAX = 4096;
-const pool: { seq: Uint32Array; next: Uint32Array; frame: Uint32Array; ts: Float64Array; ord: Float64Array }[] = [];
+const poolSeq = new Array<Uint32Array>(POOL_MAX).fill(EMPTY_U32);
+const poolNext = new Array<Uint32Array>(POOL_MAX).fill(EMPTY_U32);
+const poolFrame = new Array<Uint32Array>(POOL_MAX).fill(EMPTY_U32);
+const poolTs = new Array<Float64Array>(POOL_MAX).fill(EMPTY_F64);
+const poolOrd = new Array<Float64Array>(POOL_MAX).fill(EMPTY_F64);
+let poolLen = 0;
