@@ -2,65 +2,116 @@
 //   read:     pcapdx info FILE            vs  tshark -r FILE -q  (and capinfos FILE)
 //   analysis: pcapdx flows FILE --json    vs  tshark with TCP sequence analysis, printing the
 //             (and packets --json)            analysis flags and ack_rtt of every frame
+//   protocols (the smb2 and nfs files only):
+//             pcapdx flows FILE --json       TCP analysis only: the baseline for the overhead
+//             pcapdx exchanges FILE --json   TCP analysis + SMB2/RPC decoding, every exchange printed
+//             pcapdx srt FILE --json         the same decoding, response-time table only
+//             vs  tshark -r FILE -q -z smb2,srt | rpc,srt,100003,3, with default preferences and
+//             with tcp.reassemble_out_of_order:TRUE (the reference: without it tshark 4.0 loses
+//             messages whose segments arrive out of order)
+//             and the SRT call counts of pcapdx and tshark are checked against each other and
+//             against what the generator sent.
 // Each child runs under GNU time for wall time and peak memory (max RSS). Output goes to
 // /dev/null. Results: a table on stdout and bench-data/results.json.
 // `--micro` times pcapdx's reader in-process instead: walking record headers only, delivering
 // frames, and delivering + decoding every frame.
 //
-// Usage: npx tsx scripts/bench.ts [--quick] [--only short|bulk] [--micro] [--skip-tshark]
+// Usage: npx tsx scripts/bench.ts [--quick] [--only short|bulk|smb2|nfs] [--micro] [--skip-tshark]
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureBenchFiles, type BenchFile } from './gen-bench.js';
+import { OOO_PREF, parseSrt, SRT_ARG, SRT_SERVICE, type SrtWhich } from '../test/synth/app/oracle.js';
 
 const CLI = resolve('dist/pcapdx.mjs');
 const GNU_TIME = '/usr/bin/time';
 
 interface Row {
   file: string;
-  task: 'read' | 'analysis' | 'micro';
+  task: 'read' | 'analysis' | 'protocols' | 'micro';
   tool: string;
   command: string;
   status: 'ok' | 'unavailable' | 'failed';
   note?: string;
+  /** the tshark row that pcapdx rows of the same file and task are compared with */
+  reference?: boolean;
   wallS?: number;
   packetsPerS?: number;
+  /** application messages (requests and responses) per second, protocol files only */
+  messagesPerS?: number;
   maxRssMB?: number;
+  /** protocols task: wall time over that of `pcapdx flows` on the same file (TCP analysis only) */
+  vsTcpOnly?: number;
   /** pcapdx / tshark for the same file and task (time and memory) */
   timeRatio?: number;
   rssRatio?: number;
 }
 
-interface Measured { code: number; wallS: number; maxRssMB: number | null; stderr: string }
+interface Measured { code: number; wallS: number; maxRssMB: number | null; stderr: string; stdout: string }
+
+/** SRT call counts of one file and command from each source (null: not measured) */
+interface CountCheck {
+  file: string;
+  service: string;
+  command: number;
+  sent: number | null;
+  pcapdx: number | null;
+  tshark: number | null;
+  tsharkDefault: number | null;
+}
 
 function haveGnuTime(): boolean {
   const r = spawnSync(GNU_TIME, ['-f', '%e %M', 'true'], { encoding: 'utf8' });
   return r.status === 0 && /^\d+(\.\d+)? \d+\s*$/m.test(r.stderr);
 }
 
-/** Runs argv with stdout to /dev/null under GNU time (when present); wall time and max RSS. */
-function measure(argv: string[], useTime: boolean): Measured {
+/** Runs argv under GNU time (when present); wall time and max RSS. Stdout goes to /dev/null
+ *  unless `keep` (small outputs only: it is held in memory). */
+function measure(argv: string[], useTime: boolean, keep = false): Measured {
   const dir = mkdtempSync(join(tmpdir(), 'pcapdx-bench-'));
   try {
     const timeFile = join(dir, 'time');
     const cmd = useTime ? [GNU_TIME, '-f', '%e %M', '-o', timeFile, ...argv] : argv;
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', keep ? 'pipe' : 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     let maxRssMB: number | null = null;
     if (useTime && existsSync(timeFile)) {
       const m = /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(readFileSync(timeFile, 'utf8'));
       if (m) maxRssMB = Number(m[2]) / 1024; // GNU time %M is in KiB
     }
-    return { code: r.status ?? -1, wallS: wall, maxRssMB, stderr: r.stderr ?? '' };
+    return { code: r.status ?? -1, wallS: wall, maxRssMB, stderr: r.stderr ?? '', stdout: r.stdout ?? '' };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function commandsFor(f: BenchFile): { task: Row['task']; tool: string; argv: string[]; reference?: boolean }[] {
+interface Command {
+  task: Row['task'];
+  tool: string;
+  argv: string[];
+  reference?: boolean;
+  /** stdout parsed for SRT counts */
+  srt?: 'pcapdx' | 'tshark' | 'tsharkDefault';
+}
+
+/** Which tshark SRT table the application file is checked with. */
+const SRT_OF: Record<string, SrtWhich> = { smb2: 'smb2', nfs: 'nfs3' };
+
+function commandsFor(f: BenchFile): Command[] {
+  const which = SRT_OF[f.name];
+  if (which) {
+    const tsharkSrt = ['tshark', '-r', f.path, '-q', '-z', SRT_ARG[which]];
+    return [
+      { task: 'protocols', tool: 'pcapdx flows --json', argv: ['node', CLI, 'flows', f.path, '--json'] },
+      { task: 'protocols', tool: 'pcapdx exchanges --json', argv: ['node', CLI, 'exchanges', f.path, '--json'] },
+      { task: 'protocols', tool: 'pcapdx srt --json', argv: ['node', CLI, 'srt', f.path, '--json'], srt: 'pcapdx' },
+      { task: 'protocols', tool: 'tshark srt', argv: tsharkSrt, srt: 'tsharkDefault' },
+      { task: 'protocols', tool: 'tshark srt, out-of-order', argv: [tsharkSrt[0], '-o', OOO_PREF, ...tsharkSrt.slice(1)], reference: true, srt: 'tshark' },
+    ];
+  }
   const tsharkAnalysis = ['tshark', '-r', f.path, '-o', 'tcp.analyze_sequence_numbers:TRUE', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.analysis.flags', '-e', 'tcp.analysis.ack_rtt'];
   return [
     { task: 'read', tool: 'pcapdx info', argv: ['node', CLI, 'info', f.path] },
@@ -76,11 +127,13 @@ function which(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean): Row[] {
+function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean, checks: CountCheck[]): Row[] {
   const rows: Row[] = [];
   for (const f of files) {
+    const counts: Partial<Record<NonNullable<Command['srt']>, Map<number, number>>> = {};
     for (const c of commandsFor(f)) {
       const row: Row = { file: f.name, task: c.task, tool: c.tool, command: c.argv.join(' '), status: 'ok' };
+      if (c.reference) row.reference = true;
       rows.push(row);
       if (c.argv[0] !== 'node' && (skipTshark || !which(c.argv[0]))) {
         row.status = 'unavailable';
@@ -88,7 +141,7 @@ function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean):
         continue;
       }
       process.stderr.write(`  ${f.name}: ${c.tool} ...`);
-      const m = measure(c.argv, useTime);
+      const m = measure(c.argv, useTime, c.srt !== undefined);
       if (m.code !== 0) {
         // a command the CLI does not have yet is reported, not fatal
         const missing = /unknown command|unknown option/i.test(m.stderr);
@@ -99,12 +152,20 @@ function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean):
       }
       row.wallS = m.wallS;
       row.packetsPerS = f.packets / m.wallS;
+      if (f.messages) row.messagesPerS = f.messages / m.wallS;
       if (m.maxRssMB !== null) row.maxRssMB = m.maxRssMB;
+      if (c.srt) counts[c.srt] = c.srt === 'pcapdx' ? pcapdxSrtCounts(m.stdout, SRT_SERVICE[SRT_OF[f.name]]) : parseSrt(m.stdout);
       process.stderr.write(` ${m.wallS.toFixed(2)} s\n`);
     }
+    // protocol decoding over TCP analysis alone, on the same file
+    const tcpOnly = rows.find((r) => r.file === f.name && r.task === 'protocols' && r.tool === 'pcapdx flows --json' && r.status === 'ok');
+    for (const r of rows) {
+      if (tcpOnly?.wallS && r.file === f.name && r.task === 'protocols' && r.tool.startsWith('pcapdx') && r.wallS) r.vsTcpOnly = r.wallS / tcpOnly.wallS;
+    }
+    if (SRT_OF[f.name]) checks.push(...countChecks(f, counts));
     // ratios against the tshark row of the same task
-    for (const task of ['read', 'analysis'] as const) {
-      const ref = rows.find((r) => r.file === f.name && r.task === task && r.status === 'ok' && r.tool.startsWith('tshark'));
+    for (const task of ['read', 'analysis', 'protocols'] as const) {
+      const ref = rows.find((r) => r.file === f.name && r.task === task && r.status === 'ok' && r.reference);
       if (!ref?.wallS) continue;
       for (const r of rows) {
         if (r.file !== f.name || r.task !== task || r.status !== 'ok' || !r.tool.startsWith('pcapdx') || !r.wallS) continue;
@@ -114,6 +175,50 @@ function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean):
     }
   }
   return rows;
+}
+
+/** `pcapdx srt --json` lines of one service: command index -> count. */
+function pcapdxSrtCounts(stdout: string, service: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const r = JSON.parse(line) as { service: string; index: number; count: number };
+    if (r.service === service) out.set(r.index, r.count);
+  }
+  return out;
+}
+
+/** One row per command of the file's SRT table: sent, pcapdx, tshark (both preference sets). */
+function countChecks(f: BenchFile, counts: Partial<Record<NonNullable<Command['srt']>, Map<number, number>>>): CountCheck[] {
+  const service = SRT_SERVICE[SRT_OF[f.name]];
+  const sent = new Map<number, number>();
+  for (const [k, n] of Object.entries(f.exchanges ?? {})) {
+    const [svc, code] = k.split(' ');
+    if (svc === service) sent.set(Number(code), n);
+  }
+  const commands = new Set<number>([...sent.keys()]);
+  for (const m of Object.values(counts)) for (const k of m.keys()) commands.add(k);
+  const get = (m: Map<number, number> | undefined, k: number): number | null => (m ? (m.get(k) ?? 0) : null);
+  return [...commands].sort((a, b) => a - b).map((command) => ({
+    file: f.name, service, command, sent: f.exchanges ? (sent.get(command) ?? 0) : null,
+    pcapdx: get(counts.pcapdx, command), tshark: get(counts.tshark, command), tsharkDefault: get(counts.tsharkDefault, command),
+  }));
+}
+
+function countTable(checks: CountCheck[]): string {
+  if (checks.length === 0) return '';
+  const v = (x: number | null): string => (x === null ? '-' : String(x));
+  const lines = ['SRT call counts (answered requests per command):', '',
+    `${'file'.padEnd(6)} ${'service'.padEnd(8)} ${'cmd'.padStart(4)} ${'sent'.padStart(8)} ${'pcapdx'.padStart(8)} ${'tshark'.padStart(8)} ${'tshark default'.padStart(15)}  agree`];
+  let bad = 0;
+  for (const c of checks) {
+    const agree = c.pcapdx !== null && c.pcapdx === c.sent && (c.tshark === null || c.tshark === c.sent);
+    if (!agree) bad++;
+    lines.push(`${c.file.padEnd(6)} ${c.service.padEnd(8)} ${String(c.command).padStart(4)} ${v(c.sent).padStart(8)} ${v(c.pcapdx).padStart(8)} ${v(c.tshark).padStart(8)} ${v(c.tsharkDefault).padStart(15)}  ${agree ? 'yes' : 'NO'}`);
+  }
+  lines.push('', bad === 0 ? 'pcapdx srt = tshark srt (out-of-order reassembly) = exchanges sent, for every command'
+    : `${bad} command(s) where pcapdx, tshark and the generator disagree`);
+  return lines.join('\n');
 }
 
 // ------------------------------------------------------------------ micro mode (in-process)
@@ -184,21 +289,24 @@ async function micro(files: BenchFile[]): Promise<Row[]> {
 // ------------------------------------------------------------------ output
 
 function table(rows: Row[], files: BenchFile[]): string {
-  const head = ['file', 'task', 'tool', 'wall s', 'Mpkt/s', 'max RSS MB', 'time ratio', 'RSS ratio', 'note'];
+  const head = ['file', 'task', 'tool', 'wall s', 'Mpkt/s', 'Kmsg/s', 'max RSS MB', 'vs TCP only', 'time ratio', 'RSS ratio', 'note'];
   const body = rows.map((r) => [
     r.file, r.task, r.tool,
     r.wallS !== undefined ? r.wallS.toFixed(2) : '-',
     r.packetsPerS !== undefined ? (r.packetsPerS / 1e6).toFixed(2) : '-',
+    r.messagesPerS !== undefined ? (r.messagesPerS / 1e3).toFixed(0) : '',
     r.maxRssMB !== undefined ? r.maxRssMB.toFixed(0) : '-',
+    r.vsTcpOnly !== undefined ? r.vsTcpOnly.toFixed(2) : '',
     r.timeRatio !== undefined ? r.timeRatio.toFixed(2) : '',
     r.rssRatio !== undefined ? r.rssRatio.toFixed(2) : '',
     r.status === 'ok' ? '' : `${r.status}${r.note ? ': ' + r.note : ''}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 7 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  const lines = files.map((f) => `${f.name}: ${f.description}; ${f.packets.toLocaleString('en')} packets, ${(f.bytes / 1e6).toFixed(0)} MB`);
+  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 9 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const lines = files.map((f) => `${f.name}: ${f.description}; ${f.packets.toLocaleString('en')} packets${f.messages ? `, ${f.messages.toLocaleString('en')} messages` : ''}, ${(f.bytes / 1e6).toFixed(0)} MB`);
   return [...lines, '', fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt),
-    '', 'ratios are pcapdx / tshark for the same file and task (below 1: pcapdx is faster or smaller)'].join('\n');
+    '', 'ratios are pcapdx / tshark for the same file and task (below 1: pcapdx is faster or smaller); the tshark reference',
+    'for the protocols task is the out-of-order row. "vs TCP only": wall time over that of pcapdx flows on the same file.'].join('\n');
 }
 
 function machine(): Record<string, string | number> {
@@ -216,6 +324,7 @@ async function main(): Promise<void> {
   const only = oi >= 0 ? args[oi + 1] : null;
   const files = ensureBenchFiles({ quick, only });
   let rows: Row[];
+  const checks: CountCheck[] = [];
   if (args.includes('--micro')) rows = await micro(files);
   else {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run node scripts/build.mjs first`);
@@ -223,12 +332,13 @@ async function main(): Promise<void> {
     if (srcNewer) process.stderr.write('note: dist/pcapdx.mjs is older than src/cli/main.ts; rebuild with node scripts/build.mjs\n');
     const useTime = haveGnuTime();
     if (!useTime) process.stderr.write(`note: GNU time (${GNU_TIME}, Debian package "time") not found: peak memory is not measured\n`);
-    rows = runChildren(files, args.includes('--skip-tshark'), useTime);
+    rows = runChildren(files, args.includes('--skip-tshark'), useTime, checks);
   }
   const out = table(rows, files);
   console.log(out);
+  if (checks.length) console.log('\n' + countTable(checks));
   const resultsPath = resolve(args.includes('--micro') ? 'bench-data/results-micro.json' : 'bench-data/results.json');
-  writeFileSync(resultsPath, JSON.stringify({ date: new Date().toISOString(), machine: machine(), quick, files, rows }, null, 2) + '\n');
+  writeFileSync(resultsPath, JSON.stringify({ date: new Date().toISOString(), machine: machine(), quick, files, rows, srtCounts: checks }, null, 2) + '\n');
   process.stderr.write(`results written to ${resultsPath}\n`);
 }
 

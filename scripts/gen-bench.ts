@@ -7,6 +7,12 @@
 //          in time order through a heap, so memory stays flat.
 //   bulk:  one long transfer of millions of full-sized segments with a little loss and
 //          reordering, streamed straight to the file.
+//   smb2:  SMB2-heavy: a few connections to port 445 carrying hundreds of thousands of
+//          NEGOTIATE/CREATE/READ/WRITE/CLOSE/ECHO messages (test/synth/app/workload.ts).
+//   nfs:   NFS-heavy: NFSv3 over TCP 2049 with record marking (LOOKUP/GETATTR/READ/WRITE) and
+//          portmap GETPORT over UDP 111 (test/synth/app/workload.ts).
+//   Both application files have a little loss and reordering so reassembly has work. What was
+//   sent (messages, exchanges per command) is kept beside the file for the bench's checks.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +20,7 @@ import { EventQueue } from '../test/synth/event-queue.js';
 import { PcapWriter } from '../test/synth/pcap-writer.js';
 import { Rng } from '../test/synth/rng.js';
 import { MS, TcpConversation, type SynthFrame } from '../test/synth/tcp-conversation.js';
+import { genNfsWorkload, genSmb2Workload, type WorkloadParams, type WorkloadResult } from '../test/synth/app/workload.js';
 
 export interface BenchFile {
   name: string;
@@ -21,6 +28,10 @@ export interface BenchFile {
   packets: number;
   bytes: number;
   description: string;
+  /** application files: messages (requests and responses) and answered exchanges per
+   *  'service code' ('SMB2 8', 'NFSv3 6', 'portmap 3'), as the generator sent them */
+  messages?: number;
+  exchanges?: Record<string, number>;
 }
 
 export interface GenOptions {
@@ -32,6 +43,8 @@ export interface GenOptions {
 
 /** Bump when the generator's output changes, so stale files are not reused. */
 const GEN_VERSION = 3;
+/** the same for the SMB2 and NFS files (their own generator) */
+const APP_GEN_VERSION = 1;
 const BASE_SEC = 1_700_000_000;
 /** Unassigned port: neither tool spends time on an application dissector that does not apply. */
 const SERVER_PORT = 5001;
@@ -39,10 +52,17 @@ const SERVER_PORT = 5001;
 interface ShortParams { conns: number; seed: number; lossRate: number; reorderRate: number }
 interface BulkParams { packets: number; seed: number; lossRate: number; reorderRate: number; snaplen: number }
 
-export function benchParams(quick: boolean): { short: ShortParams; bulk: BulkParams } {
+export const BENCH_FILES = ['short', 'bulk', 'smb2', 'nfs'] as const;
+
+export function benchParams(quick: boolean): { short: ShortParams; bulk: BulkParams; smb2: WorkloadParams; nfs: WorkloadParams } {
+  // application files: 4 connections; 150,000 exchanges = 300,000 messages at full size (about
+  // 1.6 M packets, 1.3 GB each), 20,000 in the quick run
+  const app = (seed: number): WorkloadParams => ({ connections: 4, exchanges: quick ? 20_000 : 150_000, seed, lossRate: 0.002, reorderRate: 0.002 });
   return {
     short: { conns: quick ? 20_000 : 1_000_000, seed: 1, lossRate: 0.002, reorderRate: 0.002 },
     bulk: { packets: quick ? 200_000 : 5_000_000, seed: 2, lossRate: 0.0002, reorderRate: 0.0005, snaplen: 262144 },
+    smb2: app(3),
+    nfs: app(4),
   };
 }
 
@@ -62,24 +82,43 @@ export function ensureBenchFiles(opts: GenOptions = {}): BenchFile[] {
     const name = `bulk-${b.packets}p-snap${b.snaplen}-l${b.lossRate}-r${b.reorderRate}-s${b.seed}-v${GEN_VERSION}.pcap`;
     out.push(ensure(dir, name, log, (tmp) => genBulk(tmp, b), `one bulk transfer, ${b.packets.toLocaleString('en')} packets, ${b.lossRate * 100}% loss, ${b.reorderRate * 100}% reordering`));
   }
-  if (out.length === 0) throw new Error(`unknown bench file ${opts.only} (short, bulk)`);
+  for (const kind of ['smb2', 'nfs'] as const) {
+    if (opts.only && opts.only !== kind) continue;
+    const a = p[kind];
+    const name = `${kind}-${a.exchanges}x-c${a.connections}-l${a.lossRate}-r${a.reorderRate}-s${a.seed}-v${APP_GEN_VERSION}.pcap`;
+    const description = kind === 'smb2'
+      ? `${a.connections} SMB2 connections to port 445, ${a.exchanges.toLocaleString('en')} exchanges (NEGOTIATE, CREATE, READ, WRITE, CLOSE, ECHO), ${a.lossRate * 100}% loss, ${a.reorderRate * 100}% reordering`
+      : `${a.connections} NFSv3 connections to TCP 2049, ${a.exchanges.toLocaleString('en')} exchanges (LOOKUP, GETATTR, READ, WRITE) and portmap GETPORT over UDP 111, ${a.lossRate * 100}% loss, ${a.reorderRate * 100}% reordering`;
+    out.push(ensure(dir, name, log, (tmp) => {
+      const r: WorkloadResult = (kind === 'smb2' ? genSmb2Workload : genNfsWorkload)(tmp, a);
+      return { packets: r.packets, meta: { messages: r.messages, exchanges: r.exchanges } };
+    }, description));
+  }
+  if (out.length === 0) throw new Error(`unknown bench file ${opts.only} (${BENCH_FILES.join(', ')})`);
   return out;
 }
 
-function ensure(dir: string, name: string, log: (s: string) => void, gen: (tmp: string) => number, description: string): BenchFile {
+interface AppMeta { messages: number; exchanges: Record<string, number> }
+
+function ensure(dir: string, name: string, log: (s: string) => void, gen: (tmp: string) => number | { packets: number; meta: AppMeta }, description: string): BenchFile {
   const path = join(dir, name);
   const countFile = `${path}.packets`;
+  const metaFile = `${path}.meta.json`;
   if (!existsSync(path) || !existsSync(countFile)) {
     log(`generating ${name} ...`);
     const t0 = Date.now();
     const tmp = `${path}.tmp`;
-    const packets = gen(tmp);
+    const r = gen(tmp);
+    const packets = typeof r === 'number' ? r : r.packets;
     renameSync(tmp, path);
-    // the count sits beside the file so later runs need not read it
+    // the count (and what was sent) sits beside the file so later runs need not read it
+    if (typeof r !== 'number') writeFileSync(metaFile, JSON.stringify(r.meta) + '\n');
     writeFileSync(countFile, `${packets}\n`);
     log(`  ${packets.toLocaleString('en')} packets, ${(statSync(path).size / 1e6).toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  return { name: name.replace(/-.*/, ''), path, packets: Number(readFileSync(countFile, 'utf8').trim()), bytes: statSync(path).size, description };
+  const f: BenchFile = { name: name.replace(/-.*/, ''), path, packets: Number(readFileSync(countFile, 'utf8').trim()), bytes: statSync(path).size, description };
+  if (existsSync(metaFile)) Object.assign(f, JSON.parse(readFileSync(metaFile, 'utf8')) as AppMeta);
+  return f;
 }
 
 
