@@ -8,7 +8,7 @@ import { bootstrap } from './bootstrap.js';
 import type { ClockFit } from './clock.js';
 import { FlowTable } from './flows.js';
 import { type DirStats, Matcher, type Translation, type Unjudged } from './matcher.js';
-import type { PktRec } from './record.js';
+import { type PktRec, RecordPool } from './record.js';
 import { quantile } from './reservoir.js';
 import { RecordSource, type SourceCounts } from './source.js';
 
@@ -89,7 +89,7 @@ export interface CompareResult {
   natPairs: number;
   seqShiftedPairs: number;
   translations: Translation[];
-  bounds: { windowNs: number; maxPending: number; maxFlows: number };
+  bounds: { windowNs: number; maxPending: number; maxFlows: number; recordsCreated: number; recordsReused: number };
 }
 
 export async function compareCaptures(pathA: string, pathB: string, opts: CompareOptions = {}): Promise<CompareResult> {
@@ -101,9 +101,11 @@ export async function compareCaptures(pathA: string, pathB: string, opts: Compar
   const boot = await bootstrap(pathA, pathB, windowNs / 4);
 
   const tables = [new FlowTable(0, maxFlows, 1), new FlowTable(1, maxFlows, 1 << 30)];
-  const src = [new RecordSource(pathA, 0, tables[0]), new RecordSource(pathB, 1, tables[1])];
+  // one pool for both captures: the window's size in records, at most
+  const pool = new RecordPool(2 * maxPending);
+  const src = [new RecordSource(pathA, 0, tables[0], pool), new RecordSource(pathB, 1, tables[1], pool)];
   const shiftB = ((boot.baseSecB ?? 0) - (boot.baseSecA ?? 0)) * 1e9;
-  const m = new Matcher({ windowNs, maxPending, coarseOffset: boot.offset ?? 0, shiftB, maxEvidence: opts.maxEvidence });
+  const m = new Matcher({ windowNs, maxPending, coarseOffset: boot.offset ?? 0, shiftB, maxEvidence: opts.maxEvidence, pool });
   for (const t of tables) {
     t.onEvict = (f) => {
       m.flowEnded(f);
@@ -182,7 +184,7 @@ export async function compareCaptures(pathA: string, pathB: string, opts: Compar
     natPairs: m.natPairs,
     seqShiftedPairs: m.seqShiftedPairs,
     translations: m.translations,
-    bounds: { windowNs, maxPending, maxFlows },
+    bounds: { windowNs, maxPending, maxFlows, recordsCreated: pool.created, recordsReused: pool.reused },
   };
 }
 

@@ -14,7 +14,7 @@ import { ClockModel } from './clock.js';
 import { Deque } from './deque.js';
 import { type Flow, PairStats } from './flows.js';
 import { DK_NONE, discoveryEqual, matchEqual, setDiscoveryKey, setMatchKey } from './keys.js';
-import { COMPARED_FLAGS, type PktRec, ST_EVICTED, ST_INDEXED, ST_MATCHED, ST_WAITING } from './record.js';
+import { COMPARED_FLAGS, type PktRec, type RecordPool, ST_EVICTED, ST_INDEXED, ST_MATCHED, ST_WAITING } from './record.js';
 import { Reservoir } from './reservoir.js';
 
 /** Evidence kept per finding: frame numbers (1-based) in A and B. */
@@ -68,6 +68,8 @@ export interface MatcherOptions {
   shiftB: number;
   /** evidence frames kept per finding and direction (default MAX_EVIDENCE) */
   maxEvidence?: number;
+  /** where records go once they have left the window (judged or matched): reused for new packets */
+  pool?: RecordPool;
 }
 
 export interface Translation {
@@ -164,12 +166,16 @@ export class Matcher {
       if (ta === Infinity && tb === Infinity) return;
       const r = (ta <= tb ? qa.shift() : qb.shift()) as PktRec;
       if (r.state !== ST_MATCHED) this.judge(r, false);
+      // no index, queue or flow list reads it any more (judge() unlinked it; a matched record was
+      // unlinked when it matched; flow.waiting is only read from waitHead, which judge() moved past)
+      this.o.pool?.give(r);
     }
   }
 
   private overflow(s: number): void {
     const r = this.fifo[s].shift() as PktRec;
     if (r.state !== ST_MATCHED) this.judge(r, true);
+    this.o.pool?.give(r);
   }
 
   // ---------------------------------------------------------------- indexes

@@ -77,6 +77,47 @@ export class PktRec {
   next: PktRec | null = null;
   dnext: PktRec | null = null;
   indexedDisc = false;
+  /** a later copy of this segment's sequence range was sent from the same point (a retransmission) */
+  rtx = false;
+
+  /** Back to the state of a new record (the pool reuses records; extract() then sets what the
+   *  packet has). Keeps `flow`, which extract always sets. */
+  reset(): void {
+    this.side = 0; this.frame = 0; this.t = 0; this.ta = 0; this.dir = 0; this.proto = 0;
+    this.flags = 0; this.seq = 0; this.ack = 0; this.len = 0; this.win = 0; this.ipId = -1; this.ttl = -1;
+    this.tos = 0; this.ipLen = 0; this.tcpHdrLen = 0; this.mss = -1; this.wscale = -1; this.sackPerm = false;
+    this.hasTs = false; this.tsval = 0; this.tsecr = 0; this.sackCount = 0; this.sackL = 0; this.sackR = 0;
+    this.icmpType = -1; this.icmpCode = -1; this.icmpSeq = -1; this.dhash = 0; this.dcount = 0; this.phash = 0;
+    this.pcap = 0; this.state = ST_NEW; this.kflow = 0; this.kdir = 0; this.kseq = 0; this.kack = 0; this.khash = 0;
+    this.dkind = 0; this.dk1 = 0; this.dk2 = 0; this.dkhash = 0; this.next = null; this.dnext = null;
+    this.indexedDisc = false; this.rtx = false;
+  }
+}
+
+/** Free records for reuse. The matching window holds hundreds of thousands of records that each
+ *  live about `windowNs`: long enough to be promoted to V8's old generation, so allocating one per
+ *  packet made a third of the run garbage collection. Records leaving the window come back here
+ *  and the next packets reuse them, so the steady state allocates no records at all. Bounded:
+ *  at most `max` free records are kept (the rest are left to the collector). */
+export class RecordPool {
+  private readonly free: PktRec[] = [];
+  reused = 0;
+  created = 0;
+  constructor(readonly max: number) {}
+  take(): PktRec {
+    const r = this.free.pop();
+    if (r !== undefined) {
+      this.reused++;
+      return r;
+    }
+    this.created++;
+    return new PktRec();
+  }
+  give(r: PktRec): void {
+    if (this.free.length >= this.max) return;
+    r.reset();
+    this.free.push(r);
+  }
 }
 
 /** Why a frame was not compared (counted per capture, never logged per packet). */
@@ -84,7 +125,7 @@ export type SkipReason = 'not_ip' | 'undecodable' | 'fragment' | 'other_protocol
 
 /** Copies what the comparison needs out of a decoded packet. Returns null when the frame is not a
  *  TCP, UDP or ICMP packet that can be compared, with the reason in `why`. */
-export function extract(frame: Frame, pkt: Packet, side: 0 | 1, t: number, why: { reason: SkipReason | null }): PktRec | null {
+export function extract(frame: Frame, pkt: Packet, side: 0 | 1, t: number, why: { reason: SkipReason | null }, pool: RecordPool | null = null): PktRec | null {
   if (pkt.l3 === 0) {
     why.reason = 'not_ip';
     return null;
@@ -112,7 +153,7 @@ export function extract(frame: Frame, pkt: Packet, side: 0 | 1, t: number, why: 
     why.reason = 'other_protocol';
     return null;
   }
-  const r = new PktRec();
+  const r = pool !== null ? pool.take() : new PktRec();
   r.side = side;
   r.frame = frame.number;
   r.t = t;

@@ -9,7 +9,7 @@ import type { Frame, ReadSummary } from '../capture/types.js';
 import { decodeFrame } from '../wire/decode.js';
 import { newPacket, type Packet } from '../wire/packet.js';
 import { FlowTable } from './flows.js';
-import { extract, type PktRec, type SkipReason } from './record.js';
+import { extract, type PktRec, type RecordPool, type SkipReason } from './record.js';
 
 class Stopped extends Error {
   constructor() {
@@ -45,7 +45,7 @@ export class RecordSource {
   };
   private done: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string, readonly side: 0 | 1, readonly flows: FlowTable) {}
+  constructor(readonly path: string, readonly side: 0 | 1, readonly flows: FlowTable, private readonly pool: RecordPool | null = null) {}
 
   start(): void {
     this.done = readCapture(this.path, (f) => this.onFrame(f), { beforeRefill: () => this.handOff() })
@@ -68,7 +68,7 @@ export class RecordSource {
     c.linkTypes.add(f.linkType);
     const pkt = this.pkt;
     decodeFrame(f, pkt);
-    const r = extract(f, pkt, this.side, t, this.why);
+    const r = extract(f, pkt, this.side, t, this.why, this.pool);
     if (r === null) {
       c.skipped[this.why.reason as SkipReason]++;
       return;
