@@ -9,16 +9,43 @@ import { atLeast, SEVERITIES, type Severity } from '../diagnose/finding.js';
 import { buildReport, type ReportModel } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { Output } from './output.js';
+import { captureSize } from '../capture/open.js';
+import { writeHtmlReport } from '../report/html/write.js';
+import { Progress, progressWanted, RefillCounter } from './progress.js';
 
-export interface DiagnoseOptions { json: boolean; failOn: Severity | null; color: boolean }
+export interface DiagnoseOptions {
+  json: boolean;
+  failOn: Severity | null;
+  color: boolean;
+  /** also write the self-contained HTML report to this file */
+  html?: string | null;
+  /** no progress line on stderr */
+  quiet?: boolean;
+}
 
 /** Exit status when a finding reaches --fail-on. */
 export const EXIT_FINDINGS = 1;
 
 export async function diagnoseFiles(files: string[], beforeRefill?: () => Promise<void>): Promise<ReportModel> {
+  return buildReport(await analyseFiles(files, beforeRefill));
+}
+
+/** Each capture analysed on its own, with a progress line on stderr when `progress` is set. */
+export async function analyseFiles(files: string[], beforeRefill?: () => Promise<void>, progress?: Progress, sizes: (number | null)[] = []): Promise<AnalysedTrace[]> {
   const traces: AnalysedTrace[] = [];
-  for (const f of files) traces.push(await analyse([f], { beforeRefill }));
-  return buildReport(traces);
+  let done = 0;
+  for (let i = 0; i < files.length; i++) {
+    const counter = new RefillCounter();
+    progress?.phase(`reading ${files[i]}`, done);
+    traces.push(await analyse([files[i]], {
+      beforeRefill: async () => {
+        progress?.update(counter.next());
+        if (beforeRefill) await beforeRefill();
+      },
+    }));
+    done += sizes[i] ?? 0;
+  }
+  return traces;
 }
 
 function jsonReplacer(_k: string, v: unknown): unknown {
@@ -26,7 +53,25 @@ function jsonReplacer(_k: string, v: unknown): unknown {
 }
 
 export async function diagnoseCommand(files: string[], opts: DiagnoseOptions, out: Output): Promise<number> {
-  const model = await diagnoseFiles(files, out.drain);
+  const showProgress = progressWanted(!!opts.quiet);
+  const sizes = showProgress ? await Promise.all(files.map((f) => captureSize(f).catch(() => null))) : [];
+  const total = sizes.length && sizes.every((s) => s !== null) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : null;
+  const progress = new Progress(total, { enabled: showProgress });
+  const traces = await analyseFiles(files, out.drain, progress, sizes);
+  const model = buildReport(traces);
+  if (opts.html) {
+    const { bytes } = await writeHtmlReport(opts.html, traces, model, {
+      generatedAt: new Date().toISOString(),
+      onSecondPass: (i, path) => {
+        const counter = new RefillCounter();
+        progress.phase(`plotting ${path}`, 0, sizes[i] ?? null);
+        return async () => progress.update(counter.next());
+      },
+    });
+    progress.end();
+    if (!opts.quiet) process.stderr.write(`pcapdx: HTML report written to ${opts.html} (${(bytes / 1024).toFixed(0)} KiB)\n`);
+  }
+  progress.end();
   if (opts.json) {
     const doc = {
       schema: model.schema,

@@ -37,9 +37,12 @@ program
   .option('--json', 'the pcapdx.diagnosis/1 JSON document')
   .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe (critical, error, warning, info)', parseSeverity)
   .option('--no-color', 'no ANSI colours (also when NO_COLOR is set or stdout is not a terminal)')
-  .action((files: string[], o: { json?: boolean; failOn?: Severity; color: boolean }) =>
+  .option('--html <file>', 'also write a self-contained HTML report with ladder diagrams and plots (opens offline)')
+  .option('-q, --quiet', 'no progress line on stderr')
+  .action((files: string[], o: { json?: boolean; failOn?: Severity; color: boolean; html?: string; quiet?: boolean }) =>
     run((out) => diagnoseCommand(files, {
       json: !!o.json, failOn: o.failOn ?? null, color: o.color && !!process.stdout.isTTY && !process.env.NO_COLOR,
+      html: o.html ?? null, quiet: !!o.quiet,
     }, out)));
 
 program
