@@ -8,14 +8,20 @@ import { readCapture, type ReadOptions } from '../capture/open.js';
 import { toNs } from '../bytes/time.js';
 import { decodeFrame } from '../wire/decode.js';
 import { formatAddr } from '../wire/addr.js';
-import { newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TCP_FIN, TCP_RST, TCP_SYN, type Packet, type WireIssueCode } from '../wire/packet.js';
+import { newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet, type WireIssueCode } from '../wire/packet.js';
 import { TcpTracker, type ConnRecord } from '../tcp/tracker.js';
-import { LABELS, L_KEEP_ALIVE, KA_ONE_BYTE, type LabelName } from '../tcp/labels.js';
+import {
+  LABELS, L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE, KA_ONE_BYTE,
+  type LabelName,
+} from '../tcp/labels.js';
+import type { Frame } from '../capture/types.js';
+import { ConnectLatencyTable } from './connect-latency.js';
+import { RingPool, type PayloadRing } from './payload-ring.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
 import {
   KEY_SEGMENTS_FIRST, KEY_SEGMENTS_LAST, KEY_SEGMENTS_MARKED, MAX_CONNECTIONS_KEPT, MAX_EXCHANGES_KEPT, MAX_ICMP_ERRORS_KEPT,
-  type AnalysedTrace, type CaptureEntry, type ConnectionFacts, type IcmpErrorFact, type SegmentFact,
+  MAX_TCP_DATA_DIFFS_KEPT, type AnalysedTrace, type CaptureEntry, type ConnHealth, type ConnectionFacts, type IcmpErrorFact, type SegmentFact,
 } from './trace.js';
 
 export interface AnalyseOptions {
@@ -49,22 +55,50 @@ class ConnBuilder {
   labelCounts = new Uint32Array(LABELS.length);
   zeroByteKa = 0;
   oneByteKa = 0;
+  // ---- health (every segment, not only key ones)
+  /** time of the last segment on the connection, either direction (relative ns) */
+  lastRel = -1;
+  health: ConnHealth = {
+    dataSegments: [0, 0], retransmittedData: [0, 0], rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
+    zeroWindows: 0, maxZeroWindowNs: 0, zeroWindowFrame: 0, zeroWindowEndFrame: 0, zeroWindowDir: 0,
+  };
+  /** per direction: start of the current zero-window episode (relative ns, -1 = none) and its frame */
+  zwRel: [number, number] = [-1, -1];
+  zwFrame: [number, number] = [0, 0];
+  // ---- handshake: the originator's first SYN (ISN, time) and the SYN-ACK acknowledging it
+  synSeq = -1;
+  synRel = 0;
+  synFrame = 0;
+  synAckRel = 0;
+  synAckFrame = 0;
+  /** retained payload per direction for retransmission comparison (null: none or budget spent) */
+  rings: [PayloadRing | null, PayloadRing | null] = [null, null];
+  ringTried: [boolean, boolean] = [false, false];
 }
+
+/** A retransmission of data after at least this much silence on the connection is an RTO stall:
+ *  Linux's minimum retransmission timeout is 200 ms (TCP_RTO_MIN), RFC 6298's is 1 s, so a
+ *  silence this long before a retransmission is the sender's timer, not fast recovery. */
+export const RTO_STALL_MIN_NS = 200e6;
 
 /** Segments whose flags or labels make them evidence: kept beyond the first few. */
 const MARK_FLAGS = TCP_SYN | TCP_FIN | TCP_RST;
 
 export async function analyse(files: string[], opts: AnalyseOptions = {}): Promise<AnalysedTrace> {
+  const pool = new RingPool();
   const trace: AnalysedTrace = {
     captures: [], connections: [], exchanges: [], icmpErrors: [], labelCounts: {}, tcpStats: [], protocolCounters: {},
-    dropped: { connections: 0, exchanges: 0, icmpErrors: 0 },
+    connectLatency: [], tcpDataDiffs: [], retention: pool.stats,
+    dropped: { connections: 0, exchanges: 0, icmpErrors: 0, tcpDataDiffs: 0, connectLatencyPorts: 0 },
   };
-  for (let i = 0; i < files.length; i++) await analyseOne(files[i], i, trace, opts);
+  for (let i = 0; i < files.length; i++) await analyseOne(files[i], i, trace, opts, pool);
   return trace;
 }
 
-async function analyseOne(path: string, capture: number, trace: AnalysedTrace, opts: AnalyseOptions): Promise<void> {
+async function analyseOne(path: string, capture: number, trace: AnalysedTrace, opts: AnalyseOptions, pool: RingPool): Promise<void> {
   const pkt = newPacket();
+  const latency = new ConnectLatencyTable(capture);
+  const exchangeStart = trace.exchanges.length;
   const builders = new Map<number, ConnBuilder>();
   let baseSec = -1;
   let baseNsec = 0;
@@ -82,6 +116,10 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     pass.connectionEnded(rec.stream);
     const b = builders.get(rec.stream);
     builders.delete(rec.stream);
+    if (b) {
+      for (const r of b.rings) if (r) pool.release(r);
+      if (b.synAckFrame > 0) latency.add(rec.respPort, b.synAckRel - b.synRel, b.synFrame);
+    }
     const facts = toFacts(rec, b, capture, baseNs);
     for (let i = 0; i < LABELS.length; i++) {
       const n = b ? b.labelCounts[i] : 0;
@@ -113,6 +151,8 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
         builders.set(r.stream, b);
       }
       recordSegment(b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
+      noteHealth(b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
+      if (pkt.payloadCaptured > 0) retain(b, f, pkt, r.dir as 0 | 1, r.labels, r.stream, capture, baseNs + BigInt(rel), trace, pool);
       pass.tcp(f, pkt, r);
       return;
     }
@@ -126,11 +166,13 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
   tracker.finish();
   pass.finish();
   trace.tcpStats.push({ ...tracker.stats });
+  trace.connectLatency.push(...latency.facts());
+  trace.dropped.connectLatencyPorts += latency.droppedPorts;
   for (const [k, v] of Object.entries(pass.counters)) trace.protocolCounters[k] = (trace.protocolCounters[k] ?? 0) + v;
   const entry: CaptureEntry = {
     path, info: summary.info, frames: summary.frames, firstNs: summary.firstNs, lastNs: summary.lastNs,
     framesCutBySnaplen: summary.truncatedFrames, issueCounts: summary.issueCounts, issues: summary.issues,
-    complete: !summary.stoppedEarly, wireIssues, protocols,
+    complete: !summary.stoppedEarly, wireIssues, protocols, exchangeStart, exchangeEnd: trace.exchanges.length,
   };
   trace.captures.push(entry);
 }
@@ -163,11 +205,97 @@ function recordSegment(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p
   s.len = p.payloadLength; s.win = p.window; s.labels = labels; s.ka = ka;
 }
 
+/** Health counters and the handshake latency, for every segment (cheap: a few comparisons). */
+function noteHealth(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number): void {
+  const h = b.health;
+  const flags = p.tcpFlags;
+  // handshake: the originator's first SYN, then the SYN-ACK whose ack is that ISN + 1
+  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && b.synSeq < 0) {
+    b.synSeq = p.seq;
+    b.synRel = rel;
+    b.synFrame = frame;
+  } else if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && dir === 1 && b.synSeq >= 0 && b.synAckFrame === 0 && p.ack === ((b.synSeq + 1) >>> 0)) {
+    b.synAckRel = rel;
+    b.synAckFrame = frame;
+  }
+  // data and retransmissions (keep-alives and zero-window probes are neither)
+  if (p.payloadLength > 0 && (flags & TCP_SYN) === 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0) {
+    h.dataSegments[dir]++;
+    if (labels & L_RETRANSMISSION) {
+      h.retransmittedData[dir]++;
+      const silence = b.lastRel >= 0 ? rel - b.lastRel : 0;
+      if ((labels & L_FAST_RETRANSMISSION) === 0 && silence >= RTO_STALL_MIN_NS) {
+        h.rtoStalls++;
+        if (silence > h.maxRtoStallNs) {
+          h.maxRtoStallNs = silence;
+          h.maxRtoStallFrame = frame;
+          h.maxRtoStallDir = dir;
+        }
+      }
+    }
+  }
+  // zero window: from the first advertisement of 0 to the first non-zero one of the same side
+  if ((flags & (TCP_SYN | TCP_RST)) === 0) {
+    if (b.zwRel[dir] < 0) {
+      if (labels & L_ZERO_WINDOW) {
+        b.zwRel[dir] = rel;
+        b.zwFrame[dir] = frame;
+        h.zeroWindows++;
+      }
+    } else if (p.window > 0 || (labels & L_WINDOW_UPDATE)) {
+      const d = rel - b.zwRel[dir];
+      if (d >= h.maxZeroWindowNs) {
+        h.maxZeroWindowNs = d;
+        h.zeroWindowFrame = b.zwFrame[dir];
+        h.zeroWindowEndFrame = frame;
+        h.zeroWindowDir = dir;
+      }
+      b.zwRel[dir] = -1;
+    }
+  }
+  b.lastRel = rel;
+}
+
+/** Keeps the direction's recent payload and compares retransmitted bytes with it. */
+function retain(b: ConnBuilder, f: Frame, p: Packet, dir: 0 | 1, labels: number, stream: number, capture: number, ns: bigint,
+  trace: AnalysedTrace, pool: RingPool): void {
+  if ((p.tcpFlags & TCP_SYN) !== 0) return;
+  let ring = b.rings[dir];
+  if (ring === null) {
+    if (b.ringTried[dir]) return;
+    b.ringTried[dir] = true;
+    ring = b.rings[dir] = pool.get();
+    if (ring === null) return;
+  }
+  // keep-alives and zero-window probes may carry a garbage byte: never compared
+  const compare = (labels & L_RETRANSMISSION) !== 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0;
+  const d = ring.take(p.seq, f.buf, f.start + p.payloadOffset, Math.min(p.payloadCaptured, p.payloadLength), f.number, compare, pool.stats);
+  if (d === null) return;
+  if (trace.tcpDataDiffs.length >= MAX_TCP_DATA_DIFFS_KEPT) {
+    trace.dropped.tcpDataDiffs++;
+    return;
+  }
+  trace.tcpDataDiffs.push({ capture, stream, dir, frame: f.number, ns, ...d });
+}
+
 function seg(frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): OpenSegment {
   return { frame, rel, dir, flags: p.tcpFlags, seq: p.seq, ack: p.ack, len: p.payloadLength, win: p.window, labels, ka };
 }
 
 function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, baseNs: bigint): ConnectionFacts {
+  if (b) {
+    // a zero window still closed at the end: its episode lasts until the connection's last segment
+    for (const dir of [0, 1] as const) {
+      if (b.zwRel[dir] < 0) continue;
+      const d = b.lastRel - b.zwRel[dir];
+      if (d >= b.health.maxZeroWindowNs) {
+        b.health.maxZeroWindowNs = d;
+        b.health.zeroWindowFrame = b.zwFrame[dir];
+        b.health.zeroWindowEndFrame = 0;
+        b.health.zeroWindowDir = dir;
+      }
+    }
+  }
   const segs: OpenSegment[] = b ? [...b.first, ...b.marked, ...b.last.slice(b.lastPos), ...b.last.slice(0, b.lastPos)] : [];
   segs.sort((x, y) => x.frame - y.frame);
   const keySegments: SegmentFact[] = segs.map((s) => ({
@@ -179,6 +307,17 @@ function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, b
   return {
     ...rec, capture, keySegments, segmentsOmitted: b ? b.seen - keySegments.length : 0, labelCounts,
     keepAlives: { zeroByte: b?.zeroByteKa ?? 0, oneByte: b?.oneByteKa ?? 0 },
+    health: b ? b.health : emptyHealth(),
+    connect: b && b.synAckFrame > 0
+      ? { synFrame: b.synFrame, synNs: baseNs + BigInt(b.synRel), synAckFrame: b.synAckFrame, synAckNs: baseNs + BigInt(b.synAckRel) }
+      : null,
+  };
+}
+
+function emptyHealth(): ConnHealth {
+  return {
+    dataSegments: [0, 0], retransmittedData: [0, 0], rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
+    zeroWindows: 0, maxZeroWindowNs: 0, zeroWindowFrame: 0, zeroWindowEndFrame: 0, zeroWindowDir: 0,
   };
 }
 

@@ -8,6 +8,11 @@ import type { WireIssueCode } from '../wire/packet.js';
 import type { ConnRecord, TrackerStats } from '../tcp/tracker.js';
 import type { LabelName } from '../tcp/labels.js';
 import type { Exchange } from '../protocols/types.js';
+import type { ConnectLatencyFacts } from './connect-latency.js';
+import type { RetentionStats } from './payload-ring.js';
+
+export type { ConnectLatencyFacts } from './connect-latency.js';
+export type { RetentionStats } from './payload-ring.js';
 
 /** Connections kept in full (with their key segments). Beyond it, only connections that show
  *  something a rule can use (a label, a reset, an unfinished handshake) are kept, up to twice
@@ -23,6 +28,8 @@ export const KEY_SEGMENTS_LAST = 8;
 export const MAX_EXCHANGES_KEPT = 200_000;
 /** ICMP errors kept in full. */
 export const MAX_ICMP_ERRORS_KEPT = 10_000;
+/** TCP retransmissions whose bytes differ from the first transmission, kept in full. */
+export const MAX_TCP_DATA_DIFFS_KEPT = 1_000;
 
 /** One TCP segment as a rule or a ladder diagram needs it. */
 export interface SegmentFact {
@@ -53,6 +60,51 @@ export interface ConnectionFacts extends ConnRecord {
   /** Wireshark label counts on this connection */
   labelCounts: Partial<Record<LabelName, number>>;
   keepAlives: { zeroByte: number; oneByte: number };
+  health: ConnHealth;
+  /** the handshake: first SYN of the originator's ISN and the SYN-ACK acknowledging it; null
+   *  when either was not seen */
+  connect: { synFrame: number; synNs: bigint; synAckFrame: number; synAckNs: bigint } | null;
+}
+
+/** Per-connection health counters, computed for every segment (not only the key segments). */
+export interface ConnHealth {
+  /** segments carrying payload, per direction (0 = originator), keep-alives and probes excluded */
+  dataSegments: [number, number];
+  /** of those, labelled retransmission (fast and spurious included) */
+  retransmittedData: [number, number];
+  /** retransmissions of data after a silence of at least RTO_STALL_MIN_NS on the connection */
+  rtoStalls: number;
+  /** the longest such silence, its retransmission's frame and direction */
+  maxRtoStallNs: number;
+  maxRtoStallFrame: number;
+  maxRtoStallDir: 0 | 1;
+  /** zero-window episodes: a side advertised window 0 until it advertised a non-zero one */
+  zeroWindows: number;
+  maxZeroWindowNs: number;
+  /** the zero window that began the longest episode and the frame that reopened it (0 = never) */
+  zeroWindowFrame: number;
+  zeroWindowEndFrame: number;
+  zeroWindowDir: 0 | 1;
+}
+
+/** A TCP retransmission whose bytes differ from what the first transmission carried. */
+export interface TcpDataDiffFact {
+  capture: number;
+  stream: number;
+  dir: 0 | 1;
+  /** retransmitted segment: frame, absolute sequence number, payload length */
+  frame: number;
+  ns: bigint;
+  seq: number;
+  len: number;
+  /** frame of the first transmission of the first differing byte (0 when not indexed) */
+  firstFrame: number;
+  /** offset of the first differing byte within the retransmitted segment */
+  firstDiff: number;
+  differing: number;
+  compared: number;
+  originalHex: string;
+  retransmitHex: string;
 }
 
 /** An ICMP or ICMPv6 error, tied to the TCP connection its quoted header belongs to (if any). */
@@ -84,6 +136,10 @@ export interface CaptureEntry {
   complete: boolean;
   wireIssues: Partial<Record<WireIssueCode, number>>;
   protocols: { tcp: number; udp: number; icmp: number; other: number };
+  /** this capture's exchanges are AnalysedTrace.exchanges[exchangeStart, exchangeEnd) (stream
+   *  numbers are per capture) */
+  exchangeStart: number;
+  exchangeEnd: number;
 }
 
 export interface AnalysedTrace {
@@ -94,6 +150,12 @@ export interface AnalysedTrace {
   labelCounts: Partial<Record<LabelName, number>>;
   tcpStats: TrackerStats[];
   protocolCounters: Record<string, number>;
+  /** connection set-up latency per capture and server port */
+  connectLatency: ConnectLatencyFacts[];
+  /** TCP retransmissions with other bytes than the first transmission */
+  tcpDataDiffs: TcpDataDiffFact[];
+  /** how much retransmitted payload could be compared (payload-ring.ts bounds) */
+  retention: RetentionStats;
   /** what the bounds above left out */
-  dropped: { connections: number; exchanges: number; icmpErrors: number };
+  dropped: { connections: number; exchanges: number; icmpErrors: number; tcpDataDiffs: number; connectLatencyPorts: number };
 }

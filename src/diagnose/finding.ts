@@ -87,6 +87,12 @@ export const RULE_IDS = [
   // D: challenge ACK on SYN, connect latency
   'tcp/challenge-ack-on-syn', // a SYN answered by a bare ACK for an old connection (stale server state)
   'tcp/connect-latency-outliers', // connection set-up latency per server port and its outliers
+  // general health
+  'tcp/retransmissions', // a connection with many data retransmissions or a retransmission-timeout stall
+  'tcp/zero-window-stall', // a receiver kept its window closed for seconds
+  'tcp/resets', // who reset which connections, after what (info)
+  'tcp/unanswered-syn', // connection attempts that got no answer at all
+  'capture/missing-segments', // segments missing from the capture but acknowledged by the peer: capture loss
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

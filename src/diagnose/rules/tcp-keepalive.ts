@@ -33,7 +33,8 @@ export const tcpKeepalive: Rule<AnalysedTrace> = {
           'They are not retransmissions and do not indicate loss; an answered keep-alive shows the peer was alive at that moment.',
         connection: connRef(c),
         frames: evidenceFrames(c.keySegments.filter((s) => s.labels & (L_KEEP_ALIVE | L_KEEP_ALIVE_ACK)).map((s) => s.frame)),
-        metrics: { keepalives: zero + one, zero_byte: zero, one_byte: one, answered: acks, style: zero && one ? 'mixed' : zero ? 'zero-byte' : 'one-byte' },
+        // style names the stack that sends keep-alives that way (INCIDENTS.md A)
+        metrics: { count: zero + one, zero_byte: zero, one_byte: one, answered: acks, style: zero && one ? 'both' : zero ? 'linux' : 'windows' },
       });
     }
     return out;

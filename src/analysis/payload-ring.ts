@@ -1,0 +1,189 @@
+// Retained TCP payload, so that a retransmission can be compared byte for byte with the first
+// transmission of the same sequence range (INCIDENTS.md C, TCP level: a NIC, driver or middlebox
+// that changes bytes). Per connection direction, the most recent RING_BYTES bytes of the stream
+// are kept in a ring indexed by sequence number, with a small index of which frame carried which
+// range. Rings are taken from a pool under a global byte budget and returned when the connection
+// ends; a direction that finds the budget spent is not compared, and that is counted.
+//
+// Bounds: RING_BYTES per direction, MAX_RETAINED_BYTES in all. A retransmission of bytes older
+// than the ring (more than RING_BYTES behind the highest byte seen) is counted as not compared.
+
+import { seqAdd, seqDiff, seqGt } from '../bytes/seq.js';
+
+/** Bytes of stream kept per direction: covers the unacknowledged data of an unscaled window
+ *  (64 KiB) twice over, and most scaled windows of LAN traffic; an RTO retransmission re-sends
+ *  the oldest unacknowledged byte, which is at most one window behind. */
+export const RING_BYTES = 128 * 1024;
+/** All rings together: 1,024 directions with data in flight at the same time. Beyond it, new
+ *  directions are not retained (counted in `RetentionStats.directionsNotRetained`). */
+export const MAX_RETAINED_BYTES = 128 * 1024 * 1024;
+/** Segment starts remembered per direction, to name the frame of a first transmission. */
+const SEGMENT_INDEX = 256;
+/** Hex bytes shown from the first difference. */
+export const DIFF_EXCERPT_BYTES = 16;
+
+export interface RetentionStats {
+  /** retransmitted segments whose bytes were compared with the first transmission */
+  compared: number;
+  differing: number;
+  /** retransmitted payload not compared: older than the ring, or the direction had no ring */
+  notCompared: number;
+  directionsNotRetained: number;
+}
+
+export interface PayloadDiff {
+  /** absolute sequence number and length of the retransmitted segment */
+  seq: number;
+  len: number;
+  /** frame that first carried the first differing byte (0 when no longer indexed) */
+  firstFrame: number;
+  /** offset of the first differing byte within the retransmitted segment */
+  firstDiff: number;
+  /** bytes that differ within the compared overlap */
+  differing: number;
+  /** bytes compared */
+  compared: number;
+  originalHex: string;
+  retransmitHex: string;
+}
+
+export class PayloadRing {
+  readonly buf = new Uint8Array(RING_BYTES);
+  /** sequence number of the byte after the highest retained one; valid when `started` */
+  top = 0;
+  /** retained bytes: [top - size, top) */
+  size = 0;
+  started = false;
+  segSeq = new Float64Array(SEGMENT_INDEX);
+  segFrame = new Float64Array(SEGMENT_INDEX);
+  segPos = 0;
+  segCount = 0;
+
+  reset(): void {
+    this.started = false;
+    this.size = 0;
+    this.segPos = 0;
+    this.segCount = 0;
+  }
+
+  /**
+   * Takes one segment's captured payload b[off, off+len) at `seq`. Returns the comparison when
+   * the segment overlaps retained bytes and `compare` is set (the caller says whether the tracker
+   * called it a retransmission), else null. New bytes beyond the top are appended either way.
+   */
+  take(seq: number, b: Uint8Array, off: number, len: number, frame: number, compare: boolean, stats: RetentionStats): PayloadDiff | null {
+    if (len <= 0) return null;
+    if (!this.started) {
+      this.started = true;
+      this.top = seq;
+      this.size = 0;
+    }
+    let diff: PayloadDiff | null = null;
+    const end = seqAdd(seq, len);
+    const lowest = seqAdd(this.top, -this.size);
+    if (seqDiff(seq, this.top) > 0 || seqDiff(end, lowest) <= 0) {
+      // a gap ahead (capture loss or reordering) or bytes older than anything retained
+      if (seqDiff(seq, this.top) > 0) {
+        this.top = seq;
+        this.size = 0;
+      } else {
+        if (compare) stats.notCompared++;
+        return null;
+      }
+    } else if (seqGt(this.top, seq)) {
+      // overlap with retained bytes: compare what both have
+      const from = seqDiff(seq, lowest) >= 0 ? seq : lowest;
+      const to = seqGt(end, this.top) ? this.top : end;
+      if (compare) {
+        if (seqDiff(from, seq) > 0) stats.notCompared++;
+        diff = this.compare(seq, len, from, to, b, off, frame, stats);
+      }
+    }
+    // append the part beyond the top
+    if (seqGt(end, this.top)) {
+      const skip = seqDiff(this.top, seq) > 0 ? seqDiff(this.top, seq) : 0;
+      const n = len - skip;
+      let pos = this.top % RING_BYTES;
+      for (let i = 0; i < n; ) {
+        const chunk = Math.min(n - i, RING_BYTES - pos);
+        this.buf.set(b.subarray(off + skip + i, off + skip + i + chunk), pos);
+        i += chunk;
+        pos = (pos + chunk) % RING_BYTES;
+      }
+      this.top = end;
+      this.size = Math.min(RING_BYTES, this.size + n);
+      this.segSeq[this.segPos] = seqAdd(seq, skip);
+      this.segFrame[this.segPos] = frame;
+      this.segPos = (this.segPos + 1) % SEGMENT_INDEX;
+      if (this.segCount < SEGMENT_INDEX) this.segCount++;
+    }
+    return diff;
+  }
+
+  private compare(seq: number, len: number, from: number, to: number, b: Uint8Array, off: number, frame: number, stats: RetentionStats): PayloadDiff | null {
+    void frame;
+    stats.compared++;
+    const n = seqDiff(to, from);
+    const start = seqDiff(from, seq);
+    let first = -1;
+    let differing = 0;
+    for (let i = 0; i < n; i++) {
+      const old = this.buf[(from + i) % RING_BYTES];
+      if (old !== b[off + start + i]) {
+        if (first < 0) first = i;
+        differing++;
+      }
+    }
+    if (first < 0) return null;
+    stats.differing++;
+    const at = seqAdd(from, first);
+    const k = Math.min(DIFF_EXCERPT_BYTES, n - first);
+    let oh = '';
+    let rh = '';
+    for (let i = 0; i < k; i++) {
+      oh += this.buf[(at + i) % RING_BYTES].toString(16).padStart(2, '0');
+      rh += b[off + start + first + i].toString(16).padStart(2, '0');
+    }
+    return { seq, len, firstFrame: this.frameOf(at), firstDiff: start + first, differing, compared: n, originalHex: oh, retransmitHex: rh };
+  }
+
+  /** The frame whose segment started at or last before `at` (newest first). */
+  private frameOf(at: number): number {
+    let best = 0;
+    let bestDist = Infinity;
+    for (let i = 0; i < this.segCount; i++) {
+      const idx = (this.segPos - 1 - i + SEGMENT_INDEX) % SEGMENT_INDEX;
+      const d = seqDiff(at, this.segSeq[idx]);
+      if (d >= 0 && d < bestDist) {
+        bestDist = d;
+        best = this.segFrame[idx];
+      }
+    }
+    return best;
+  }
+}
+
+/** The pool: hands out rings under the byte budget and takes them back. */
+export class RingPool {
+  private free: PayloadRing[] = [];
+  private allocated = 0;
+  readonly stats: RetentionStats = { compared: 0, differing: 0, notCompared: 0, directionsNotRetained: 0 };
+
+  get(): PayloadRing | null {
+    const r = this.free.pop();
+    if (r) {
+      r.reset();
+      return r;
+    }
+    if ((this.allocated + 1) * RING_BYTES > MAX_RETAINED_BYTES) {
+      this.stats.directionsNotRetained++;
+      return null;
+    }
+    this.allocated++;
+    return new PayloadRing();
+  }
+
+  release(r: PayloadRing): void {
+    this.free.push(r);
+  }
+}

@@ -1,0 +1,102 @@
+// Derived views over the analysed trace that several rules share: connections grouped by their
+// 4-tuple (the tracker starts a new connection for every SYN with a new ISN, so a reconnect burst
+// from one source port is several connections on one tuple), SYN attempts with their ISNs across
+// those connections, and per-connection exchanges. Pure functions of the trace; results are
+// memoised per trace object (the trace is never mutated after analyse() returns).
+
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../wire/packet.js';
+import type { Exchange } from '../protocols/types.js';
+import type { AnalysedTrace, ConnectionFacts, SegmentFact } from './trace.js';
+
+export interface TupleGroup {
+  capture: number;
+  client: string;
+  clientPort: number;
+  server: string;
+  serverPort: number;
+  /** connections on the tuple in order of first frame */
+  conns: ConnectionFacts[];
+  /** every kept segment of those connections, in frame order, each with its connection */
+  segs: { s: SegmentFact; c: ConnectionFacts }[];
+}
+
+const tupleCache = new WeakMap<AnalysedTrace, TupleGroup[]>();
+
+/** Connections grouped by (capture, originator, responder) endpoints, in order of first frame.
+ *  Orientation is the tracker's (originator = the side whose SYN was seen). */
+export function tupleGroups(trace: AnalysedTrace): TupleGroup[] {
+  const hit = tupleCache.get(trace);
+  if (hit) return hit;
+  const map = new Map<string, TupleGroup>();
+  for (const c of trace.connections) {
+    const k = `${c.capture}|${c.origAddr}|${c.origPort}|${c.respAddr}|${c.respPort}`;
+    let g = map.get(k);
+    if (!g) {
+      g = { capture: c.capture, client: c.origAddr, clientPort: c.origPort, server: c.respAddr, serverPort: c.respPort, conns: [], segs: [] };
+      map.set(k, g);
+    }
+    g.conns.push(c);
+  }
+  const out = [...map.values()];
+  for (const g of out) {
+    g.conns.sort((a, b) => a.firstFrame - b.firstFrame);
+    for (const c of g.conns) for (const s of c.keySegments) g.segs.push({ s, c });
+    g.segs.sort((a, b) => a.s.frame - b.s.frame);
+  }
+  out.sort((a, b) => a.capture - b.capture || a.conns[0].firstFrame - b.conns[0].firstFrame);
+  tupleCache.set(trace, out);
+  return out;
+}
+
+export const isSyn = (s: SegmentFact): boolean => (s.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+export const isSynAck = (s: SegmentFact): boolean => (s.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+export const isRst = (s: SegmentFact): boolean => (s.flags & TCP_RST) !== 0;
+
+/** Exchanges of one capture's connection. */
+export function exchangesOf(trace: AnalysedTrace, capture: number, stream: number): Exchange[] {
+  return byConn(trace).get(`${capture}|${stream}`) ?? [];
+}
+
+const exCache = new WeakMap<AnalysedTrace, Map<string, Exchange[]>>();
+function byConn(trace: AnalysedTrace): Map<string, Exchange[]> {
+  const hit = exCache.get(trace);
+  if (hit) return hit;
+  const m = new Map<string, Exchange[]>();
+  trace.captures.forEach((cap, i) => {
+    for (let j = cap.exchangeStart; j < cap.exchangeEnd; j++) {
+      const e = trace.exchanges[j];
+      if (e.stream < 0) continue;
+      const k = `${i}|${e.stream}`;
+      let l = m.get(k);
+      if (!l) m.set(k, (l = []));
+      l.push(e);
+    }
+  });
+  exCache.set(trace, m);
+  return m;
+}
+
+/** Which capture an exchange index belongs to. */
+export function captureOfExchange(trace: AnalysedTrace, index: number): number {
+  for (let i = 0; i < trace.captures.length; i++) if (index >= trace.captures[i].exchangeStart && index < trace.captures[i].exchangeEnd) return i;
+  return 0;
+}
+
+// ------------------------------------------------------------------ heartbeats
+
+/** Messages whose only purpose is to show the peer is alive (INCIDENTS.md A). */
+export type HeartbeatKind = 'smb2-echo' | 'nfs4-renew' | 'nfs4-sequence' | 'rpc-null';
+
+export function heartbeatKind(e: Exchange): HeartbeatKind | null {
+  if (e.protocol === 'smb2') return e.command === 'ECHO' ? 'smb2-echo' : null;
+  if (e.protocol !== 'rpc') return null;
+  // NULL (procedure 0) of any program: the RPC ping
+  if (e.procedure === 0 && e.program >= 0) return 'rpc-null';
+  // NFSv4 COMPOUND (program 100003 v4 procedure 1) carrying only RENEW (v4.0) or SEQUENCE (v4.1+)
+  if (e.program === 100003 && e.version === 4 && e.procedure === 1) {
+    const ops = e.args.ops;
+    if (ops === 'RENEW') return 'nfs4-renew';
+    if (ops === 'SEQUENCE') return 'nfs4-sequence';
+  }
+  return null;
+}

@@ -1,0 +1,110 @@
+// Connection attempts on one 4-tuple, across the connections the tracker split them into (a new
+// ISN starts a new connection): the SYNs with their ISNs, bursts of SYNs with different ISNs,
+// SYN-ACKs that acknowledge a superseded ISN, the client's RSTs, ICMP errors quoting the tuple,
+// and whether a handshake finally completed. Shared by tcp/syn-burst, tcp/synack-for-old-isn,
+// icmp/unreachable-for-tcp and tcp/handshake-failed (INCIDENTS.md B). Not a rule.
+
+import type { AnalysedTrace, IcmpErrorFact, SegmentFact } from '../../analysis/trace.js';
+import { isRst, isSyn, isSynAck, tupleGroups, type TupleGroup } from '../../analysis/views.js';
+import { TCP_ACK, TCP_SYN } from '../../wire/packet.js';
+
+/** SYNs from one source port with different ISNs within this window are one burst: the seed's
+ *  bursts span well under a millisecond, while a stack's own SYN retransmission waits its initial
+ *  RTO (1 s, RFC 6298 2.1) and keeps the ISN; 5 ms leaves room for a slow, busy client. */
+export const SYN_BURST_WINDOW_NS = 5_000_000n;
+
+export interface Burst {
+  syns: SegmentFact[];
+  isns: number[];
+}
+
+export interface AttemptSet {
+  g: TupleGroup;
+  syns: SegmentFact[];
+  bursts: Burst[];
+  /** SYN-ACKs whose ack - 1 is not the ISN of the newest SYN sent before them */
+  staleSynAcks: { s: SegmentFact; ackedIsn: number; newestIsn: number; answers: SegmentFact | null; newest: SegmentFact }[];
+  synAcks: SegmentFact[];
+  /** client RSTs sent before the handshake completed */
+  clientRsts: SegmentFact[];
+  icmp: IcmpErrorFact[];
+  /** the client's ACK that completed a handshake after the first burst, or null */
+  completedAck: SegmentFact | null;
+}
+
+const cache = new WeakMap<AnalysedTrace, AttemptSet[]>();
+
+export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
+  const hit = cache.get(trace);
+  if (hit) return hit;
+  // ICMP errors by the connection they quote
+  const icmpBy = new Map<string, IcmpErrorFact[]>();
+  for (const e of trace.icmpErrors) {
+    if (e.stream === null) continue;
+    const k = `${e.capture}|${e.stream}`;
+    let l = icmpBy.get(k);
+    if (!l) icmpBy.set(k, (l = []));
+    l.push(e);
+  }
+  const out: AttemptSet[] = [];
+  for (const g of tupleGroups(trace)) {
+    const syns = g.segs.filter((x) => x.s.dir === 0 && isSyn(x.s)).map((x) => x.s);
+    if (syns.length === 0) continue;
+    const set: AttemptSet = { g, syns, bursts: [], staleSynAcks: [], synAcks: [], clientRsts: [], icmp: [], completedAck: null };
+    for (const c of g.conns) set.icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
+    set.icmp.sort((a, b) => a.frame - b.frame);
+    // bursts: consecutive SYNs with new ISNs within the window of the burst's first SYN
+    let cur: Burst | null = null;
+    for (const s of syns) {
+      if (cur && s.ns - cur.syns[0].ns <= SYN_BURST_WINDOW_NS) {
+        if (!cur.isns.includes(s.seq)) {
+          cur.syns.push(s);
+          cur.isns.push(s.seq);
+        }
+        continue;
+      }
+      if (cur && cur.isns.length >= 2) set.bursts.push(cur);
+      cur = { syns: [s], isns: [s.seq] };
+    }
+    if (cur && cur.isns.length >= 2) set.bursts.push(cur);
+    // answers: each SYN-ACK against the newest SYN sent before it
+    let established = false;
+    for (let i = 0; i < g.segs.length; i++) {
+      const s = g.segs[i].s;
+      if (s.dir === 1 && isSynAck(s)) {
+        set.synAcks.push(s);
+        const before = syns.filter((x) => x.frame < s.frame);
+        const newest = before[before.length - 1];
+        if (!newest) continue;
+        const acked = (s.ack - 1) >>> 0;
+        if (acked !== newest.seq) {
+          const answers = [...before].reverse().find((x) => x.seq === acked) ?? null;
+          set.staleSynAcks.push({ s, ackedIsn: acked, newestIsn: newest.seq, answers, newest });
+        } else if (!established) {
+          // the client's first ACK (no SYN) acknowledging this SYN-ACK completes the handshake
+          const ack = g.segs.slice(i + 1).find((x) => x.s.dir === 0 && (x.s.flags & (TCP_SYN | TCP_ACK)) === TCP_ACK && x.s.ack === ((s.seq + 1) >>> 0) && !isRst(x.s));
+          if (ack) {
+            established = true;
+            if (!set.completedAck) set.completedAck = ack.s;
+          }
+        }
+      } else if (s.dir === 0 && isRst(s) && !established) set.clientRsts.push(s);
+    }
+    out.push(set);
+  }
+  cache.set(trace, out);
+  return out;
+}
+
+/** The portmap GETPORT reply that told the client this server port (before `beforeFrame`). */
+export function getportReplyFor(trace: AnalysedTrace, capture: number, server: string, port: number, beforeFrame: number): number {
+  const cap = trace.captures[capture];
+  let best = 0;
+  for (let i = cap.exchangeStart; i < cap.exchangeEnd; i++) {
+    const e = trace.exchanges[i];
+    if (e.program !== 100000 || e.procedure !== 3 || e.responseFrame <= 0 || e.responseFrame >= beforeFrame) continue;
+    if (e.server.addr !== server || e.args.port !== port) continue;
+    if (e.responseFrame > best) best = e.responseFrame;
+  }
+  return best;
+}

@@ -1,0 +1,77 @@
+// tcp/connect-latency-outliers (warning): connection set-up latency per server port (first SYN
+// of an ISN to the SYN-ACK acknowledging it: count, p50, p99, p99.9, max, nearest-rank) and the
+// connections far above the typical one, each with its cause: a challenge ACK (stale server
+// state, tcp/challenge-ack-on-syn), a re-sent SYN (a SYN or SYN-ACK lost, or a full accept
+// queue), or a slow answer. INCIDENTS.md D: ~1 s spikes among millions of sub-millisecond
+// connects. Samples come from src/analysis/connect-latency.ts (exact up to its bound).
+
+import type { AnalysedTrace, ConnectionFacts } from '../../analysis/trace.js';
+import { isSyn, isSynAck } from '../../analysis/views.js';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../wire/packet.js';
+import { evidenceFrames, type Finding, type Rule } from '../finding.js';
+import { fmtDuration } from './util.js';
+
+/** Percentiles need a population: below this many connections to a port, no verdict. */
+export const MIN_CONNECTIONS = 20;
+/** An outlier is slower than this many times the median ... */
+export const OUTLIER_FACTOR = 10;
+/** ... and slower than this (ns): 5 ms is beyond any LAN or metro round trip, while a lost SYN
+ *  costs at least Linux's 1 s initial RTO. */
+export const OUTLIER_FLOOR_NS = 5e6;
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  const rank = Math.max(1, Math.ceil(p * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1];
+}
+
+function cause(c: ConnectionFacts): string {
+  const segs = c.keySegments;
+  const si = segs.findIndex((s) => s.dir === 0 && isSyn(s));
+  if (si < 0) return 'unknown';
+  const firstAnswer = segs.slice(si + 1).find((s) => s.dir === 1);
+  if (firstAnswer && !isSynAck(firstAnswer) && (firstAnswer.flags & (TCP_SYN | TCP_RST | TCP_ACK)) === TCP_ACK) return 'challenge-ack';
+  if (segs.filter((s) => s.dir === 0 && isSyn(s)).length > 1) return 'syn-resent';
+  if (segs.filter((s) => s.dir === 1 && isSynAck(s)).length > 1) return 'synack-resent';
+  return 'slow-answer';
+}
+
+export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
+  id: 'tcp/connect-latency-outliers',
+  run(trace) {
+    const out: Finding[] = [];
+    for (const p of trace.connectLatency) {
+      if (p.count < MIN_CONNECTIONS) continue;
+      const sorted = [...p.samplesNs].sort((a, b) => a - b);
+      const p50 = percentile(sorted, 0.5);
+      const threshold = Math.max(OUTLIER_FACTOR * p50, OUTLIER_FLOOR_NS);
+      const nOut = sorted.filter((x) => x > threshold).length;
+      if (nOut === 0) continue;
+      const conns = trace.connections
+        .filter((c) => c.capture === p.capture && c.respPort === p.serverPort && c.connect !== null && Number(c.connect.synAckNs - c.connect.synNs) > threshold)
+        .sort((a, b) => a.firstFrame - b.firstFrame);
+      const causes = new Map<string, number>();
+      for (const c of conns) causes.set(cause(c), (causes.get(cause(c)) ?? 0) + 1);
+      const causeText = [...causes].map(([k, n]) => `${n} ${k}`).join(', ');
+      const us = (ns: number) => Math.round(ns) / 1e3;
+      out.push({
+        id: 'tcp/connect-latency-outliers',
+        severity: 'warning',
+        summary: `${nOut} of ${p.count} connections to port ${p.serverPort} took over ${fmtDuration(threshold / 1e9)} to set up (p50 ${fmtDuration(p50 / 1e9)}, p99 ${fmtDuration(percentile(sorted, 0.99) / 1e9)}, max ${fmtDuration(p.maxNs / 1e9)}).`,
+        explanation:
+          `Set-up latency (first SYN of an ISN to the SYN-ACK acknowledging it) to port ${p.serverPort}: ${p.count} connections, ` +
+          `p50 ${us(p50)} µs, p99 ${us(percentile(sorted, 0.99))} µs, p99.9 ${us(percentile(sorted, 0.999))} µs, max ${us(p.maxNs)} µs` +
+          (p.sampled ? ` (percentiles from a uniform sample of ${sorted.length})` : '') + `. ` +
+          `${nOut} took longer than max(${OUTLIER_FACTOR} x p50, ${OUTLIER_FLOOR_NS / 1e6} ms). Causes: ${causeText || 'not kept'}` +
+          ' (challenge-ack: the server answered the SYN with an ACK for an old connection, see tcp/challenge-ack-on-syn; syn-resent: the first SYN or its answer was lost, the client waited its SYN timeout; synack-resent: the server re-sent its answer; slow-answer: the server took this long to answer).',
+        frames: evidenceFrames(conns.map((c) => c.connect!.synFrame)),
+        metrics: {
+          server_port: p.serverPort, connections: p.count, outliers: nOut, threshold_us: us(threshold),
+          p50_us: us(p50), p99_us: us(percentile(sorted, 0.99)), p999_us: us(percentile(sorted, 0.999)), max_us: us(p.maxNs),
+          ...Object.fromEntries([...causes].map(([k, n]) => [`cause_${k.replace(/-/g, '_')}`, n])),
+        },
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,37 @@
+// tcp/zero-window-stall (warning): a receiver advertised a zero window (it stopped reading: its
+// buffer is full) and kept it closed for at least STALL_WARN_NS, or never reopened it. Zero
+// windows themselves are flow control doing its job; only a long one is a stall worth naming.
+
+import type { AnalysedTrace } from '../../analysis/trace.js';
+import { evidenceFrames, type Finding, type Rule } from '../finding.js';
+import { connLabel, connRef, fmtDuration, round } from './util.js';
+
+/** A receiver that does not read for 5 s stalls its sender noticeably; shorter pauses are an
+ *  application catching up (the noise control pauses 1.5 s). */
+export const STALL_WARN_NS = 5e9;
+
+export const tcpZeroWindowStall: Rule<AnalysedTrace> = {
+  id: 'tcp/zero-window-stall',
+  run(trace) {
+    const out: Finding[] = [];
+    for (const c of trace.connections) {
+      const h = c.health;
+      if (h.zeroWindows === 0 || h.maxZeroWindowNs < STALL_WARN_NS) continue;
+      const who = h.zeroWindowDir === 0 ? `${c.origAddr}:${c.origPort}` : `${c.respAddr}:${c.respPort}`;
+      const open = h.zeroWindowEndFrame === 0;
+      out.push({
+        id: 'tcp/zero-window-stall',
+        severity: 'warning',
+        summary: `${who} on ${connLabel(c)} advertised a zero window for ${fmtDuration(h.maxZeroWindowNs / 1e9)} (frame ${h.zeroWindowFrame}${open ? ', never reopened in the capture' : ` to ${h.zeroWindowEndFrame}`}); ${h.zeroWindows} zero-window episode(s).`,
+        explanation:
+          `${who} closed its receive window (frame ${h.zeroWindowFrame}): its application did not read the data it had received, so the sender had to wait ` +
+          (open ? 'until the end of the capture.' : `until the window reopened (frame ${h.zeroWindowEndFrame}).`) +
+          ' This is a slow or stuck receiving application, not the network.',
+        connection: connRef(c),
+        frames: evidenceFrames([h.zeroWindowFrame, ...(open ? [] : [h.zeroWindowEndFrame])]),
+        metrics: { stall_s: round(h.maxZeroWindowNs / 1e9, 3), episodes: h.zeroWindows, reopened: open ? 'no' : 'yes', receiver: h.zeroWindowDir === 0 ? 'client' : 'server' },
+      });
+    }
+    return out;
+  },
+};
