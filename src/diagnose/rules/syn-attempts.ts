@@ -53,10 +53,14 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
     const set: AttemptSet = { g, syns, bursts: [], staleSynAcks: [], synAcks: [], clientRsts: [], icmp: [], completedAck: null };
     for (const c of g.conns) set.icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
     set.icmp.sort((a, b) => a.frame - b.frame);
-    // bursts: consecutive SYNs with new ISNs within the window of the burst's first SYN
+    // bursts: consecutive SYNs with new ISNs within the window of the burst's first SYN, with no
+    // answer or reset between them (after an answer the client's next SYN is a new attempt)
     let cur: Burst | null = null;
+    let lastSeen = 0;
     for (const s of syns) {
-      if (cur && s.ns - cur.syns[0].ns <= SYN_BURST_WINDOW_NS) {
+      const between = cur !== null && g.segs.some((x) => x.s.frame > lastSeen && x.s.frame < s.frame && !(x.s.dir === 0 && isSyn(x.s)));
+      lastSeen = s.frame;
+      if (cur && !between && s.ns - cur.syns[0].ns <= SYN_BURST_WINDOW_NS) {
         if (!cur.isns.includes(s.seq)) {
           cur.syns.push(s);
           cur.isns.push(s.seq);
