@@ -1,5 +1,5 @@
 // Generates the benchmark captures into bench-data/ (git-ignored), reusing a file when one with the
-// same parameters exists (the parameters are in the name). Run: npx tsx scripts/gen-bench.ts [--quick] [--only NAME]
+// same parameters exists (the parameters are in the name). Run: npx tsx scripts/gen-bench.ts [--quick] [--only NAME[,NAME]]
 //
 //   short: many short TCP connections (handshake, request, response, FIN exchange: about ten
 //          packets each), interleaved in time, with a little loss and reordering so the analysis
@@ -44,7 +44,7 @@ export interface GenOptions {
 /** Bump when the generator's output changes, so stale files are not reused. */
 const GEN_VERSION = 3;
 /** the same for the SMB2 and NFS files (their own generator) */
-const APP_GEN_VERSION = 1;
+const APP_GEN_VERSION = 2;
 const BASE_SEC = 1_700_000_000;
 /** Unassigned port: neither tool spends time on an application dissector that does not apply. */
 const SERVER_PORT = 5001;
@@ -72,18 +72,20 @@ export function ensureBenchFiles(opts: GenOptions = {}): BenchFile[] {
   mkdirSync(dir, { recursive: true });
   const p = benchParams(!!opts.quick);
   const out: BenchFile[] = [];
-  if (!opts.only || opts.only === 'short') {
+  // `only`: one name or a comma-separated list
+  const wanted = (k: string): boolean => !opts.only || opts.only.split(',').includes(k);
+  if (wanted('short')) {
     const s = p.short;
     const name = `short-${s.conns}c-l${s.lossRate}-r${s.reorderRate}-s${s.seed}-v${GEN_VERSION}.pcap`;
     out.push(ensure(dir, name, log, (tmp) => genShort(tmp, s), `${s.conns.toLocaleString('en')} short TCP connections (handshake, request, response, FIN), ${s.lossRate * 100}% loss, ${s.reorderRate * 100}% reordering`));
   }
-  if (!opts.only || opts.only === 'bulk') {
+  if (wanted('bulk')) {
     const b = p.bulk;
     const name = `bulk-${b.packets}p-snap${b.snaplen}-l${b.lossRate}-r${b.reorderRate}-s${b.seed}-v${GEN_VERSION}.pcap`;
     out.push(ensure(dir, name, log, (tmp) => genBulk(tmp, b), `one bulk transfer, ${b.packets.toLocaleString('en')} packets, ${b.lossRate * 100}% loss, ${b.reorderRate * 100}% reordering`));
   }
   for (const kind of ['smb2', 'nfs'] as const) {
-    if (opts.only && opts.only !== kind) continue;
+    if (!wanted(kind)) continue;
     const a = p[kind];
     const name = `${kind}-${a.exchanges}x-c${a.connections}-l${a.lossRate}-r${a.reorderRate}-s${a.seed}-v${APP_GEN_VERSION}.pcap`;
     const description = kind === 'smb2'

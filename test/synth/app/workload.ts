@@ -81,6 +81,8 @@ const MAX_BATCH = 4;
 const LANE_STAGGER_NS = 1_000_000;
 const US = 1_000;
 const MS = 1_000_000;
+/** the simulator's default minimum RTO (Linux: 200 ms) */
+const MIN_RTO_NS = 200 * MS;
 
 function ioSize(rng: Rng): number {
   let r = rng.int(0, 99);
@@ -141,12 +143,25 @@ function shuffled(rng: Rng, n: number): number[] {
   return a;
 }
 
+/**
+ * RFC 6298 5.7: after a timeout has doubled the RTO, the next RTT sample recomputes it. The
+ * simulator keeps the doubled value for the rest of the connection (harmless for short ones), so
+ * on a connection with thousands of exchanges the RTO would creep up to its 60 s maximum and the
+ * capture would stall for minutes. Once a batch has been delivered both ways, bring it back to
+ * the minimum, as a fresh sample on a sub-millisecond path would.
+ */
+function settleRto(conv: TcpConversation): void {
+  conv.client.rto = MIN_RTO_NS;
+  conv.server.rto = MIN_RTO_NS;
+}
+
 /** A batch: the client writes every request (after a think time), then the server answers them
  *  in a random order, the first after a service time, the others close behind. */
 function batch(run: Run, conv: TcpConversation, rng: Rng, pairs: Pair[], baseUs: number, kind: SentMessage['kind'], service: string, program: number): void {
   sendAll(conv, 'client', pairs.map((p) => p.req), run.fates, [thinkNs(rng)]);
   const order = shuffled(rng, pairs.length);
   sendAll(conv, 'server', order.map((k) => pairs[k].res), run.fates, order.map((_, j) => (j === 0 ? serviceNs(rng, baseUs) : rng.int(0, 20) * US)));
+  settleRto(conv);
   for (const p of pairs) {
     run.note(service, p.code);
     const clientPort = conv.client.cfg.port;
