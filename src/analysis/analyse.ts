@@ -256,10 +256,22 @@ function noteHealth(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: P
   b.lastRel = rel;
 }
 
+/** Ethernet's minimum frame without FCS: a short segment is padded to it, and a device that
+ *  counts the padding into the IP length makes a pure ACK look like zero-filled payload (the
+ *  corpus has such frames). Such payload is not retained: it would "differ" from the real data
+ *  later sent at the same sequence numbers. */
+const MIN_ETHERNET_FRAME = 60;
+
+function isAllZero(b: Uint8Array, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (b[off + i] !== 0) return false;
+  return true;
+}
+
 /** Keeps the direction's recent payload and compares retransmitted bytes with it. */
 function retain(b: ConnBuilder, f: Frame, p: Packet, dir: 0 | 1, labels: number, stream: number, capture: number, ns: bigint,
   trace: AnalysedTrace, pool: RingPool): void {
   if ((p.tcpFlags & TCP_SYN) !== 0) return;
+  if (f.caplen <= MIN_ETHERNET_FRAME && isAllZero(f.buf, f.start + p.payloadOffset, p.payloadCaptured)) return;
   let ring = b.rings[dir];
   if (ring === null) {
     if (b.ringTried[dir]) return;

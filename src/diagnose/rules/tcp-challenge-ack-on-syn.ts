@@ -45,6 +45,9 @@ export const tcpChallengeAckOnSyn: Rule<AnalysedTrace> = {
           break;
         }
         if (!ch) continue;
+        // a SYN-ACK for this SYN captured before it (timestamps out of order): the ACK belongs
+        // to this connection, not to an old one
+        if (segs.some((s) => s.dir === 1 && isSynAck(s) && s.frame < ch!.frame && s.ack === ((syn.seq + 1) >>> 0))) continue;
         const chFrame = ch.frame;
         const rst = segs.find((s) => s.frame > chFrame && s.dir === 0 && isRst(s));
         const resend = segs.find((s) => s.frame > chFrame && s.dir === 0 && isSyn(s));
