@@ -310,20 +310,18 @@ function buildHeartbeats(trace: AnalysedTrace, t0: bigint, wanted: Set<number>):
 
 // ------------------------------------------------------------------ connect latency
 
-/** Set-up latency as the client's application sees it: from the first SYN to the client's ACK
- *  of the SYN-ACK (connect() returns then), so a SYN re-sent after a challenge ACK or a lost
- *  SYN counts in full. Null when the capture does not hold the whole handshake. */
+/** Set-up latency: from the client's first SYN to the first SYN-ACK after it (as
+ *  docs/incidents.md measures it for incident D), so a SYN re-sent after a challenge ACK or a
+ *  lost SYN counts in full. Null when the capture does not hold both. */
 export function connectLatencyNs(c: ConnectionFacts): { ns: bigint; synFrame: number } | null {
   if (c.opener !== 'syn') return null;
   let syn: { ns: bigint; frame: number } | null = null;
-  let synAckSeen = false;
   for (const s of c.keySegments) {
     const isSyn = (s.flags & TCP_SYN) !== 0;
     const isAck = (s.flags & TCP_ACK) !== 0;
     if (s.dir === 0 && isSyn && !isAck) {
       if (syn === null) syn = { ns: s.ns, frame: s.frame };
-    } else if (s.dir === 1 && isSyn && isAck) synAckSeen = true;
-    else if (s.dir === 0 && isAck && !isSyn && synAckSeen && syn !== null) return { ns: s.ns - syn.ns, synFrame: syn.frame };
+    } else if (s.dir === 1 && isSyn && isAck && syn !== null) return { ns: s.ns - syn.ns, synFrame: syn.frame };
   }
   return null;
 }
@@ -357,7 +355,7 @@ function buildLatency(trace: AnalysedTrace, t0: bigint, evidence: Set<number>): 
   const ordinary = decimate(all.filter((p) => p[5] === 0), Math.max(0, MAX_LATENCY_POINTS - special.length));
   const points = [...ordinary, ...special].sort((x, y) => x[0] - y[0]);
   return {
-    measure: 'first SYN to the client\'s handshake ACK', count: all.length, p50, p90: percentile(sorted, 90), p99: percentile(sorted, 99),
+    measure: 'first SYN to the SYN-ACK', count: all.length, p50, p90: percentile(sorted, 90), p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1], thresholdMs, outliers, points, histogram: { edgesMs, counts }, omitted: all.length - points.length,
   };
 }

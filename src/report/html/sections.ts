@@ -96,7 +96,8 @@ export function plotsHtml(p: CapturePlots, multi: boolean, path: string): string
       const retrans = t.segments.filter((s) => s[4] === 1).length;
       out.push(`<h3>stream ${t.stream}: ${h(t.client)} → ${h(t.server)} <span class="mute">data sent by the ${t.sender}: ${n(t.segments.length)} segments drawn, ${n(retrans)} retransmissions, ${n(t.sacks.length)} SACK blocks, ${n(t.zeroWindows.length)} zero windows</span>${om}</h3>`);
       out.push(canvas('stevens', p.capture, i, `time-sequence graph of stream ${t.stream}`));
-      out.push(canvas('rtt', p.capture, i, `RTT over time of stream ${t.stream}`));
+      if (t.rtt.length) out.push(canvas('rtt', p.capture, i, `RTT over time of stream ${t.stream}`));
+      else out.push('<p class="note">No RTT samples on this connection (no data segment was acknowledged in the capture).</p>');
     });
   }
   const S = p.serviceTimes;
