@@ -29,22 +29,110 @@ const HISTORY_CACHE_LETTERS = 7;
 const HISTORY_CACHE_MAX = 4096;
 const historyCache = new Map<number, string>();
 
+// Slots of the number slab (Float64Array) of a Conn: its own numbers, then one block per direction.
+const C_FIRST_TIME = 0;
+const C_LAST_TIME = 1;
+const C_MRU_SYN_TIME = 2;
+const C_FIRST_RTT = 3;
+const C_CLOSE_TIME = 4;
+const C_A0 = 5;
+const C_A1 = 6;
+const C_A2 = 7;
+const C_A3 = 8;
+const C_B0 = 9;
+const C_B1 = 10;
+const C_B2 = 11;
+const C_B3 = 12;
+const D0_SLOT = 13;
+const D1_SLOT = D0_SLOT + 13;
+const SLAB_SIZE = D1_SLOT + 13;
+const D_BASE_SEQ = 0;
+const D_WINDOW = 1;
+const D_NEXT_SEQ = 2;
+const D_NEXT_SEQ_TIME = 3;
+const D_MAX_SEQ_TO_BE_ACKED = 4;
+const D_LAST_ACK = 5;
+const D_LAST_ACK_TIME = 6;
+const D_LAST_SYN_SEQ = 7;
+const D_LAST_SYNACK_SEQ = 8;
+const D_LAST_FIN_SEQ = 9;
+const D_LAST_RST_SEQ = 10;
+const D_IP_BYTES = 11;
+const D_PAYLOAD = 12;
+
 /** Why a connection left the table. */
 export type EndReason = 'closed' | 'idle' | 'evicted' | 'reused' | 'end';
 
 export class Dir {
+  /** The connection's number slab and this direction's first slot in it: the numbers that may
+   *  exceed V8's small integers (sequence numbers, times, byte counts) live there, unboxed and
+   *  together, instead of one heap box per field (half of a Conn's memory, and cache misses). */
+  private readonly n: Float64Array;
+  private readonly o: number;
+
+  constructor(n: Float64Array, o: number) {
+    this.n = n;
+    this.o = o;
+    this.resetNumbers();
+  }
+
+  private resetNumbers(): void {
+    const n = this.n;
+    const o = this.o;
+    n[o + D_BASE_SEQ] = 0;
+    n[o + D_WINDOW] = 0xffffffff;
+    n[o + D_NEXT_SEQ] = 0;
+    n[o + D_NEXT_SEQ_TIME] = NaN;
+    n[o + D_MAX_SEQ_TO_BE_ACKED] = 0;
+    n[o + D_LAST_ACK] = 0;
+    n[o + D_LAST_ACK_TIME] = NaN;
+    n[o + D_LAST_SYN_SEQ] = -1;
+    n[o + D_LAST_SYNACK_SEQ] = -1;
+    n[o + D_LAST_FIN_SEQ] = -1;
+    n[o + D_LAST_RST_SEQ] = -1;
+    n[o + D_IP_BYTES] = 0;
+    n[o + D_PAYLOAD] = 0;
+  }
+
+  get baseSeq(): number { return this.n[this.o + D_BASE_SEQ]; }
+  set baseSeq(v: number) { this.n[this.o + D_BASE_SEQ] = v; }
+  get window(): number { return this.n[this.o + D_WINDOW]; }
+  set window(v: number) { this.n[this.o + D_WINDOW] = v; }
+  get nextSeq(): number { return this.n[this.o + D_NEXT_SEQ]; }
+  set nextSeq(v: number) { this.n[this.o + D_NEXT_SEQ] = v; }
+  get nextSeqTime(): number { return this.n[this.o + D_NEXT_SEQ_TIME]; }
+  set nextSeqTime(v: number) { this.n[this.o + D_NEXT_SEQ_TIME] = v; }
+  get maxSeqToBeAcked(): number { return this.n[this.o + D_MAX_SEQ_TO_BE_ACKED]; }
+  set maxSeqToBeAcked(v: number) { this.n[this.o + D_MAX_SEQ_TO_BE_ACKED] = v; }
+  get lastAck(): number { return this.n[this.o + D_LAST_ACK]; }
+  set lastAck(v: number) { this.n[this.o + D_LAST_ACK] = v; }
+  get lastAckTime(): number { return this.n[this.o + D_LAST_ACK_TIME]; }
+  set lastAckTime(v: number) { this.n[this.o + D_LAST_ACK_TIME] = v; }
+  get lastSynSeq(): number { return this.n[this.o + D_LAST_SYN_SEQ]; }
+  set lastSynSeq(v: number) { this.n[this.o + D_LAST_SYN_SEQ] = v; }
+  get lastSynAckSeq(): number { return this.n[this.o + D_LAST_SYNACK_SEQ]; }
+  set lastSynAckSeq(v: number) { this.n[this.o + D_LAST_SYNACK_SEQ] = v; }
+  get lastFinSeq(): number { return this.n[this.o + D_LAST_FIN_SEQ]; }
+  set lastFinSeq(v: number) { this.n[this.o + D_LAST_FIN_SEQ] = v; }
+  get lastRstSeq(): number { return this.n[this.o + D_LAST_RST_SEQ]; }
+  set lastRstSeq(v: number) { this.n[this.o + D_LAST_RST_SEQ] = v; }
+  get ipBytes(): number { return this.n[this.o + D_IP_BYTES]; }
+  set ipBytes(v: number) { this.n[this.o + D_IP_BYTES] = v; }
+  get payload(): number { return this.n[this.o + D_PAYLOAD]; }
+  set payload(v: number) { this.n[this.o + D_PAYLOAD] = v; }
+
   // ---- Wireshark's per-flow analysis state ----
   baseSet = false; // TCP_S_BASE_SEQ_SET
-  baseSeq = 0;
+  // baseSeq: in the slab
   winScale = WS_UNKNOWN;
   /** last raw (unscaled) window; Wireshark starts at G_MAXUINT32 */
-  window = 0xffffffff;
-  nextSeq = 0; // highest seq + len (+1 for SYN/FIN) seen; 0 = unknown
-  nextSeqTime = NaN;
+  // window: in the slab
+  // nextSeq: in the slab; highest seq + len (+1 for SYN/FIN) seen; 0 = unknown
+  // nextSeqTime: in the slab
   nextSeqFrame = 0;
-  maxSeqToBeAcked = 0;
-  lastAck = 0;
-  lastAckTime = NaN;
+  // maxSeqToBeAcked: in the slab
+  // lastAck: in the slab
+  // lastAckTime: in the slab
   dupAckNum = 0;
   lastNonDupAck = 0; // frame
   lastSegmentFlags = 0; // labels of this direction's last segment
@@ -53,8 +141,8 @@ export class Dir {
 
   // ---- statistics and history ----
   pkts = 0;
-  ipBytes = 0;
-  payload = 0;
+  // ipBytes: in the slab
+  // payload: in the slab
   retransmissions = 0;
   sawSyn = false; // SYN without ACK
   sawSynAck = false;
@@ -63,10 +151,10 @@ export class Dir {
   sawData = false;
   sawAck = false;
   /** last seq of each repeatable history event (s, h, f, r), to repeat letters on a new seq */
-  lastSynSeq = -1;
-  lastSynAckSeq = -1;
-  lastFinSeq = -1;
-  lastRstSeq = -1;
+  // lastSynSeq: in the slab
+  // lastSynAckSeq: in the slab
+  // lastFinSeq: in the slab
+  // lastRstSeq: in the slab
   /** counts behind the logarithmic history letters (t, g, w) */
   retransCount = 0;
   gapCount = 0;
@@ -76,24 +164,16 @@ export class Dir {
 
   /** Back to the state of a new Dir (a recycled connection); the ring keeps no arrays. */
   reset(): void {
+    this.resetNumbers();
     this.baseSet = false;
-    this.baseSeq = 0;
     this.winScale = WS_UNKNOWN;
-    this.window = 0xffffffff;
-    this.nextSeq = 0;
-    this.nextSeqTime = NaN;
     this.nextSeqFrame = 0;
-    this.maxSeqToBeAcked = 0;
-    this.lastAck = 0;
-    this.lastAckTime = NaN;
     this.dupAckNum = 0;
     this.lastNonDupAck = 0;
     this.lastSegmentFlags = 0;
     this.validBif = true;
     this.unacked.clear();
     this.pkts = 0;
-    this.ipBytes = 0;
-    this.payload = 0;
     this.retransmissions = 0;
     this.sawSyn = false;
     this.sawSynAck = false;
@@ -101,10 +181,6 @@ export class Dir {
     this.sawRst = false;
     this.sawData = false;
     this.sawAck = false;
-    this.lastSynSeq = -1;
-    this.lastSynAckSeq = -1;
-    this.lastFinSeq = -1;
-    this.lastRstSeq = -1;
     this.retransCount = 0;
     this.gapCount = 0;
     this.zeroWinCount = 0;
@@ -113,6 +189,54 @@ export class Dir {
 }
 
 export class Conn {
+  constructor() {
+    this.resetNumbers();
+  }
+
+  private resetNumbers(): void {
+    const n = this.n;
+    n[C_FIRST_TIME] = 0;
+    n[C_LAST_TIME] = 0;
+    n[C_MRU_SYN_TIME] = NaN;
+    n[C_FIRST_RTT] = 0;
+    n[C_CLOSE_TIME] = 0;
+    n[C_A0] = 0;
+    n[C_A1] = 0;
+    n[C_A2] = 0;
+    n[C_A3] = 0;
+    n[C_B0] = 0;
+    n[C_B1] = 0;
+    n[C_B2] = 0;
+    n[C_B3] = 0;
+  }
+
+  get firstTime(): number { return this.n[C_FIRST_TIME]; }
+  set firstTime(v: number) { this.n[C_FIRST_TIME] = v; }
+  get lastTime(): number { return this.n[C_LAST_TIME]; }
+  set lastTime(v: number) { this.n[C_LAST_TIME] = v; }
+  get mruSynTime(): number { return this.n[C_MRU_SYN_TIME]; }
+  set mruSynTime(v: number) { this.n[C_MRU_SYN_TIME] = v; }
+  get firstRtt(): number { return this.n[C_FIRST_RTT]; }
+  set firstRtt(v: number) { this.n[C_FIRST_RTT] = v; }
+  get closeTime(): number { return this.n[C_CLOSE_TIME]; }
+  set closeTime(v: number) { this.n[C_CLOSE_TIME] = v; }
+  get a0(): number { return this.n[C_A0]; }
+  set a0(v: number) { this.n[C_A0] = v; }
+  get a1(): number { return this.n[C_A1]; }
+  set a1(v: number) { this.n[C_A1] = v; }
+  get a2(): number { return this.n[C_A2]; }
+  set a2(v: number) { this.n[C_A2] = v; }
+  get a3(): number { return this.n[C_A3]; }
+  set a3(v: number) { this.n[C_A3] = v; }
+  get b0(): number { return this.n[C_B0]; }
+  set b0(v: number) { this.n[C_B0] = v; }
+  get b1(): number { return this.n[C_B1]; }
+  set b1(v: number) { this.n[C_B1] = v; }
+  get b2(): number { return this.n[C_B2]; }
+  set b2(v: number) { this.n[C_B2] = v; }
+  get b3(): number { return this.n[C_B3]; }
+  set b3(v: number) { this.n[C_B3] = v; }
+
   /** tcp.stream-like index, in order of first appearance */
   stream = 0;
   l3 = 0;
@@ -124,21 +248,25 @@ export class Conn {
   /** the VLAN IDs of the first packet, outermost first (shared empty array when untagged) */
   vlans: readonly number[] = NO_VLANS;
   /** the originator's (side 0) address words and port, then the responder's */
-  a0 = 0; a1 = 0; a2 = 0; a3 = 0; aPort = 0;
-  b0 = 0; b1 = 0; b2 = 0; b3 = 0; bPort = 0;
+  // a0..a3 (in the slab)
+  aPort = 0;
+  // b0..b3 (in the slab)
+  bPort = 0;
   opener = OPENER_INFERRED;
-  d0 = new Dir();
-  d1 = new Dir();
+  /** the numbers of the Conn and of both directions (see Dir) */
+  private readonly n = new Float64Array(SLAB_SIZE);
+  readonly d0 = new Dir(this.n, D0_SLOT);
+  readonly d1 = new Dir(this.n, D1_SLOT);
 
   /** times in ns relative to the tracker's time base */
-  firstTime = 0;
-  lastTime = 0;
+  // firstTime: in the slab
+  // lastTime: in the slab
   firstFrame = 0;
   lastFrame = 0;
   /** most recent SYN (without ACK) time, NaN when none (Wireshark ts_mru_syn) */
-  mruSynTime = NaN;
+  // mruSynTime: in the slab
   /** SYN to first pure ACK (Wireshark ts_first_rtt, "iRTT"); 0 = not known */
-  firstRtt = 0;
+  // firstRtt: in the slab
   /** Zeek-style history letters (bounded, see MAX_HISTORY) as character codes: a string per
    *  letter would be garbage for every connection */
   readonly historyCodes = new Uint8Array(MAX_HISTORY);
@@ -146,7 +274,7 @@ export class Conn {
   reusedPorts = false;
   /** set when RST seen or both FINs seen; ns relative */
   closed = false;
-  closeTime = 0;
+  // closeTime: in the slab
 
   // ---- table links (intrusive: no per-packet allocation) ----
   hash = 0;
@@ -184,27 +312,23 @@ export class Conn {
 
   /** Back to the state of a new Conn, for reuse from the tracker's free list. */
   reset(): void {
+    this.resetNumbers();
     this.stream = 0;
     this.l3 = 0;
     this.vlanKey = 0;
     this.vlan0 = -1;
     this.vlan1 = -1;
     this.vlans = NO_VLANS;
-    this.a0 = 0; this.a1 = 0; this.a2 = 0; this.a3 = 0; this.aPort = 0;
-    this.b0 = 0; this.b1 = 0; this.b2 = 0; this.b3 = 0; this.bPort = 0;
+    this.aPort = 0;
+    this.bPort = 0;
     this.opener = OPENER_INFERRED;
     this.d0.reset();
     this.d1.reset();
-    this.firstTime = 0;
-    this.lastTime = 0;
     this.firstFrame = 0;
     this.lastFrame = 0;
-    this.mruSynTime = NaN;
-    this.firstRtt = 0;
     this.historyLen = 0;
     this.reusedPorts = false;
     this.closed = false;
-    this.closeTime = 0;
     this.hash = 0;
     this.chainNext = null;
     this.lruPrev = null;
