@@ -59,7 +59,7 @@ class ConnBuilder {
   /** time of the last segment on the connection, either direction (relative ns) */
   lastRel = -1;
   health: ConnHealth = {
-    dataSegments: [0, 0], retransmittedData: [0, 0], rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
+    dataSegments: [0, 0], retransmittedData: [0, 0], captureDuplicates: 0, firstDuplicateFrame: 0, rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
     zeroWindows: 0, maxZeroWindowNs: 0, zeroWindowFrame: 0, zeroWindowEndFrame: 0, zeroWindowDir: 0,
   };
   /** per direction: start of the current zero-window episode (relative ns, -1 = none) and its frame */
@@ -71,6 +71,10 @@ class ConnBuilder {
   synFrame = 0;
   synAckRel = 0;
   synAckFrame = 0;
+  /** the last data segment per direction, to tell a capture duplicate from a retransmission */
+  lastDataSeq: [number, number] = [-1, -1];
+  lastDataLen: [number, number] = [0, 0];
+  lastDataRel: [number, number] = [-1e18, -1e18];
   /** retained payload per direction for retransmission comparison (null: none or budget spent) */
   rings: [PayloadRing | null, PayloadRing | null] = [null, null];
   ringTried: [boolean, boolean] = [false, false];
@@ -80,6 +84,10 @@ class ConnBuilder {
  *  Linux's minimum retransmission timeout is 200 ms (TCP_RTO_MIN), RFC 6298's is 1 s, so a
  *  silence this long before a retransmission is the sender's timer, not fast recovery. */
 export const RTO_STALL_MIN_NS = 200e6;
+/** The same data segment again within 10 µs is the capture seeing one packet twice (a SPAN port
+ *  copying both directions, two interfaces): no TCP retransmits that fast (fast retransmit waits
+ *  for three duplicate ACKs, a round trip at least). */
+export const DUPLICATE_WINDOW_NS = 10_000;
 
 /** Segments whose flags or labels make them evidence: kept beyond the first few. */
 const MARK_FLAGS = TCP_SYN | TCP_FIN | TCP_RST;
@@ -220,8 +228,15 @@ function noteHealth(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: P
   }
   // data and retransmissions (keep-alives and zero-window probes are neither)
   if (p.payloadLength > 0 && (flags & TCP_SYN) === 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0) {
-    h.dataSegments[dir]++;
-    if (labels & L_RETRANSMISSION) {
+    const dup = (labels & L_RETRANSMISSION) !== 0 && p.seq === b.lastDataSeq[dir] && p.payloadLength === b.lastDataLen[dir] && rel - b.lastDataRel[dir] <= DUPLICATE_WINDOW_NS;
+    b.lastDataSeq[dir] = p.seq;
+    b.lastDataLen[dir] = p.payloadLength;
+    b.lastDataRel[dir] = rel;
+    if (dup) {
+      h.captureDuplicates++;
+      if (h.firstDuplicateFrame === 0) h.firstDuplicateFrame = frame;
+    } else h.dataSegments[dir]++;
+    if (!dup && (labels & L_RETRANSMISSION)) {
       h.retransmittedData[dir]++;
       const silence = b.lastRel >= 0 ? rel - b.lastRel : 0;
       if ((labels & L_FAST_RETRANSMISSION) === 0 && silence >= RTO_STALL_MIN_NS) {
@@ -257,21 +272,18 @@ function noteHealth(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: P
 }
 
 /** Ethernet's minimum frame without FCS: a short segment is padded to it, and a device that
- *  counts the padding into the IP length makes a pure ACK look like zero-filled payload (the
- *  corpus has such frames). Such payload is not retained: it would "differ" from the real data
+ *  counts the padding into the IP length makes a pure ACK look like a few bytes of payload (the
+ *  corpus has such frames, zeros or garbage). Payload that fits in the padding of a minimum-size
+ *  frame (60 - 14 - 20 - 20 = 6 bytes) is not retained: it would "differ" from the real data
  *  later sent at the same sequence numbers. */
 const MIN_ETHERNET_FRAME = 60;
-
-function isAllZero(b: Uint8Array, off: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (b[off + i] !== 0) return false;
-  return true;
-}
+const MAX_PADDING_PAYLOAD = 6;
 
 /** Keeps the direction's recent payload and compares retransmitted bytes with it. */
 function retain(b: ConnBuilder, f: Frame, p: Packet, dir: 0 | 1, labels: number, stream: number, capture: number, ns: bigint,
   trace: AnalysedTrace, pool: RingPool): void {
   if ((p.tcpFlags & TCP_SYN) !== 0) return;
-  if (f.caplen <= MIN_ETHERNET_FRAME && isAllZero(f.buf, f.start + p.payloadOffset, p.payloadCaptured)) return;
+  if (f.caplen <= MIN_ETHERNET_FRAME && p.payloadCaptured <= MAX_PADDING_PAYLOAD) return;
   let ring = b.rings[dir];
   if (ring === null) {
     if (b.ringTried[dir]) return;
@@ -328,7 +340,7 @@ function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, b
 
 function emptyHealth(): ConnHealth {
   return {
-    dataSegments: [0, 0], retransmittedData: [0, 0], rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
+    dataSegments: [0, 0], retransmittedData: [0, 0], captureDuplicates: 0, firstDuplicateFrame: 0, rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
     zeroWindows: 0, maxZeroWindowNs: 0, zeroWindowFrame: 0, zeroWindowEndFrame: 0, zeroWindowDir: 0,
   };
 }

@@ -72,6 +72,10 @@ export interface ConnHealth {
   dataSegments: [number, number];
   /** of those, labelled retransmission (fast and spurious included) */
   retransmittedData: [number, number];
+  /** data segments seen twice by the capture (same seq and length within DUPLICATE_WINDOW_NS):
+   *  counted here, not as data segments nor as retransmissions */
+  captureDuplicates: number;
+  firstDuplicateFrame: number;
   /** retransmissions of data after a silence of at least RTO_STALL_MIN_NS on the connection */
   rtoStalls: number;
   /** the longest such silence, its retransmission's frame and direction */

@@ -1,4 +1,5 @@
-// capture/missing-segments (info): segments the capture did not see but the peer acknowledged.
+// capture/missing-segments (info): segments the capture did not see but the peer acknowledged,
+// and data segments it saw twice (duplicates).
 // Wireshark marks the segment after a hole "previous segment not captured" (lost_segment) and an
 // ACK for bytes never seen "ACKed unseen segment" (ack_lost_segment). When the receiver
 // acknowledges the hole, the data did arrive: the capture (tap, SPAN port, a full buffer) lost
@@ -17,6 +18,20 @@ export const captureMissingSegments: Rule<AnalysedTrace> = {
   run(trace) {
     const out: Finding[] = [];
     for (const c of trace.connections) {
+      // the other capture artefact: packets seen twice (src/analysis DUPLICATE_WINDOW_NS)
+      if (c.health.captureDuplicates > 0) {
+        out.push({
+          id: 'capture/missing-segments',
+          severity: 'info',
+          summary: `The capture saw ${c.health.captureDuplicates} data segment(s) on ${connLabel(c)} twice within microseconds (first frame ${c.health.firstDuplicateFrame}): capture duplicates, not retransmissions.`,
+          explanation:
+            'The same sequence range with the same length appeared again within 10 µs of the first copy. No TCP sender retransmits that fast; the capture point ' +
+            'recorded one packet twice (a SPAN port mirroring both directions or several interfaces, or merged captures). Wireshark labels these retransmissions; they are not, and they are not counted as such here.',
+          connection: connRef(c),
+          frames: evidenceFrames([c.health.firstDuplicateFrame]),
+          metrics: { duplicates: c.health.captureDuplicates },
+        });
+      }
       if (!c.labelCounts.ack_lost_segment || !c.labelCounts.lost_segment) continue;
       const holes = c.keySegments.filter((s) => (s.labels & L_LOST_SEGMENT) !== 0 && (s.flags & TCP_SYN) === 0);
       const acked = c.keySegments.filter((s) => (s.labels & L_ACK_LOST_SEGMENT) !== 0 && (s.flags & TCP_SYN) === 0);
