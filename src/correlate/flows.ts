@@ -11,6 +11,7 @@ import { hashAddr } from '../wire/addr.js';
 import { mix } from './hash.js';
 import type { PktRec } from './record.js';
 import type { Packet } from '../wire/packet.js';
+import type { SeqTrack } from './seqtrack.js';
 
 /** Statistics of one paired flow, indexed by A's direction. Shared by both flows of the pair. */
 export class PairStats {
@@ -22,6 +23,8 @@ export class PairStats {
   /** per A-direction, per side whose record completed the match: highest partner frame number
    *  seen so far (reordering = a partner frame lower than one already seen) */
   maxPartner = [[0, 0], [0, 0]];
+  /** TCP only: what each point saw of the sequence spaces (created with the first segment) */
+  seq: SeqTrack | null = null;
   /** the pair's flow in A: a.dir is the A-direction numbering */
   constructor(readonly id: number) {}
 }

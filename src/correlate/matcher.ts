@@ -16,6 +16,7 @@ import { type Flow, PairStats } from './flows.js';
 import { DK_NONE, discoveryEqual, matchEqual, setDiscoveryKey, setMatchKey } from './keys.js';
 import { COMPARED_FLAGS, type PktRec, type RecordPool, ST_EVICTED, ST_INDEXED, ST_MATCHED, ST_WAITING } from './record.js';
 import { Reservoir } from './reservoir.js';
+import { type Gap, SeqTrack } from './seqtrack.js';
 
 /** Evidence kept per finding: frame numbers (1-based) in A and B. */
 export const MAX_EVIDENCE = 20;
@@ -35,8 +36,22 @@ export interface Evidence {
 
 export class DirStats {
   matched = 0;
+  /** sent at the upstream point, never seen downstream, and no evidence that it arrived */
   lost = 0;
+  /** seen downstream, never upstream, and no evidence that the sender sent it */
   injected = 0;
+  /** seen upstream only, but the receiver acknowledged it and it was never re-sent: the
+   *  downstream capture dropped it */
+  notCapturedDown = 0;
+  /** seen downstream only, in a range the upstream point's view of the sender skipped: the
+   *  upstream capture dropped it */
+  notCapturedUp = 0;
+  /** ranges of sequence space missing at both points but acknowledged or re-sent, and their bytes */
+  missingBoth = 0;
+  missingBothBytes = 0;
+  /** flows seen at the upstream point only, between hosts whose other flows crossed (every
+   *  packet of them is counted in lost) */
+  flowsLost = 0;
   modified = 0;
   reordered = 0;
   hopsMin = Infinity;
@@ -46,7 +61,10 @@ export class DirStats {
   maxDelay = -Infinity;
   readonly delays = new Reservoir();
   readonly fields = new Map<string, { count: number; examples: string[] }>();
-  readonly ev = { lost: [] as Evidence[], injected: [] as Evidence[], modified: [] as Evidence[], reordered: [] as Evidence[] };
+  readonly ev = {
+    lost: [] as Evidence[], injected: [] as Evidence[], modified: [] as Evidence[], reordered: [] as Evidence[],
+    notCapturedDown: [] as Evidence[], notCapturedUp: [] as Evidence[], missingBoth: [] as Evidence[],
+  };
 }
 
 export interface Unjudged {
@@ -141,9 +159,33 @@ export class Matcher {
     const f = r.flow;
     if (f.peer !== null) {
       setMatchKey(r, f);
+      this.track(r);
       this.matchOrInsert(r);
     } else this.discover(r);
   }
+
+  /** Sequence evidence of a TCP record of a paired flow (match key set). */
+  private track(r: PktRec): void {
+    if (r.proto !== PROTO_TCP) return;
+    const ps = r.flow.pair as PairStats;
+    if (ps.seq === null) ps.seq = new SeqTrack();
+    this.gapFlip = r.flow.flip;
+    this.gapPair = ps;
+    ps.seq.observe(r, this.gapSink);
+  }
+
+  private gapFlip = 0;
+  private gapPair: PairStats | null = null;
+  /** a range proven missing at both points (k: data direction in B's numbering) */
+  private readonly gapSink = (k: number, g: Gap): void => {
+    const o = this.orient(this.gapPair as PairStats, k ^ this.gapFlip);
+    if (o === 0) return;
+    const st = this.dirs[o === 1 ? 0 : 1];
+    const bytes = (g.hi - g.lo) >>> 0;
+    st.missingBoth++;
+    st.missingBothBytes += bytes;
+    this.pushEv(st.ev.missingBoth, { a: g.frameA, b: g.frameB, note: `${bytes} bytes before these frames, ${g.how}` });
+  };
 
   /** Both captures have ended: judge everything still pending. */
   finish(): void {
@@ -197,7 +239,10 @@ export class Matcher {
     }
     r.state = ST_INDEXED;
     const own = this.index[r.side];
-    r.next = own.get(r.khash) ?? null;
+    const head = own.get(r.khash) ?? null;
+    // an identical earlier copy still waiting here was sent again: a retransmission
+    if (r.proto === PROTO_TCP) for (let c = head; c !== null; c = c.next) if (matchEqual(c, r)) c.rtx = true;
+    r.next = head;
     own.set(r.khash, r);
   }
 
@@ -305,6 +350,7 @@ export class Matcher {
     for (const w of waiting) {
       this.undisc(w);
       setMatchKey(w, w.flow);
+      this.track(w);
       this.matchOrInsert(w);
     }
   }
@@ -456,13 +502,24 @@ export class Matcher {
         u.outsideWindow++;
         return;
       }
+      const ev: Evidence = s === 0 ? { a: r.frame, b: null } : { a: null, b: r.frame };
+      if (f.pair.seq !== null && r.proto === PROTO_TCP && f.pair.seq.deliveredUnseen(r)) {
+        st.notCapturedDown++;
+        this.pushEv(st.ev.notCapturedDown, ev);
+        return;
+      }
       st.lost++;
-      this.pushEv(st.ev.lost, s === 0 ? { a: r.frame, b: null } : { a: null, b: r.frame });
+      this.pushEv(st.ev.lost, ev);
     } else {
       // seen here, never sent at the near point: judge only if the near capture was running when
       // it would have been sent
       if (this.first[other] > r.ta - m) {
         u.outsideWindow++;
+        return;
+      }
+      if (f.pair.seq !== null && r.proto === PROTO_TCP && f.pair.seq.skippedAt(r, sender)) {
+        st.notCapturedUp++;
+        this.pushEv(st.ev.notCapturedUp, s === 0 ? { a: r.frame, b: null, note: flagNote(r) } : { a: null, b: r.frame, note: flagNote(r) });
         return;
       }
       st.injected++;

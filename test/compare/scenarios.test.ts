@@ -39,7 +39,7 @@ function check(res: CompareResult, truth: Truth[]): void {
     assert.deepEqual(keys(st.ev.reordered), mine.filter((t) => t.reordered).map(tkey).sort(), `reordered ${d}`);
     const mod = st.ev.modified.filter((e) => e.note !== 'mss').map(key).sort();
     assert.deepEqual(mod, mine.filter((t) => t.modified).map(tkey).sort(), `modified ${d}`);
-    const delivered = mine.filter((t) => !t.lost && !t.injected).length;
+    const delivered = mine.filter((t) => !t.lost && !t.injected && !t.notCapturedA && !t.notCapturedB && !t.missingBoth).length;
     assert.equal(res.directions[d].matched, delivered, `matched ${d}`);
   }
 }

@@ -49,6 +49,20 @@ export interface PairConfig {
   injectRstIn: number[];
   /** B starts capturing this long after A (ns of true time from the start) */
   bLateNs: number;
+  /** TCP data segments that crossed both points but that capture A / capture B did not record
+   *  (a capture dropping packets: the receiver acknowledges them, nobody re-sends them) */
+  captureDropA: number;
+  captureDropB: number;
+  /** TCP data segments lost before the near point: seen at neither point, re-sent by the sender
+   *  right after its next segment in that direction (so both points see the gap first) */
+  upstreamLoss: number;
+  /** TCP data segments delivered but recorded by neither capture (acknowledged, never re-sent) */
+  dropBoth: number;
+  /** connections (index) whose every SYN is lost between the points (three tries, no answer) */
+  lostConnections: number[];
+  /** client hosts the connections are spread over (0: one per connection), so that several
+   *  connections run between the same two hosts */
+  clientHosts: number;
   /** payload bytes per full segment */
   mss: number;
   /** keep the ground truth (tests); off for the million-packet measurement */
@@ -59,7 +73,8 @@ export const DEFAULTS: PairConfig = {
   seed: 1, connections: 20, concurrent: 4, exchanges: 10, responseSegments: 4, udpPairs: 20, icmpEchoes: 10,
   gapNs: 200_000, delayAbNs: 5_000_000, delayBaNs: 5_000_000, jitterNs: 2_000_000, hops: 3, offsetNs: 0, driftPpm: 0,
   nat: false, seqDelta: 0, mssClampTo: null, lossAb: 0, lossBa: 0, reorder: 0, reorderExtraNs: 8_000_000, windowRewrite: 0,
-  injectRstIn: [], bLateNs: 0, mss: 1448, truth: true,
+  injectRstIn: [], bLateNs: 0, captureDropA: 0, captureDropB: 0, upstreamLoss: 0, dropBoth: 0, lostConnections: [], clientHosts: 0,
+  mss: 1448, truth: true,
 };
 
 /** What happened to one packet, with its frame numbers (1-based, 0 when not captured there). */
@@ -73,6 +88,13 @@ export interface Truth {
   modified: boolean;
   /** sent before B started capturing (not judgeable) */
   early: boolean;
+  /** crossed, but capture A / B did not record it */
+  notCapturedA: boolean;
+  notCapturedB: boolean;
+  /** recorded by neither capture (lost upstream of both points, or dropped by both captures) */
+  missingBoth: boolean;
+  /** payload bytes */
+  len: number;
   /** flow and direction, for working out reordering */
   flow: string;
 }
@@ -99,6 +121,22 @@ const TAIL_NS = 200_000_000;
 const TAIL_EVERY_NS = 10_000_000;
 /** The same before the first connection. */
 const HEAD_NS = 50_000_000;
+/** A lost TCP segment is re-sent this soon after the packet that triggers it (the generator's
+ *  sender knows at once; only the order matters to the comparison). */
+const RETX_NS = 10_000;
+/** Added to a re-sent segment's TSval: a retransmission carries a newer timestamp than anything
+ *  sent before it (RFC 7323), which is how a re-send is told from a late original. */
+const RETX_TS_STEP = 100_000;
+/** SYN retries of a connection that never gets through (compressed from 1 s and 3 s). */
+const SYN_RETRY_NS = [20_000_000, 60_000_000];
+
+type Mk = (atB: boolean) => PacketSpec;
+interface Retx {
+  fromA: boolean;
+  mk: Mk;
+  payOff: number;
+  payLen: number;
+}
 
 interface Conn {
   idx: number;
@@ -115,6 +153,8 @@ interface Conn {
   tsS: number;
   ipIdC: number;
   ipIdS: number;
+  /** a segment lost before the near point, re-sent after the next segment in its direction */
+  retx: Retx | null;
 }
 
 export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairConfig>): PairResult {
@@ -171,10 +211,33 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
   /** one packet from the client's side (A is near) or the server's side (B is near) */
   let stampCounter = 1;
   const lastFar = [0, 0];
-  const send = (t: number, c: Conn | null, fromA: boolean, mk: (atB: boolean) => PacketSpec, payOff: number, payLen: number, fate: { lost?: boolean } = {}): void => {
+  /** the same segment again with a newer TSval */
+  const resend = (mk: Mk): Mk => (atB) => {
+    const p = mk(atB);
+    if (p.l4.kind === 'tcp' && p.l4.options?.ts) p.l4.options = { ...p.l4.options, ts: [(p.l4.options.ts[0] + RETX_TS_STEP) >>> 0, p.l4.options.ts[1]] };
+    return p;
+  };
+  const send = (t: number, c: Conn | null, fromA: boolean, mk: Mk, payOff: number, payLen: number, fate: { lost?: boolean } = {}): void => {
     const stamp = stampCounter++;
     const near = mk(!fromA);
-    const tr: Truth | null = cfg.truth ? { fromA, frameA: 0, frameB: 0, lost: false, injected: false, reordered: false, modified: false, early: false, flow: flowName(near, fromA) } : null;
+    const tr: Truth | null = cfg.truth ? { fromA, frameA: 0, frameB: 0, lost: false, injected: false, reordered: false, modified: false, early: false, notCapturedA: false, notCapturedB: false, missingBoth: false, len: payLen, flow: flowName(near, fromA) } : null;
+    const pending = c !== null && c.retx !== null && c.retx.fromA === fromA ? c.retx : null;
+    const tcpSeq = near.l4.kind === 'tcp' && (payLen > 0 || (near.l4.flags & (SYN | FIN)) !== 0) && (near.l4.flags & RST) === 0;
+    // what happens to a data segment around the two points (rates only drawn when set)
+    const data = c !== null && payLen > 0 && c.retx === null && fate.lost === undefined;
+    const upLost = data && rng.chance(cfg.upstreamLoss);
+    const both = data && !upLost && rng.chance(cfg.dropBoth);
+    const dropA = data && !upLost && !both && rng.chance(cfg.captureDropA);
+    const dropB = data && !upLost && !both && !dropA && rng.chance(cfg.captureDropB);
+    if (upLost) {
+      // never reaches the near point: nothing is written; re-sent after the next segment
+      (c as Conn).retx = { fromA, mk: resend(mk), payOff, payLen };
+      if (tr) {
+        tr.missingBoth = true;
+        truth.push(tr);
+      }
+      return;
+    }
     const lost = fate.lost ?? rng.chance(fromA ? cfg.lossAb : cfg.lossBa);
     let extra = 0;
     if (rng.chance(cfg.reorder)) extra = cfg.reorderExtraNs;
@@ -193,18 +256,29 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
     const tNear = t;
     const tFar = t + dly;
     const early = fromA ? tFar < cfg.bLateNs : tNear < cfg.bLateNs;
+    const recA = !dropA && !both;
+    const recB = !dropB && !both;
     if (tr) {
       tr.lost = lost && !early;
-      tr.modified = rewrite && !lost && !early;
+      tr.modified = rewrite && !lost && !early && recA && recB;
       tr.early = early;
+      tr.notCapturedA = dropA && !early;
+      tr.notCapturedB = dropB && !early;
+      tr.missingBoth = both;
       truth.push(tr);
     }
     if (fromA) {
-      writeA(tNear, nearBytes, tr);
-      if (!lost) writeB(tFar, farBytes, tr);
+      if (recA) writeA(tNear, nearBytes, tr);
+      if (!lost && recB) writeB(tFar, farBytes, tr);
     } else {
-      writeB(tNear, nearBytes, tr);
-      if (!lost) writeA(tFar, farBytes, tr);
+      if (recB) writeB(tNear, nearBytes, tr);
+      if (!lost && recA) writeA(tFar, farBytes, tr);
+    }
+    // a segment lost between the points is re-sent at once; one lost upstream after this segment
+    if (lost && tcpSeq && c !== null && fate.lost === undefined) send(t + RETX_NS, c, fromA, resend(mk), payOff, payLen);
+    if (pending !== null && c !== null && c.retx === pending) {
+      c.retx = null;
+      send(t + RETX_NS, c, fromA, pending.mk, pending.payOff, pending.payLen, { lost: false });
     }
   };
 
@@ -237,8 +311,9 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
   let icmpLeft = cfg.icmpEchoes;
   const extrasEvery = Math.max(1, Math.floor((cfg.connections * (3 + cfg.exchanges * (2 + cfg.responseSegments))) / Math.max(1, cfg.udpPairs + cfg.icmpEchoes)));
   let tick = 0;
+  const hostOf = (k: number): number => (cfg.clientHosts > 0 ? k % cfg.clientHosts : k);
   const newConn = (): Conn => ({
-    idx: opened, cIp: ip(`10.1.${(opened >> 8) & 0xff}.${(opened & 0xff) + 1 > 255 ? 1 : (opened & 0xff) + 1}`), cPort: 30000 + (opened % 30000), isnC: rng.u32(), isnS: rng.u32(),
+    idx: opened, retx: null, cIp: ip(`10.1.${(hostOf(opened) >> 8) & 0xff}.${(hostOf(opened) & 0xff) + 1 > 255 ? 1 : (hostOf(opened) & 0xff) + 1}`), cPort: 30000 + (opened % 30000), isnC: rng.u32(), isnS: rng.u32(),
     sndC: 0, sndS: 0, step: 0, exch: 0, segsLeft: 0, tsC: rng.u32() >>> 8, tsS: rng.u32() >>> 8, ipIdC: rng.int(0, 65535), ipIdS: rng.int(0, 65535),
   });
 
@@ -304,6 +379,14 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
     c.ipIdS = (c.ipIdS + 1) & 0xffff;
     switch (c.step) {
       case 0:
+        if (cfg.lostConnections.includes(c.idx)) {
+          // every try of the SYN is lost between the points: seen at A only, three times
+          const mkSyn = (ts: number): Mk => (atB) => tcpSpec(c, true, atB, C(0), 0, SYN, 64240, { mss: 1460, sackPermitted: true, ts: [ts, 0], wscale: 7 });
+          send(t, c, true, mkSyn(c.tsC), 0, 0, { lost: true });
+          for (const d of SYN_RETRY_NS) send(t + d, c, true, mkSyn((c.tsC + d / 1e6) >>> 0), 0, 0, { lost: true });
+          conns.splice(ci, 1);
+          break;
+        }
         send(t, c, true, (atB) => tcpSpec(c, true, atB, C(0), 0, SYN, 64240, { mss: 1460, sackPermitted: true, ts: [c.tsC, 0], wscale: 7 }), 0, 0);
         c.step = 1;
         break;
@@ -347,8 +430,8 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
         if (cfg.injectRstIn.includes(c.idx) && c.exch === 1) {
           // a middlebox between the points resets the connection: a RST towards the client (seen
           // only at A) and one towards the server (seen only at B), with valid sequence numbers
-          const tr1: Truth | null = cfg.truth ? { fromA: false, frameA: 0, frameB: 0, lost: false, injected: true, reordered: false, modified: false, early: false, flow: 'rst' } : null;
-          const tr2: Truth | null = cfg.truth ? { fromA: true, frameA: 0, frameB: 0, lost: false, injected: true, reordered: false, modified: false, early: false, flow: 'rst' } : null;
+          const tr1: Truth | null = cfg.truth ? { fromA: false, frameA: 0, frameB: 0, lost: false, injected: true, reordered: false, modified: false, early: false, notCapturedA: false, notCapturedB: false, missingBoth: false, len: 0, flow: 'rst' } : null;
+          const tr2: Truth | null = cfg.truth ? { fromA: true, frameA: 0, frameB: 0, lost: false, injected: true, reordered: false, modified: false, early: false, notCapturedA: false, notCapturedB: false, missingBoth: false, len: 0, flow: 'rst' } : null;
           if (tr1 && tr2) truth.push(tr1, tr2);
           writeA(t + 2e6, build(tcpSpec(c, false, false, S(c.sndS), C(c.sndC), RST | ACK, 0), 0, 0, 0), tr1);
           writeB(t + 2e6, build(tcpSpec(c, true, true, C(c.sndC), S(c.sndS), RST | ACK, 0), 0, 0, 0), tr2);
