@@ -93,8 +93,18 @@ export class SeqTrack {
     const k = r.kdir;
     const s = r.side;
     const L = seqLen(r);
-    if (L > 0) {
-      const d = this.d[k];
+    const d = this.d[k];
+    if (L === 0) {
+      // a segment without data carries the sender's next sequence number (SND.NXT): one beyond
+      // what this point saw means the sender sent data this point never saw
+      if (!d.started[s]) {
+        d.started[s] = true;
+        d.next[s] = r.kseq;
+      } else if (seqGt(r.kseq, d.next[s])) {
+        this.hole(d, k, s, d.next[s], r.kseq, r, sink);
+        d.next[s] = r.kseq;
+      }
+    } else {
       const lo = r.kseq;
       const hi = (lo + L) >>> 0;
       if (!d.started[s]) {

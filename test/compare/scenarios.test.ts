@@ -39,6 +39,12 @@ function check(res: CompareResult, truth: Truth[]): void {
     assert.deepEqual(keys(st.ev.reordered), mine.filter((t) => t.reordered).map(tkey).sort(), `reordered ${d}`);
     const mod = st.ev.modified.filter((e) => e.note !== 'mss').map(key).sort();
     assert.deepEqual(mod, mine.filter((t) => t.modified).map(tkey).sort(), `modified ${d}`);
+    // dropped by a capture: judged by the sequence evidence, not as lost or injected
+    const down = fromA ? (t: Truth) => t.notCapturedB : (t: Truth) => t.notCapturedA;
+    const up = fromA ? (t: Truth) => t.notCapturedA : (t: Truth) => t.notCapturedB;
+    assert.deepEqual(keys(st.ev.notCapturedDown), mine.filter(down).map((t) => (fromA ? `${t.frameA}/-` : `-/${t.frameB}`)).sort(), `not captured downstream ${d}`);
+    assert.deepEqual(keys(st.ev.notCapturedUp), mine.filter(up).map((t) => (fromA ? `-/${t.frameB}` : `${t.frameA}/-`)).sort(), `not captured upstream ${d}`);
+    assert.equal(st.missingBothBytes, mine.filter((t) => t.missingBoth).reduce((s, t) => s + t.len, 0), `bytes missing at both ${d}`);
     const delivered = mine.filter((t) => !t.lost && !t.injected && !t.notCapturedA && !t.notCapturedB && !t.missingBoth).length;
     assert.equal(res.directions[d].matched, delivered, `matched ${d}`);
   }
@@ -112,4 +118,25 @@ test('B starts capturing 150 ms late: the missing start is not loss', async () =
   const { res, truth } = await run({ seed: 18, bLateNs: 150e6, lossBa: 0.02 });
   check(res, truth);
   assert.ok(res.a.unjudged.outsideWindow > 20, `outside ${res.a.unjudged.outsideWindow}`);
+});
+
+test('capture drops at either point: told apart from network loss by the receivers\' ACKs and the senders\' streams', async () => {
+  const { res, truth } = await run({ seed: 19, lossAb: 0.02, lossBa: 0.02, captureDropA: 0.02, captureDropB: 0.02, connections: 30 });
+  check(res, truth);
+  for (const d of res.directions) {
+    assert.ok(d.stats.notCapturedDown > 3 && d.stats.notCapturedUp > 3, `${d.from}->${d.to}: ${d.stats.notCapturedDown}/${d.stats.notCapturedUp}`);
+    assert.ok(d.lost > 3);
+  }
+});
+
+test('segments missing at both points: lost upstream of both (re-sent) or dropped by both captures (acknowledged)', async () => {
+  const { res, truth } = await run({ seed: 20, upstreamLoss: 0.02, dropBoth: 0.02, connections: 30 });
+  check(res, truth);
+  for (const d of res.directions) {
+    assert.ok(d.stats.missingBoth > 3, `${d.from}->${d.to}: ${d.stats.missingBoth}`);
+    assert.equal(d.lost + d.injected, 0);
+    for (const e of d.stats.ev.missingBoth) assert.ok(e.a !== null && e.b !== null && /bytes before these frames, (acknowledged|retransmitted)$/.test(e.note ?? ''), JSON.stringify(e));
+  }
+  const how = new Set(res.directions.flatMap((d) => d.stats.ev.missingBoth.map((e) => (e.note ?? '').replace(/.*, /, ''))));
+  assert.deepEqual([...how].sort(), ['acknowledged', 'retransmitted']);
 });

@@ -238,7 +238,8 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
       }
       return;
     }
-    const lost = fate.lost ?? rng.chance(fromA ? cfg.lossAb : cfg.lossBa);
+    // a capture drop is of a packet that crossed: not also lost
+    const lost = fate.lost ?? (!dropA && !dropB && rng.chance(fromA ? cfg.lossAb : cfg.lossBa));
     let extra = 0;
     if (rng.chance(cfg.reorder)) extra = cfg.reorderExtraNs;
     const rewrite = c !== null && rng.chance(cfg.windowRewrite);
