@@ -52,6 +52,13 @@ export class Flow {
   lastT = 0;
   packets = 0;
   evicted = false;
+  /** packets of this flow judged while it was unpaired ("flow not seen"), per canonical
+   *  direction, with the first and last aligned time and their frames (up to MAX_FLOW_FRAMES):
+   *  if the flow never pairs, they may still be judged as a whole flow lost (Matcher.flowEnded) */
+  unseen = [0, 0];
+  unseenFirst = Infinity;
+  unseenLast = -Infinity;
+  unseenFrames: number[] | null = null;
   constructor(readonly id: number, readonly side: 0 | 1) {}
 
   /** "addr:port <-> addr:port" of this capture's view (untrusted only in the sense of being
@@ -59,6 +66,22 @@ export class Flow {
   endpoints(): { l3: number; lo: number[]; loPort: number; hi: number[]; hiPort: number } {
     return { l3: this.l3, lo: Array.from(this.loAddr), loPort: this.loPort, hi: Array.from(this.hiAddr), hiPort: this.hiPort };
   }
+}
+
+/** Frames kept per unpaired flow for the evidence of a whole flow lost. */
+export const MAX_FLOW_FRAMES = 16;
+
+/** Key of a flow's path and service: its two addresses, protocol and the lower port (the
+ *  service's, for client-server traffic). Flows with equal keys at one capture point take the same
+ *  path through both points, and a capture filtered by host or port keeps all of them or none. */
+export function serviceKey(f: Flow): number {
+  return mix(mix(mix(mix(hashAddr(f.l3, f.loAddr), hashAddr(f.l3, f.hiAddr)), f.proto), f.l3), Math.min(f.loPort, f.hiPort)) >>> 0;
+}
+
+export function sameService(x: Flow, y: Flow): boolean {
+  if (x.l3 !== y.l3 || x.proto !== y.proto || Math.min(x.loPort, x.hiPort) !== Math.min(y.loPort, y.hiPort)) return false;
+  for (let i = 0; i < 4; i++) if (x.loAddr[i] !== y.loAddr[i] || x.hiAddr[i] !== y.hiAddr[i]) return false;
+  return true;
 }
 
 /** Compares endpoint (addr, port) a and b: negative when a sorts first. */

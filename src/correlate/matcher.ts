@@ -12,7 +12,7 @@ import { TCP_ACK } from '../wire/packet.js';
 import { PROTO_TCP } from '../wire/packet.js';
 import { ClockModel } from './clock.js';
 import { Deque } from './deque.js';
-import { type Flow, PairStats } from './flows.js';
+import { type Flow, MAX_FLOW_FRAMES, PairStats, sameService, serviceKey } from './flows.js';
 import { DK_NONE, discoveryEqual, matchEqual, setDiscoveryKey, setMatchKey } from './keys.js';
 import { COMPARED_FLAGS, type PktRec, type RecordPool, ST_EVICTED, ST_INDEXED, ST_MATCHED, ST_WAITING } from './record.js';
 import { Reservoir } from './reservoir.js';
@@ -27,6 +27,17 @@ export const MAX_EXAMPLES = 3;
 /** Added to the edge margins: timestamp resolution and scheduling noise at the capture points. */
 export const EDGE_SLACK_NS = 1_000_000;
 export const LEGIT_CHANGES: ReadonlySet<string> = new Set(['ip-id', 'mss', 'ecn']);
+/** Services (address pair, protocol, lower port) remembered per capture as crossing both points,
+ *  for judging whole flows lost. Beyond this, new services are not remembered (counted). */
+export const MAX_SERVICES = 65_536;
+
+/** A service seen at both points: a paired flow of it at this capture, for its orientation. */
+interface Service {
+  flow: Flow;
+  ps: PairStats;
+  /** XOR turning this capture's canonical direction into A's numbering */
+  toA: number;
+}
 
 export interface Evidence {
   a: number | null;
@@ -122,6 +133,9 @@ export class Matcher {
   readonly flowsOnlyHere = [0, 0];
   private maxAbsDelay = 0;
   private pairIds = 0;
+  private readonly services = [new Map<number, Service>(), new Map<number, Service>()];
+  /** services not remembered because the table was full */
+  servicesDropped = 0;
 
   private readonly maxEvidence: number;
 
@@ -327,6 +341,8 @@ export class Matcher {
     const ps = new PairStats(++this.pairIds);
     fa.pair = fb.pair = ps;
     this.pairs++;
+    this.remember(fa, ps, 0);
+    this.remember(fb, ps, flip);
     const nat = !sameEndpoints(fa, fb, flip);
     const shifted = fa.delta[0] !== 0 || fa.delta[1] !== 0;
     if (nat) this.natPairs++;
@@ -353,6 +369,19 @@ export class Matcher {
       this.track(w);
       this.matchOrInsert(w);
     }
+  }
+
+  private remember(f: Flow, ps: PairStats, toA: number): void {
+    const m = this.services[f.side];
+    const k = serviceKey(f);
+    const e = m.get(k);
+    if (e !== undefined && sameService(e.flow, f)) {
+      // the latest pair of the service speaks for it
+      e.flow = f;
+      e.ps = ps;
+      e.toA = toA;
+    } else if (e === undefined && m.size < MAX_SERVICES) m.set(k, { flow: f, ps, toA });
+    else if (e === undefined) this.servicesDropped++;
   }
 
   // ---------------------------------------------------------------- orientation
@@ -481,6 +510,11 @@ export class Matcher {
     const fa = s === 0 ? f : f.peer;
     if (f.pair === null || fa === null) {
       u.flowNotSeen++;
+      f.unseen[r.dir]++;
+      if (r.ta < f.unseenFirst) f.unseenFirst = r.ta;
+      if (r.ta > f.unseenLast) f.unseenLast = r.ta;
+      if (f.unseenFrames === null) f.unseenFrames = [];
+      if (f.unseenFrames.length < 2 * MAX_FLOW_FRAMES) f.unseenFrames.push(r.frame, r.dir);
       return;
     }
     const dA = s === 0 ? r.dir : r.dir ^ f.flip;
@@ -527,9 +561,42 @@ export class Matcher {
     }
   }
 
-  /** Called when a flow leaves its table. */
+  /** Called when a flow leaves its table. A flow seen at one point only is normally a filtered
+   *  capture or another route, and its packets stay "flow not seen". But when other flows of the
+   *  same service (same two addresses, protocol and lower port) crossed both points while this
+   *  one was captured, the capture was not filtered against it and its path passes the other
+   *  point: it is a whole flow lost (every SYN dropped between the points), or, for packets
+   *  travelling towards this point, injected. */
   flowEnded(f: Flow): void {
-    if (f.pair === null) this.flowsOnlyHere[f.side]++;
+    if (f.pair !== null) return;
+    this.flowsOnlyHere[f.side]++;
+    const n = f.unseen[0] + f.unseen[1];
+    if (n === 0) return;
+    const svc = this.services[f.side].get(serviceKey(f));
+    if (svc === undefined || !sameService(svc.flow, f)) return;
+    const s = f.side;
+    const other = 1 - s;
+    for (let d = 0; d < 2; d++) {
+      if (f.unseen[d] === 0) continue;
+      const o = this.orient(svc.ps, d ^ svc.toA);
+      if (o === 0) continue;
+      const st = this.dirs[o === 1 ? 0 : 1];
+      // the whole flow must lie inside the other capture's time, with the margin of judge()
+      const m = st.maxDelay > 0 ? Math.min(this.o.windowNs / 2, 2 * st.maxDelay + EDGE_SLACK_NS) : this.margin();
+      if (f.unseenFirst - m < this.first[other] || (this.done[other] && f.unseenLast + m > this.last[other])) continue;
+      const sender = o === 1 ? 0 : 1;
+      const c = f.unseen[d];
+      this.unjudged[s].flowNotSeen -= c;
+      const fr = f.unseenFrames ?? [];
+      if (s === sender) {
+        st.lost += c;
+        st.flowsLost++;
+        for (let i = 0; i < fr.length; i += 2) if (fr[i + 1] === d) this.pushEv(st.ev.lost, s === 0 ? { a: fr[i], b: null, note: 'whole flow' } : { a: null, b: fr[i], note: 'whole flow' });
+      } else {
+        st.injected += c;
+        for (let i = 0; i < fr.length; i += 2) if (fr[i + 1] === d) this.pushEv(st.ev.injected, s === 0 ? { a: fr[i], b: null, note: 'whole flow' } : { a: null, b: fr[i], note: 'whole flow' });
+      }
+    }
   }
 }
 

@@ -140,3 +140,18 @@ test('segments missing at both points: lost upstream of both (re-sent) or droppe
   const how = new Set(res.directions.flatMap((d) => d.stats.ev.missingBoth.map((e) => (e.note ?? '').replace(/.*, /, ''))));
   assert.deepEqual([...how].sort(), ['acknowledged', 'retransmitted']);
 });
+
+test('a connection whose every SYN is lost between the points: a whole flow lost, when the same service crossed', async () => {
+  const { res, truth } = await run({ seed: 23, lostConnections: [3, 9], clientHosts: 4 });
+  check(res, truth);
+  assert.equal(res.directions[0].stats.flowsLost, 2);
+  assert.equal(res.directions[0].lost, 6);
+  assert.equal(res.a.unjudged.flowNotSeen, 0);
+});
+
+test('a flow seen at one point only, with no other flow of its service at both: not judged (a filter, or another route)', async () => {
+  const { res } = await run({ seed: 23, lostConnections: [3, 9] });
+  assert.equal(res.directions[0].lost, 0);
+  assert.equal(res.directions[0].stats.flowsLost, 0);
+  assert.equal(res.a.unjudged.flowNotSeen, 6);
+});
