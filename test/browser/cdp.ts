@@ -116,8 +116,15 @@ export class Browser {
     } catch {
       // already gone
     }
-    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
-    rmSync(this.userDir, { recursive: true, force: true });
+    if (this.proc.exitCode === null) {
+      const exited = new Promise((r) => this.proc.once('exit', r));
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (this.proc.exitCode === null && this.proc.signalCode === null) {
+        this.proc.kill('SIGKILL');
+        await exited;
+      }
+    }
+    rmSync(this.userDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
 

@@ -104,7 +104,7 @@ async function checkCommon(page: Page, model: ReportModel, pd: PlotData, fcp: nu
   return states;
 }
 
-test('incident A: the keep-alive finding with its ladder, the heartbeat timeline with the missed echo and the teardown; the table filters', async () => {
+test('incident A: the findings with their ladders, the heartbeat timeline with the missed echo and the teardown; the table filters', async () => {
   const g = generateIncidentA({ path: tmp.file('a.pcapng'), seed: 1, intervalS: 60, multiple: 2, keepAlive: { server: { style: 'windows', idleS: 120 } } });
   const { model, plots: pd, file } = await makeReport('incident-a', g.path);
   const { page, fcp } = await open(file);

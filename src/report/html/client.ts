@@ -39,7 +39,7 @@ export const CLIENT_JS = String.raw`
   function logTicks(a, b) { var out = []; for (var e = Math.floor(Math.log10(Math.max(a, 1e-6))); e <= Math.ceil(Math.log10(b)); e++) { var v = Math.pow(10, e); if (v >= a * 0.999 && v <= b * 1.001) out.push(v); } return out; }
   function fmtMs(v) { if (v >= 1000) return (v / 1000).toPrecision(3).replace(/\.?0+$/, '') + ' s'; if (v >= 1) return (+v.toPrecision(3)) + ' ms'; return (+(v * 1000).toPrecision(3)) + ' µs'; }
   function fmtS(v) { var a = Math.abs(v); if (a >= 100) return v.toFixed(0) + ' s'; if (a >= 1) return (+v.toFixed(2)) + ' s'; if (a === 0) return '0'; return (+(v * 1000).toPrecision(3)) + ' ms'; }
-  function fmtB(v) { var a = Math.abs(v); if (a >= 1073741824) return (v / 1073741824).toFixed(1) + ' GiB'; if (a >= 1048576) return (v / 1048576).toFixed(1) + ' MiB'; if (a >= 10240) return (v / 1024).toFixed(0) + ' KiB'; return v + ' B'; }
+  function fmtB(v) { var a = Math.abs(v); if (a >= 1073741824) return (v / 1073741824).toFixed(1) + ' GiB'; if (a >= 1048576) return (v / 1048576).toFixed(1) + ' MiB'; if (a >= 10240) return (v / 1024).toFixed(0) + ' KiB'; return Math.round(v) + ' B'; }
 
   // axes: box {l,r,t,b}; xt/yt tick values; fx/fy tick formatters
   function axes(g, box, sx, sy, xt, yt, fx, fy, xlabel, ylabel) {
@@ -73,7 +73,8 @@ export const CLIENT_JS = String.raw`
       var a = sx(hb.silence.from), b = sx(hb.silence.to);
       g.fillStyle = 'rgba(207,34,46,0.13)'; g.fillRect(a, box.t + 1, b - a, box.b - box.t - 1);
       g.fillStyle = C.bad; g.textAlign = 'center'; g.font = 'bold 12px system-ui, sans-serif';
-      g.fillText('silence ' + fmtS(hb.silence.to - hb.silence.from) + ' (#' + hb.silence.fromFrame + ' → #' + hb.silence.toFrame + ')', (a + b) / 2, (yc + ys) / 2);
+      var sil = hb.silence.to - hb.silence.from;
+      g.fillText('silence ' + (sil >= 1 ? sil.toFixed(1) + ' s' : fmtS(sil)) + ' (#' + hb.silence.fromFrame + ' → #' + hb.silence.toFrame + ')', (a + b) / 2, (yc + ys) / 2);
       g.font = '12px system-ui, sans-serif';
     }
     g.fillStyle = C.grey; hb.otherResponses.forEach(function (p) { g.fillRect(sx(p.t) - 3, ys - 3, 6, 6); n++; });
@@ -145,6 +146,7 @@ export const CLIENT_JS = String.raw`
     var sspan = Math.max(y1 - y0, 1), lo = y0 - sspan, hi = y1 + sspan;
     T.acks.forEach(function (p) { if (!T.segments.length || (p[1] >= lo && p[1] <= hi)) ext(p[0], p[1], p[1]); else { t0 = Math.min(t0, p[0]); t1 = Math.max(t1, p[0]); } });
     if (!(t1 >= t0)) { t0 = 0; t1 = 1; y0 = 0; y1 = 1; }
+    if (y1 - y0 < 10) y1 = y0 + 10; // bytes are whole: no fractional ticks on a tiny range
     var wmax = y1; T.acks.forEach(function (p) { wmax = Math.max(wmax, Math.min(p[2], y1 + (y1 - y0) * 0.25)); });
     var pt = (t1 - t0) * 0.02 || 0.001, sx = lin(t0 - pt, t1 + pt, box.l, box.r), sy = lin(y0, wmax + (wmax - y0) * 0.03 || 1, box.b, box.t);
     axes(g, box, sx, sy, niceTicks(t0 - pt, t1 + pt, 8), niceTicks(y0, wmax, 6), fmtS, fmtB, 'time since the first frame', 'relative sequence number');
@@ -215,22 +217,9 @@ export const CLIENT_JS = String.raw`
       case 'stevens': return drawStevens(cv, cap.timeSequences[i]);
       case 'rtt': return drawRtt(cv, cap.timeSequences[i]);
       case 'srt': return drawSrt(cv, cap.serviceTimes);
-      case 'delay': return drawDelay(cv, data.compare.delays[i]);
     }
     return 0;
   }
-  // one-way delay over time, for compare reports: t (A clock), seconds
-  function drawDelay(cv, D) {
-    var s = setup(cv, 240), g = s.g, box = { l: 80, r: s.w - 20, t: 26, b: 200 }, t0 = Infinity, t1 = -Infinity, m = 0, lo = Infinity;
-    D.points.forEach(function (p) { t0 = Math.min(t0, p[0]); t1 = Math.max(t1, p[0]); m = Math.max(m, p[1]); lo = Math.min(lo, p[1]); });
-    if (!(t1 >= t0)) { t0 = 0; t1 = 1; lo = 0; m = 1; }
-    var sx = lin(t0, t1, box.l, box.r), sy = lin(Math.min(0, lo), m * 1.08 || 1, box.b, box.t);
-    axes(g, box, sx, sy, niceTicks(t0, t1, 8), niceTicks(Math.min(0, lo), m * 1.08 || 1, 5), fmtS, fmtMs, 'time (A clock)', 'one-way delay ' + D.direction);
-    g.fillStyle = C.client; D.points.forEach(function (p) { dot(g, sx(p[0]), sy(p[1]), 2); });
-    g.fillStyle = C.bad; (D.lost || []).forEach(function (t) { g.fillRect(sx(t) - 1, box.b - 10, 3, 10); });
-    return D.points.length;
-  }
-
   function drawAll() {
     var list = Array.prototype.slice.call(document.querySelectorAll('canvas[data-plot]')), i = 0;
     function next() {
@@ -247,11 +236,14 @@ export const CLIENT_JS = String.raw`
     var table = document.getElementById('conns'); if (!table) return;
     var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
     var q = document.getElementById('conn-filter'), onlyF = document.getElementById('only-findings'), onlyBad = document.getElementById('only-bad'), count = document.getElementById('conn-count');
+    var texts = null; // each row's text, lower case, read once on first use (reading 5,000 rows costs a layout)
     function apply() {
       var text = (q.value || '').toLowerCase(), shown = 0;
+      if (text && !texts) { texts = new Map(); rows.forEach(function (r) { texts.set(r, r.textContent.toLowerCase()); }); }
       rows.forEach(function (r) {
-        var ok = (!text || r.textContent.toLowerCase().indexOf(text) >= 0) && (!onlyF.checked || r.dataset.f === '1') && (!onlyBad.checked || r.dataset.bad === '1');
-        r.hidden = !ok; if (ok) shown++;
+        var ok = (!text || texts.get(r).indexOf(text) >= 0) && (!onlyF.checked || r.dataset.f === '1') && (!onlyBad.checked || r.dataset.bad === '1');
+        if (r.hidden === ok) r.hidden = !ok;
+        if (ok) shown++;
       });
       count.textContent = 'showing ' + shown + ' of ' + rows.length;
       table.dataset.shown = String(shown);
