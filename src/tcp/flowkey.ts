@@ -17,11 +17,9 @@ function mix(h: number): number {
 }
 
 function endpointHash(a: Uint32Array, port: number): number {
-  let h = mix(a[0] ^ 0x9e3779b9);
-  h = mix(h ^ a[1]);
-  h = mix(h ^ a[2]);
-  h = mix(h ^ a[3]);
-  return mix(h ^ port);
+  // one multiply per word and a single finaliser (it was five: a measurable share per packet)
+  return mix(Math.imul(a[0] ^ 0x9e3779b9, 0xcc9e2d51) ^ Math.imul(a[1], 0x1b873593) ^
+    Math.imul(a[2], 0xe6546b64) ^ Math.imul(a[3], 0x85ebca6b) ^ Math.imul(port + 0x27d4eb2d, 0x165667b1));
 }
 
 /** Direction-independent hash of a connection key, as a small non-negative integer (a Map key
