@@ -56,6 +56,8 @@ export class Progress {
   private lastDraw = -Infinity;
   private shown = false;
   private label = '';
+  /** when the current phase started: rates and the ETA are of this phase */
+  private phaseStarted: number;
   /** bytes done in files finished before the current one */
   private doneBefore = 0;
   private bytes = 0;
@@ -68,12 +70,14 @@ export class Progress {
     this.stream = opts.stream ?? process.stderr;
     this.now = opts.now ?? (() => performance.now());
     this.started = this.now();
+    this.phaseStarted = this.started;
   }
 
   /** Starts the next file; `label` is what is being done ("reading a.pcap"); `total` replaces
    *  the total from here on when given (a second pass over one file). */
   phase(label: string, doneBefore: number, total?: number | null): void {
     this.label = label;
+    this.phaseStarted = this.now();
     if (total !== undefined) this.total = total;
     this.doneBefore = doneBefore;
     this.bytes = 0;
@@ -92,7 +96,7 @@ export class Progress {
     this.lastDraw = t;
     const line = this.line(t);
     if (tty) {
-      const width = Math.max(20, (this.stream.columns ?? 100) - 1);
+      const width = Math.max(20, (this.stream.columns || 100) - 1);
       this.stream.write(`\r\x1b[K${line.length > width ? line.slice(0, width) : line}`);
     } else this.stream.write(line + '\n');
     this.shown = true;
@@ -100,15 +104,15 @@ export class Progress {
 
   /** The status line (exposed for tests). */
   line(t = this.now()): string {
-    const elapsed = (t - this.started) / 1000;
+    const elapsed = (t - this.phaseStarted) / 1000;
     const done = this.doneBefore + this.bytes;
     const parts = [this.label];
     // a gzip file reads more (decompressed) bytes than its size: no total, no ETA then
     const known = this.total !== null && this.total > 0 && done <= this.total;
     parts.push(known ? `${mib(done)} of ${mib(this.total!)} (${Math.floor((100 * done) / this.total!)}%)` : `${mib(done)} read`);
     if (this.packets !== null && elapsed > 0) parts.push(`${rate(this.packets / elapsed)} packets/s`);
-    else if (elapsed > 0) parts.push(`${mib(done / elapsed)}/s`);
-    if (known && done > 0) parts.push(`ETA ${clock((elapsed * (this.total! - done)) / done)}`);
+    else if (elapsed > 0) parts.push(`${mib(this.bytes / elapsed)}/s`);
+    if (known && this.bytes > 0) parts.push(`ETA ${clock((elapsed * (this.total! - done)) / this.bytes)}`);
     return parts.join(', ');
   }
 

@@ -119,7 +119,7 @@ export const CLIENT_JS = String.raw`
     return L.points.length;
   }
   function drawHistogram(cv, L) {
-    var s = setup(cv, 260), g = s.g, box = { l: 70, r: s.w - 20, t: 30, b: 220 }, H = L.histogram;
+    var s = setup(cv, 260), g = s.g, box = { l: 70, r: s.w - 20, t: 40, b: 220 }, H = L.histogram;
     var lo = H.edgesMs[0], hi = H.edgesMs[H.edgesMs.length - 1], cmax = Math.max.apply(null, H.counts.concat([1]));
     var sx = logsc(lo, hi, box.l, box.r), sy = lin(0, cmax, box.b, box.t);
     axes(g, box, sx, sy, logTicks(lo, hi), niceTicks(0, cmax, 5).filter(function (v) { return v === Math.round(v); }), fmtMs, String, 'set-up latency (log scale)', 'connections');
