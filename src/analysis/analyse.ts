@@ -293,7 +293,7 @@ function retain(b: ConnBuilder, f: Frame, p: Packet, dir: 0 | 1, labels: number,
   }
   // keep-alives and zero-window probes may carry a garbage byte: never compared
   const compare = (labels & L_RETRANSMISSION) !== 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0;
-  const d = ring.take(p.seq, f.buf, f.start + p.payloadOffset, Math.min(p.payloadCaptured, p.payloadLength), f.number, compare, pool.stats);
+  const d = ring.take(p.seq, f.buf, f.start + p.payloadOffset, Math.min(p.payloadCaptured, p.payloadLength), f.number, compare, pool.stats, pool);
   if (d === null) return;
   if (trace.tcpDataDiffs.length >= MAX_TCP_DATA_DIFFS_KEPT) {
     trace.dropped.tcpDataDiffs++;

@@ -14,8 +14,9 @@ import { seqAdd, seqDiff, seqGt } from '../bytes/seq.js';
  *  (64 KiB) twice over, and most scaled windows of LAN traffic; an RTO retransmission re-sends
  *  the oldest unacknowledged byte, which is at most one window behind. */
 export const RING_BYTES = 128 * 1024;
-/** All rings together: 1,024 directions with data in flight at the same time. Beyond it, new
- *  directions are not retained (counted in `RetentionStats.directionsNotRetained`). */
+/** All rings together (1,024 full rings, or 32,768 directions with little data in flight). Beyond
+ *  it, new directions are not retained and rings stop growing (counted in
+ *  `RetentionStats.directionsNotRetained`). */
 export const MAX_RETAINED_BYTES = 128 * 1024 * 1024;
 /** Segment starts remembered per direction, to name the frame of a first transmission. */
 const SEGMENT_INDEX = 256;
@@ -47,8 +48,15 @@ export interface PayloadDiff {
   retransmitHex: string;
 }
 
+/** A ring starts this small (most connections carry little data) and doubles up to RING_BYTES. */
+export const RING_INITIAL_BYTES = 4 * 1024;
+
 export class PayloadRing {
-  readonly buf = new Uint8Array(RING_BYTES);
+  buf: Uint8Array = new Uint8Array(RING_INITIAL_BYTES);
+  /** bytes of the budget this ring holds (its buffer size) */
+  get bytes(): number {
+    return this.buf.length;
+  }
   /** sequence number of the byte after the highest retained one; valid when `started` */
   top = 0;
   /** retained bytes: [top - size, top) */
@@ -71,7 +79,7 @@ export class PayloadRing {
    * the segment overlaps retained bytes and `compare` is set (the caller says whether the tracker
    * called it a retransmission), else null. New bytes beyond the top are appended either way.
    */
-  take(seq: number, b: Uint8Array, off: number, len: number, frame: number, compare: boolean, stats: RetentionStats): PayloadDiff | null {
+  take(seq: number, b: Uint8Array, off: number, len: number, frame: number, compare: boolean, stats: RetentionStats, budget: Budget): PayloadDiff | null {
     if (len <= 0) return null;
     if (!this.started) {
       this.started = true;
@@ -103,21 +111,38 @@ export class PayloadRing {
     if (seqGt(end, this.top)) {
       const skip = seqDiff(this.top, seq) > 0 ? seqDiff(this.top, seq) : 0;
       const n = len - skip;
-      let pos = this.top % RING_BYTES;
+      this.grow(this.size + n, budget);
+      const cap = this.buf.length;
+      let pos = this.top % cap;
       for (let i = 0; i < n; ) {
-        const chunk = Math.min(n - i, RING_BYTES - pos);
+        const chunk = Math.min(n - i, cap - pos);
         this.buf.set(b.subarray(off + skip + i, off + skip + i + chunk), pos);
         i += chunk;
-        pos = (pos + chunk) % RING_BYTES;
+        pos = (pos + chunk) % cap;
       }
       this.top = end;
-      this.size = Math.min(RING_BYTES, this.size + n);
+      this.size = Math.min(cap, this.size + n);
       this.segSeq[this.segPos] = seqAdd(seq, skip);
       this.segFrame[this.segPos] = frame;
       this.segPos = (this.segPos + 1) % SEGMENT_INDEX;
       if (this.segCount < SEGMENT_INDEX) this.segCount++;
     }
     return diff;
+  }
+
+  /** Doubles the buffer (power-of-two sizes keep seq mod size consistent) while `want` bytes do
+   *  not fit, up to RING_BYTES and as far as the budget allows; retained bytes are moved over. */
+  private grow(want: number, budget: Budget): void {
+    let cap = this.buf.length;
+    while (cap < want && cap < RING_BYTES && budget.take(cap)) cap *= 2;
+    if (cap === this.buf.length) return;
+    const nb = new Uint8Array(cap);
+    const old = this.buf;
+    for (let i = 0; i < this.size; i++) {
+      const at = (this.top - this.size + i) >>> 0;
+      nb[at % cap] = old[at % old.length];
+    }
+    this.buf = nb;
   }
 
   private compare(seq: number, len: number, from: number, to: number, b: Uint8Array, off: number, frame: number, stats: RetentionStats): PayloadDiff | null {
@@ -128,7 +153,7 @@ export class PayloadRing {
     let first = -1;
     let differing = 0;
     for (let i = 0; i < n; i++) {
-      const old = this.buf[(from + i) % RING_BYTES];
+      const old = this.buf[(from + i) % this.buf.length];
       if (old !== b[off + start + i]) {
         if (first < 0) first = i;
         differing++;
@@ -141,7 +166,7 @@ export class PayloadRing {
     let oh = '';
     let rh = '';
     for (let i = 0; i < k; i++) {
-      oh += this.buf[(at + i) % RING_BYTES].toString(16).padStart(2, '0');
+      oh += this.buf[(at + i) % this.buf.length].toString(16).padStart(2, '0');
       rh += b[off + start + first + i].toString(16).padStart(2, '0');
     }
     return { seq, len, firstFrame: this.frameOf(at), firstDiff: start + first, differing, compared: n, originalHex: oh, retransmitHex: rh };
@@ -163,27 +188,32 @@ export class PayloadRing {
   }
 }
 
-/** The pool: hands out rings under the byte budget and takes them back. */
-export class RingPool {
-  private free: PayloadRing[] = [];
-  private allocated = 0;
+export interface Budget {
+  /** reserve n more bytes; false when the budget is spent */
+  take(n: number): boolean;
+}
+
+/** Hands out rings under the byte budget and takes them back (a returned ring's bytes go back
+ *  to the budget; its buffer is dropped so an idle pool holds nothing). */
+export class RingPool implements Budget {
+  private used = 0;
   readonly stats: RetentionStats = { compared: 0, differing: 0, notCompared: 0, directionsNotRetained: 0 };
 
+  take(n: number): boolean {
+    if (this.used + n > MAX_RETAINED_BYTES) return false;
+    this.used += n;
+    return true;
+  }
+
   get(): PayloadRing | null {
-    const r = this.free.pop();
-    if (r) {
-      r.reset();
-      return r;
-    }
-    if ((this.allocated + 1) * RING_BYTES > MAX_RETAINED_BYTES) {
+    if (!this.take(RING_INITIAL_BYTES)) {
       this.stats.directionsNotRetained++;
       return null;
     }
-    this.allocated++;
     return new PayloadRing();
   }
 
   release(r: PayloadRing): void {
-    this.free.push(r);
+    this.used -= r.bytes;
   }
 }
