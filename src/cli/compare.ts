@@ -44,7 +44,13 @@ function render(doc: CompareDoc, out: Output): void {
   for (const e of t.examples.slice(0, 3)) out.line(`  ${termSafe(e.a)}  =>  ${termSafe(e.b)}${e.seqDelta.some((d) => d !== 0) ? `  (seq +${e.seqDelta.join('/+')})` : ''}`);
   out.line('');
   for (const [name, d] of [['A->B', doc.directions['A->B']], ['B->A', doc.directions['B->A']]] as [string, DirectionDoc][]) {
-    out.line(`${name}: ${n(d.sent)} sent, ${n(d.matched)} arrived, ${n(d.lost)} lost, ${n(d.injected)} injected, ${n(d.modified)} modified, ${n(d.reordered)} reordered`);
+    const [from, to] = name.split('->');
+    out.line(`${name}: ${n(d.sent)} sent, ${n(d.matched)} arrived, ${n(d.lost)} lost${d.flowsLost ? ` (${n(d.flowsLost)} whole flows)` : ''}, ${n(d.injected)} injected, ${n(d.modified)} modified, ${n(d.reordered)} reordered`);
+    const caps: string[] = [];
+    if (d.notCapturedDownstream) caps.push(`${n(d.notCapturedDownstream)} crossed but not captured at ${to}`);
+    if (d.notCapturedUpstream) caps.push(`${n(d.notCapturedUpstream)} crossed but not captured at ${from}`);
+    if (d.missingAtBoth.ranges) caps.push(`${n(d.missingAtBoth.ranges)} ranges (${n(d.missingAtBoth.bytes)} bytes) missing at both`);
+    if (caps.length) out.line(`  captures: ${caps.join(', ')}`);
     if (d.delaySeconds) out.line(`  one-way delay: median ${ms(d.delaySeconds.median)}, p99 ${ms(d.delaySeconds.p99)}, max ${ms(d.delaySeconds.max)}${d.hops ? `; ${d.hops.min === d.hops.max ? d.hops.min : `${d.hops.min}-${d.hops.max}`} hops` : ''}`);
   }
   const nj = (s: CompareDoc['a']): string => Object.entries(s.notJudged).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${n(v)}`).join(', ');

@@ -7,6 +7,7 @@ import type { ReadSummary } from '../capture/types.js';
 import { bootstrap } from './bootstrap.js';
 import type { ClockFit } from './clock.js';
 import { FlowTable } from './flows.js';
+import type { Ladder } from './ladder.js';
 import { type DirStats, Matcher, type Translation, type Unjudged } from './matcher.js';
 import { type PktRec, RecordPool } from './record.js';
 import { quantile } from './reservoir.js';
@@ -44,13 +45,25 @@ export interface DelayStats {
 export interface DirectionResult {
   from: 'A' | 'B';
   to: 'A' | 'B';
-  /** packets sent at the near point inside the judged window (matched + lost) */
+  /** packets sent inside the judged window: matched + lost + those one capture missed */
   sent: number;
   matched: number;
+  /** lost between the points (no evidence that the receiver got it), whole flows lost included */
   lost: number;
   injected: number;
   modified: number;
   reordered: number;
+  /** crossed, but the downstream capture did not record it (the receiver acknowledged it, the
+   *  sender never re-sent it) */
+  notCapturedDownstream: number;
+  /** crossed, but the upstream capture did not record it (a hole in that point's view of the
+   *  sender's stream, exactly where the packet is) */
+  notCapturedUpstream: number;
+  /** ranges of this direction's TCP data in neither capture, proven by an ACK or a re-send */
+  missingAtBoth: { ranges: number; bytes: number };
+  /** flows seen at the upstream point only whose service crossed both points (their packets are
+   *  in `lost`) */
+  flowsLost: number;
   delay: DelayStats | null;
   hops: { min: number; max: number } | null;
   fields: { field: string; count: number; examples: string[] }[];
@@ -89,6 +102,10 @@ export interface CompareResult {
   natPairs: number;
   seqShiftedPairs: number;
   translations: Translation[];
+  /** bounded rows for a side-by-side view (raw times; model.ts converts them) */
+  ladder: Ladder;
+  /** B's times in the ladder are shifted into A's base by this (ns) */
+  shiftB: number;
   bounds: { windowNs: number; maxPending: number; maxFlows: number; recordsCreated: number; recordsReused: number };
 }
 
@@ -184,6 +201,8 @@ export async function compareCaptures(pathA: string, pathB: string, opts: Compar
     natPairs: m.natPairs,
     seqShiftedPairs: m.seqShiftedPairs,
     translations: m.translations,
+    ladder: m.ladder,
+    shiftB,
     bounds: { windowNs, maxPending, maxFlows, recordsCreated: pool.created, recordsReused: pool.reused },
   };
 }
@@ -199,12 +218,16 @@ function direction(st: DirStats, from: 'A' | 'B', to: 'A' | 'B', at: (t: number)
   }
   return {
     from, to,
-    sent: st.matched + st.lost,
+    sent: st.matched + st.lost + st.notCapturedDown + st.notCapturedUp,
     matched: st.matched,
     lost: st.lost,
     injected: st.injected,
     modified: st.modified,
     reordered: st.reordered,
+    notCapturedDownstream: st.notCapturedDown,
+    notCapturedUpstream: st.notCapturedUp,
+    missingAtBoth: { ranges: st.missingBoth, bytes: st.missingBothBytes },
+    flowsLost: st.flowsLost,
     delay,
     hops: Number.isFinite(st.hopsMin) ? { min: st.hopsMin, max: st.hopsMax } : null,
     fields: [...st.fields].map(([field, v]) => ({ field, count: v.count, examples: v.examples })).sort((x, y) => y.count - x.count),

@@ -15,6 +15,7 @@ import { Deque } from './deque.js';
 import { type Flow, MAX_FLOW_FRAMES, PairStats, sameService, serviceKey } from './flows.js';
 import { DK_NONE, discoveryEqual, matchEqual, setDiscoveryKey, setMatchKey } from './keys.js';
 import { COMPARED_FLAGS, type PktRec, type RecordPool, ST_EVICTED, ST_INDEXED, ST_MATCHED, ST_WAITING } from './record.js';
+import { Ladder, type RowKind } from './ladder.js';
 import { Reservoir } from './reservoir.js';
 import { type Gap, SeqTrack } from './seqtrack.js';
 
@@ -133,6 +134,8 @@ export class Matcher {
   readonly flowsOnlyHere = [0, 0];
   private maxAbsDelay = 0;
   private pairIds = 0;
+  /** bounded rows for a side-by-side view (model.ts) */
+  readonly ladder = new Ladder();
   private readonly services = [new Map<number, Service>(), new Map<number, Service>()];
   /** services not remembered because the table was full */
   servicesDropped = 0;
@@ -198,8 +201,16 @@ export class Matcher {
     const bytes = (g.hi - g.lo) >>> 0;
     st.missingBoth++;
     st.missingBothBytes += bytes;
-    this.pushEv(st.ev.missingBoth, { a: g.frameA, b: g.frameB, note: `${bytes} bytes before these frames, ${g.how}` });
+    const note = `${bytes} bytes before these frames, ${g.how}`;
+    this.pushEv(st.ev.missingBoth, { a: g.frameA, b: g.frameB, note });
+    this.ladder.anomaly({ kind: 'missing-at-both', dir: o === 1 ? 0 : 1, a: g.frameA, b: g.frameB, ta: g.tA, tb: g.tB, aligned: true, note });
   };
+
+  /** A row for a packet seen at one point only. */
+  private single(kind: RowKind, dir: number, r: PktRec, note: string): void {
+    const a = r.side === 0;
+    this.ladder.anomaly({ kind, dir, a: a ? r.frame : null, b: a ? null : r.frame, ta: a ? r.t : NaN, tb: a ? NaN : r.t + this.o.shiftB, aligned: false, note });
+  }
 
   /** Both captures have ended: judge everything still pending. */
   finish(): void {
@@ -446,12 +457,20 @@ export class Matcher {
       st.reordered++;
       this.pushEv(st.ev.reordered, { a: ra.frame, b: rb.frame });
     }
-    this.compare(ra, rb, o, st);
+    const modified = this.compare(ra, rb, o, st);
+    const dir = o === 1 ? 0 : 1;
+    if (modified || reordered) {
+      const kind = modified ? 'modified' : 'reordered';
+      this.ladder.anomaly({ kind, dir, a: ra.frame, b: rb.frame, ta: ra.t, tb: rb.t + this.o.shiftB, aligned: false, note: modified ? changedList.join(',') : pktNote(ra) });
+    } else {
+      const i = this.ladder.matchedSlot();
+      if (i >= 0) this.ladder.matched[i] = { kind: 'matched', dir, a: ra.frame, b: rb.frame, ta: ra.t, tb: rb.t + this.o.shiftB, aligned: false, note: pktNote(ra) };
+    }
   }
 
   /** Fields compared on a matched pair, after translation; values are shown "from -> to" in the
    *  direction of travel. */
-  private compare(ra: PktRec, rb: PktRec, o: number, st: DirStats): void {
+  private compare(ra: PktRec, rb: PktRec, o: number, st: DirStats): boolean {
     const up = o === 1 ? ra : rb;
     const down = o === 1 ? rb : ra;
     const ch = changedList;
@@ -477,7 +496,9 @@ export class Matcher {
     if (ch.length > 0) {
       st.modified++;
       this.pushEv(st.ev.modified, { a: ra.frame, b: rb.frame, note: ch.join(',') });
+      return true;
     }
+    return false;
   }
 
   /** Judges a record that left the window unmatched. */
@@ -540,10 +561,12 @@ export class Matcher {
       if (f.pair.seq !== null && r.proto === PROTO_TCP && f.pair.seq.deliveredUnseen(r)) {
         st.notCapturedDown++;
         this.pushEv(st.ev.notCapturedDown, ev);
+        this.single('not-captured-downstream', sender, r, pktNote(r));
         return;
       }
       st.lost++;
       this.pushEv(st.ev.lost, ev);
+      this.single('lost', sender, r, pktNote(r));
     } else {
       // seen here, never sent at the near point: judge only if the near capture was running when
       // it would have been sent
@@ -554,8 +577,10 @@ export class Matcher {
       if (f.pair.seq !== null && r.proto === PROTO_TCP && f.pair.seq.skippedAt(r, sender)) {
         st.notCapturedUp++;
         this.pushEv(st.ev.notCapturedUp, s === 0 ? { a: r.frame, b: null, note: flagNote(r) } : { a: null, b: r.frame, note: flagNote(r) });
+        this.single('not-captured-upstream', sender, r, pktNote(r));
         return;
       }
+      this.single('injected', sender, r, pktNote(r));
       st.injected++;
       this.pushEv(st.ev.injected, s === 0 ? { a: r.frame, b: null, note: flagNote(r) } : { a: null, b: r.frame, note: flagNote(r) });
     }
@@ -634,6 +659,15 @@ export function flagStr(flags: number): string {
   const out: string[] = [];
   for (let i = 0; i < FLAG_NAMES.length; i++) if (flags & (1 << i)) out.push(FLAG_NAMES[i]);
   return out.length ? out.join('|') : 'none';
+}
+
+const PROTO_NAMES: Record<number, string> = { 6: 'TCP', 17: 'UDP', 1: 'ICMP', 58: 'ICMPv6' };
+
+/** A short description of a packet for a ladder row (numbers only: nothing from the payload). */
+function pktNote(r: PktRec): string {
+  if (r.proto === PROTO_TCP) return `TCP ${flagStr(r.flags)} seq ${r.seq} ack ${r.ack} len ${r.len}`;
+  if (r.icmpType >= 0) return `${PROTO_NAMES[r.proto] ?? 'ICMP'} type ${r.icmpType} code ${r.icmpCode}`;
+  return `${PROTO_NAMES[r.proto] ?? String(r.proto)} len ${r.len}`;
 }
 
 function flagNote(r: PktRec): string | undefined {

@@ -13,11 +13,15 @@ export const FINDING_FRAMES = 20;
 export const CRITICAL_LOSS_RATE = 0.05;
 /** Reordering rate from which it is a warning: above 1% TCP starts fast-retransmitting for it. */
 export const REORDER_WARNING_RATE = 0.01;
+/** Share of a direction's packets a capture may miss before it is a warning: beyond 1%, what that
+ *  capture lacks (loss, injection) can no longer be taken at face value, though pcapdx sorts the
+ *  TCP data it can prove out. */
+export const CAPTURE_DROP_WARNING_RATE = 0.01;
 
 export type Severity = 'critical' | 'error' | 'warning' | 'info';
 
 export interface Finding {
-  id: 'compare/lost-in-network' | 'compare/injected' | 'compare/modified' | 'compare/reordered';
+  id: 'compare/lost-in-network' | 'compare/injected' | 'compare/modified' | 'compare/reordered' | 'compare/not-captured' | 'compare/missing-at-both';
   severity: Severity;
   direction: 'A->B' | 'B->A';
   summary: string;
@@ -33,6 +37,15 @@ export interface DirectionDoc {
   injected: number;
   modified: number;
   reordered: number;
+  /** crossed, but the downstream point's capture did not record it (see docs/compare.md) */
+  notCapturedDownstream: number;
+  /** crossed, but the upstream point's capture did not record it */
+  notCapturedUpstream: number;
+  /** TCP data in neither capture, proven to exist by an ACK or a re-send: lost upstream of both
+   *  points or dropped by both captures */
+  missingAtBoth: { ranges: number; bytes: number };
+  /** flows seen at the upstream point only whose service crossed both points (in `lost`) */
+  flowsLost: number;
   delaySeconds: { min: number; median: number; p99: number; max: number; samples: number } | null;
   hops: { min: number; max: number } | null;
   changedFields: { field: string; count: number; examples: string[] }[];
@@ -81,7 +94,8 @@ function endpoint(f: Flow, lo: boolean): string {
 }
 const flowText = (f: Flow): string => `${endpoint(f, true)} <-> ${endpoint(f, false)}`;
 
-function epoch(baseSec: number | null, ns: number): string {
+/** ns from a capture's base second as exact epoch seconds (decimal string; '' when unknown) */
+export function epoch(baseSec: number | null, ns: number): string {
   if (baseSec === null || !Number.isFinite(ns)) return '';
   const total = BigInt(baseSec) * 1_000_000_000n + BigInt(Math.round(ns));
   const sec = total / 1_000_000_000n;
@@ -107,6 +121,8 @@ function side(s: SideResult): SideDoc {
 function dirDoc(d: DirectionResult): DirectionDoc {
   return {
     sent: d.sent, matched: d.matched, lost: d.lost, injected: d.injected, modified: d.modified, reordered: d.reordered,
+    notCapturedDownstream: d.notCapturedDownstream, notCapturedUpstream: d.notCapturedUpstream,
+    missingAtBoth: { ...d.missingAtBoth }, flowsLost: d.flowsLost,
     delaySeconds: d.delay, hops: d.hops, changedFields: d.fields,
   };
 }
@@ -117,11 +133,13 @@ function findings(d: DirectionResult): Finding[] {
   const st = d.stats;
   if (d.lost > 0) {
     const rate = d.lost / d.sent;
+    const flows = d.flowsLost > 0 ? `, ${n(d.flowsLost)} whole flow${d.flowsLost === 1 ? '' : 's'} among them` : '';
     out.push({
       id: 'compare/lost-in-network', severity: rate >= CRITICAL_LOSS_RATE ? 'critical' : 'error', direction: dir,
-      summary: `The network lost ${n(d.lost)} of ${n(d.sent)} packets (${pct(d.lost, d.sent)}) from ${d.from} to ${d.to}.`,
-      explanation: `These packets were captured at ${d.from} and never at ${d.to}, while both captures were running and both saw the rest of their flows. They were dropped between the two points (or ${d.to}'s capture missed them: a capture that reports drops should be checked).`,
-      frames: st.ev.lost.slice(0, FINDING_FRAMES), metrics: { lost: d.lost, sent: d.sent, lossRate: rate },
+      summary: `The network lost ${n(d.lost)} of ${n(d.sent)} packets (${pct(d.lost, d.sent)}) from ${d.from} to ${d.to}${flows}.`,
+      explanation: `These packets were captured at ${d.from} and never at ${d.to}, while both captures were running and both saw the rest of their flows (or, for a whole flow lost, other flows between the same hosts and service). TCP data that the receiver acknowledged without a re-send is counted as not captured instead; these have no such evidence: the sender re-sent them, the receiver never acknowledged them, or they carry no data to check (pure ACKs, UDP, ICMP), so a capture that reports drops should still be checked.` +
+        (d.flowsLost > 0 ? ` Whole flows lost: every packet of ${n(d.flowsLost)} flow${d.flowsLost === 1 ? '' : 's'} (typically every SYN) was seen at ${d.from} only.` : ''),
+      frames: st.ev.lost.slice(0, FINDING_FRAMES), metrics: { lost: d.lost, sent: d.sent, lossRate: rate, flowsLost: d.flowsLost },
     });
   }
   if (d.injected > 0) {
@@ -142,6 +160,29 @@ function findings(d: DirectionResult): Finding[] {
       explanation: `Fields that differ between the copy at ${d.from} and the copy at ${d.to}, after TTL, checksums and the address and sequence translation are set aside. IP ID rewriting, MSS clamping and ECN marking are normal path behaviour; window, option, flag or payload changes are a middlebox at work.` +
         (d.fields.length ? ` Examples: ${d.fields.map((f) => `${f.field} ${f.examples[0]}`).join('; ')}.` : ''),
       frames: st.ev.modified.slice(0, FINDING_FRAMES), metrics: Object.fromEntries([['modified', d.modified], ...d.fields.map((f) => [f.field, f.count])]),
+    });
+  }
+  const nc = d.notCapturedDownstream + d.notCapturedUpstream;
+  if (nc > 0) {
+    const rate = nc / Math.max(1, d.sent);
+    const parts: string[] = [];
+    if (d.notCapturedDownstream > 0) parts.push(`${d.to}'s capture missed ${n(d.notCapturedDownstream)} that ${d.from} saw (the receiver acknowledged them and they were never re-sent)`);
+    if (d.notCapturedUpstream > 0) parts.push(`${d.from}'s capture missed ${n(d.notCapturedUpstream)} that ${d.to} saw (${d.from}'s view of the sender's stream skips exactly them)`);
+    out.push({
+      id: 'compare/not-captured', severity: rate >= CAPTURE_DROP_WARNING_RATE ? 'warning' : 'info', direction: dir,
+      summary: `${n(nc)} TCP segment${nc === 1 ? '' : 's'} from ${d.from} to ${d.to} crossed the network but ${nc === 1 ? 'is' : 'are'} missing from one capture: ${parts.join('; ')}.`,
+      explanation: `A capture drops packets when its buffer overflows (tcpdump's "dropped by kernel"), its snaplen or filter is wrong, or offload hands it merged segments. These are not network loss or injection and are not counted as such. Above ${CAPTURE_DROP_WARNING_RATE * 100}% of a direction, that capture's absences (including pure ACKs and UDP, which cannot be checked this way) are doubtful.`,
+      frames: [...st.ev.notCapturedDown, ...st.ev.notCapturedUp].slice(0, FINDING_FRAMES),
+      metrics: { notCapturedDownstream: d.notCapturedDownstream, notCapturedUpstream: d.notCapturedUpstream, rate },
+    });
+  }
+  if (d.missingAtBoth.ranges > 0) {
+    const m = d.missingAtBoth;
+    out.push({
+      id: 'compare/missing-at-both', severity: 'info', direction: dir,
+      summary: `${n(m.ranges)} range${m.ranges === 1 ? '' : 's'} of ${d.from}->${d.to} TCP data (${n(m.bytes)} bytes) ${m.ranges === 1 ? 'is' : 'are'} in neither capture, though the receiver acknowledged or the sender re-sent ${m.ranges === 1 ? 'it' : 'them'}.`,
+      explanation: `Both points saw the sender's stream jump over these bytes. They were lost before ${d.from} (upstream of both points; the re-send then crossed) or dropped by both captures (acknowledged without a re-send). Either way it is not loss between ${d.from} and ${d.to}. Evidence frames are the first segment after each gap at A and at B.`,
+      frames: st.ev.missingBoth.slice(0, FINDING_FRAMES), metrics: { ranges: m.ranges, bytes: m.bytes },
     });
   }
   if (d.reordered > 0) {
@@ -167,12 +208,26 @@ function verdict(r: CompareResult): string {
   let s = `the network between A and B lost ${n(lost)} of ${n(sent)} packets`;
   if (lost > 0) s += ` (A->B ${n(ab.lost)} of ${n(ab.sent)}, B->A ${n(ba.lost)} of ${n(ba.sent)})`;
   const extra: string[] = [];
+  const flowsLost = ab.flowsLost + ba.flowsLost;
+  if (flowsLost > 0) s += ` (${n(flowsLost)} whole flow${flowsLost === 1 ? '' : 's'} among them)`;
   if (injected > 0) extra.push(`${n(injected)} packet${injected === 1 ? '' : 's'} appeared that neither end sent`);
   if (unusual) extra.push(`${n(modified)} ${modified === 1 ? 'was' : 'were'} changed in flight`);
   if (lost === 0 && extra.length === 0) s += '; both ends saw the same conversation';
   if (r.matchedDirectionUnknown > 0 && ab.sent + ba.sent === 0) s += ' (the two captures look like the same point: same TTLs and no delay between them)';
   else if (extra.length) s += `; ${extra.join(' and ')}`;
-  return s.charAt(0).toUpperCase() + s.slice(1) + '.';
+  // what the captures themselves missed, said apart from what the network did
+  const missedA = ab.notCapturedUpstream + ba.notCapturedDownstream;
+  const missedB = ab.notCapturedDownstream + ba.notCapturedUpstream;
+  const notes: string[] = [];
+  if (missedA > 0) notes.push(`A's capture missed ${n(missedA)} packet${missedA === 1 ? '' : 's'} that did cross`);
+  if (missedB > 0) notes.push(`B's capture missed ${n(missedB)} packet${missedB === 1 ? '' : 's'} that did cross`);
+  const gaps = ab.missingAtBoth.ranges + ba.missingAtBoth.ranges;
+  if (gaps > 0) {
+    const bytes = ab.missingAtBoth.bytes + ba.missingAtBoth.bytes;
+    notes.push(`${n(gaps)} range${gaps === 1 ? '' : 's'} of TCP data (${n(bytes)} bytes) ${gaps === 1 ? 'is' : 'are'} missing from both captures: lost upstream of both points or dropped by both captures, not between them`);
+  }
+  const out = s.charAt(0).toUpperCase() + s.slice(1) + '.';
+  return notes.length ? `${out} ${notes.map((x) => x.charAt(0).toUpperCase() + x.slice(1)).join('. ')}.` : out;
 }
 
 export function buildDoc(r: CompareResult): CompareDoc {

@@ -57,6 +57,9 @@ export interface Gap {
   hi: number;
   frameA: number;
   frameB: number;
+  /** aligned times (ns, A's clock) of those frames */
+  tA: number;
+  tB: number;
   done: boolean;
   how: 'acknowledged' | 'retransmitted' | '';
 }
@@ -143,7 +146,10 @@ export class SeqTrack {
       if (o.fill === FILL_LATE || !overlaps(lo, hi, o.lo, o.hi)) continue;
       const glo = seqGt(o.lo, lo) ? o.lo : lo;
       const ghi = seqLt(o.hi, hi) ? o.hi : hi;
-      const g: Gap = { lo: glo, hi: ghi, frameA: s === 0 ? h.frame : o.frame, frameB: s === 1 ? h.frame : o.frame, done: false, how: '' };
+      const g: Gap = {
+        lo: glo, hi: ghi, frameA: s === 0 ? h.frame : o.frame, frameB: s === 1 ? h.frame : o.frame,
+        tA: s === 0 ? h.t : o.t, tB: s === 1 ? h.t : o.t, done: false, how: '',
+      };
       if (d.gaps.length >= MAX_GAPS) d.gaps.shift();
       d.gaps.push(g);
       if (o.fill === FILL_RETX) this.prove(k, d, g, 'retransmitted', sink);

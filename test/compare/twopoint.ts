@@ -136,6 +136,7 @@ interface Retx {
   mk: Mk;
   payOff: number;
   payLen: number;
+  stamp: number;
 }
 
 interface Conn {
@@ -217,8 +218,9 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
     if (p.l4.kind === 'tcp' && p.l4.options?.ts) p.l4.options = { ...p.l4.options, ts: [(p.l4.options.ts[0] + RETX_TS_STEP) >>> 0, p.l4.options.ts[1]] };
     return p;
   };
-  const send = (t: number, c: Conn | null, fromA: boolean, mk: Mk, payOff: number, payLen: number, fate: { lost?: boolean } = {}): void => {
-    const stamp = stampCounter++;
+  const send = (t: number, c: Conn | null, fromA: boolean, mk: Mk, payOff: number, payLen: number, fate: { lost?: boolean; stamp?: number } = {}): void => {
+    // a re-send carries the same bytes as the original
+    const stamp = fate.stamp ?? stampCounter++;
     const near = mk(!fromA);
     const tr: Truth | null = cfg.truth ? { fromA, frameA: 0, frameB: 0, lost: false, injected: false, reordered: false, modified: false, early: false, notCapturedA: false, notCapturedB: false, missingBoth: false, len: payLen, flow: flowName(near, fromA) } : null;
     const pending = c !== null && c.retx !== null && c.retx.fromA === fromA ? c.retx : null;
@@ -231,7 +233,7 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
     const dropB = data && !upLost && !both && !dropA && rng.chance(cfg.captureDropB);
     if (upLost) {
       // never reaches the near point: nothing is written; re-sent after the next segment
-      (c as Conn).retx = { fromA, mk: resend(mk), payOff, payLen };
+      (c as Conn).retx = { fromA, mk: resend(mk), payOff, payLen, stamp };
       if (tr) {
         tr.missingBoth = true;
         truth.push(tr);
@@ -276,10 +278,10 @@ export function generatePair(fileA: string, fileB: string, cfgIn: Partial<PairCo
       if (!lost && recA) writeA(tFar, farBytes, tr);
     }
     // a segment lost between the points is re-sent at once; one lost upstream after this segment
-    if (lost && tcpSeq && c !== null && fate.lost === undefined) send(t + RETX_NS, c, fromA, resend(mk), payOff, payLen);
+    if (lost && tcpSeq && c !== null && fate.lost === undefined) send(t + RETX_NS, c, fromA, resend(mk), payOff, payLen, { lost: false, stamp });
     if (pending !== null && c !== null && c.retx === pending) {
       c.retx = null;
-      send(t + RETX_NS, c, fromA, pending.mk, pending.payOff, pending.payLen, { lost: false });
+      send(t + RETX_NS, c, fromA, pending.mk, pending.payOff, pending.payLen, { lost: false, stamp: pending.stamp });
     }
   };
 
