@@ -81,3 +81,26 @@ test('captures of different traffic share nothing and say so', async () => {
   assert.match(doc.verdict, /no packet in common/);
   assert.equal(doc.findings.length, 0);
 });
+
+test('JSON and terminal: capture drops and data missing at both are said apart from network loss', async () => {
+  const a = join(dir, 'drops.pcap');
+  const b = join(dir, 'drops.pcapng');
+  const g = generatePair(a, b, { seed: 24, captureDropB: 0.03, dropBoth: 0.02, connections: 30 });
+  const { code, text } = await runCli(a, b, true);
+  const doc = JSON.parse(text) as CompareDoc;
+  const ab = doc.directions['A->B'];
+  const ba = doc.directions['B->A'];
+  const droppedB = g.truth.filter((t) => t.notCapturedB);
+  assert.equal(ab.notCapturedDownstream + ba.notCapturedUpstream, droppedB.length);
+  assert.equal(ab.lost + ba.lost + ab.injected + ba.injected, 0);
+  assert.ok(ab.missingAtBoth.ranges > 0 && ba.missingAtBoth.ranges > 0);
+  assert.equal(ab.missingAtBoth.bytes + ba.missingAtBoth.bytes, g.truth.filter((t) => t.missingBoth).reduce((s, t) => s + t.len, 0));
+  assert.match(doc.verdict, /^The network between A and B lost 0 of [\d,]+ packets; both ends saw the same conversation\. B's capture missed [\d,]+ packets that did cross\. [\d,]+ ranges of TCP data \([\d,]+ bytes\) are missing from both captures/);
+  const ids = doc.findings.map((f) => f.id).sort();
+  assert.deepEqual([...new Set(ids)], ['compare/missing-at-both', 'compare/not-captured']);
+  // B missed 3% of the data segments: more than 1% of a direction is a warning, so exit code 1
+  assert.ok(doc.findings.some((f) => f.id === 'compare/not-captured' && f.severity === 'warning'));
+  assert.equal(code, 1);
+  const term = await runCli(a, b, false);
+  assert.match(term.text, /A->B: .*\n {2}captures: [\d,]+ crossed but not captured at B, [\d,]+ ranges \([\d,]+ bytes\) missing at both\n/);
+});
