@@ -45,7 +45,7 @@ function findingLines(f: ReportFinding, model: ReportModel, o: TerminalOptions):
   const advice = f.advice ?? f.knownDefect?.advice ?? [];
   if (advice.length) {
     L.push('  What to do:');
-    for (const a of advice) L.push(...wrap(termSafe(a), o.width, '    - ').map((l, i) => (i === 0 ? l : '      ' + l.trimStart())));
+    for (const a of advice) L.push(...wrap(termSafe(a), o.width, '      ').map((l, i) => (i === 0 ? `    - ${l.slice(6)}` : l)));
   }
   if (f.ladder.length) {
     L.push(`  Evidence (tshark -Y "frame.number in {${f.frames.join(' ')}}"):`);
