@@ -106,7 +106,7 @@ export interface CompareResult {
   ladder: Ladder;
   /** B's times in the ladder are shifted into A's base by this (ns) */
   shiftB: number;
-  bounds: { windowNs: number; maxPending: number; maxFlows: number; recordsCreated: number; recordsReused: number };
+  bounds: { windowNs: number; maxPending: number; maxFlows: number; recordsCreated: number; recordsReused: number; servicesDropped: number };
 }
 
 export async function compareCaptures(pathA: string, pathB: string, opts: CompareOptions = {}): Promise<CompareResult> {
@@ -203,7 +203,7 @@ export async function compareCaptures(pathA: string, pathB: string, opts: Compar
     translations: m.translations,
     ladder: m.ladder,
     shiftB,
-    bounds: { windowNs, maxPending, maxFlows, recordsCreated: pool.created, recordsReused: pool.reused },
+    bounds: { windowNs, maxPending, maxFlows, recordsCreated: pool.created, recordsReused: pool.reused, servicesDropped: m.servicesDropped },
   };
 }
 

@@ -80,7 +80,7 @@ export interface CompareDoc {
   /** packets seen at both points whose direction could not be told (no TTL change, no delay) */
   matchedDirectionUnknown: number;
   translation: { flowPairs: number; natPairs: number; seqShiftedPairs: number; examples: { a: string; b: string; nat: boolean; seqDelta: number[] }[] };
-  bounds: { windowSeconds: number; maxPendingPerCapture: number; maxFlowsPerCapture: number; flowsEvicted: number; overflowEvicted: number };
+  bounds: { windowSeconds: number; maxPendingPerCapture: number; maxFlowsPerCapture: number; flowsEvicted: number; overflowEvicted: number; servicesDropped: number };
   findings: Finding[];
 }
 
@@ -253,7 +253,7 @@ export function buildDoc(r: CompareResult): CompareDoc {
     },
     bounds: {
       windowSeconds: r.bounds.windowNs / 1e9, maxPendingPerCapture: r.bounds.maxPending, maxFlowsPerCapture: r.bounds.maxFlows,
-      flowsEvicted: r.a.flowsEvicted + r.b.flowsEvicted, overflowEvicted: r.a.unjudged.overflow + r.b.unjudged.overflow,
+      flowsEvicted: r.a.flowsEvicted + r.b.flowsEvicted, overflowEvicted: r.a.unjudged.overflow + r.b.unjudged.overflow, servicesDropped: r.bounds.servicesDropped,
     },
     findings: [...findings(r.directions[0]), ...findings(r.directions[1])],
   };
