@@ -51,8 +51,12 @@ export interface PayloadDiff {
 /** A ring starts this small (most connections carry little data) and doubles up to RING_BYTES. */
 export const RING_INITIAL_BYTES = 4 * 1024;
 
+/** Initial buffers are carved out of slabs of this many bytes: one allocation per 256 rings
+ *  instead of one per connection direction (typed-array allocation dominates otherwise). */
+const SLAB_BYTES = 256 * RING_INITIAL_BYTES;
+
 export class PayloadRing {
-  buf: Uint8Array = new Uint8Array(RING_INITIAL_BYTES);
+  buf: Uint8Array;
   /** bytes of the budget this ring holds (its buffer size) */
   get bytes(): number {
     return this.buf.length;
@@ -62,8 +66,13 @@ export class PayloadRing {
   /** retained bytes: [top - size, top) */
   size = 0;
   started = false;
-  segSeq = new Float64Array(SEGMENT_INDEX);
-  segFrame = new Float64Array(SEGMENT_INDEX);
+  /** segment starts and their frames (plain arrays: most directions carry a few segments) */
+  segSeq: number[] = [];
+  segFrame: number[] = [];
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+  }
   segPos = 0;
   segCount = 0;
 
@@ -122,6 +131,10 @@ export class PayloadRing {
       }
       this.top = end;
       this.size = Math.min(cap, this.size + n);
+      if (this.segSeq.length < SEGMENT_INDEX) {
+        this.segSeq.push(0);
+        this.segFrame.push(0);
+      }
       this.segSeq[this.segPos] = seqAdd(seq, skip);
       this.segFrame[this.segPos] = frame;
       this.segPos = (this.segPos + 1) % SEGMENT_INDEX;
@@ -197,6 +210,11 @@ export interface Budget {
  *  to the budget; its buffer is dropped so an idle pool holds nothing). */
 export class RingPool implements Budget {
   private used = 0;
+  private slab: Uint8Array | null = null;
+  private slabPos = 0;
+  /** initial-size buffers of released rings, reused (zeroing is not needed: bytes are only read
+   *  after being written) */
+  private freeSmall: Uint8Array[] = [];
   readonly stats: RetentionStats = { compared: 0, differing: 0, notCompared: 0, directionsNotRetained: 0 };
 
   take(n: number): boolean {
@@ -210,10 +228,20 @@ export class RingPool implements Budget {
       this.stats.directionsNotRetained++;
       return null;
     }
-    return new PayloadRing();
+    let b = this.freeSmall.pop();
+    if (!b) {
+      if (this.slab === null || this.slabPos + RING_INITIAL_BYTES > this.slab.length) {
+        this.slab = new Uint8Array(SLAB_BYTES);
+        this.slabPos = 0;
+      }
+      b = this.slab.subarray(this.slabPos, this.slabPos + RING_INITIAL_BYTES);
+      this.slabPos += RING_INITIAL_BYTES;
+    }
+    return new PayloadRing(b);
   }
 
   release(r: PayloadRing): void {
     this.used -= r.bytes;
+    if (r.buf.length === RING_INITIAL_BYTES) this.freeSmall.push(r.buf);
   }
 }
