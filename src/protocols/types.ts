@@ -29,6 +29,12 @@ export interface RpcRetransmitInfo {
   body: 'same' | 'different' | 'unknown';
   /** first differing byte offset within the call body (the procedure arguments), -1 when not different */
   firstDiff: number;
+  /** bytes from the XID to the call body (RPC header with credential and verifier), so that
+   *  headerLen + firstDiff is the offset from the XID; -1 when not known */
+  headerLen: number;
+  /** bytes that differ over the compared length (plus any difference in length), 0 when the
+   *  bodies are the same, -1 when they could not be compared */
+  differingBytes: number;
   /** hex of up to 16 bytes from firstDiff, original and retransmission */
   originalHex: string;
   retransmitHex: string;

@@ -77,16 +77,10 @@ test('B: SYN burst, SYN-ACK for the old ISN, ICMP or RST cycles, completion or n
 test('C: retransmitted WRITE with other bytes (same and new connection); TCP retransmission with other bytes; identical controls quiet', async () => {
   for (const seed of [1, 2, 3]) {
     for (const variant of ['same-connection', 'new-connection'] as const) {
-      // first_diff_offset (from the XID) and differing_bytes need the RPC header length and a full
-      // body comparison from the protocol layer: see the todo test below
-      await check(generateIncidentC({ path: file('c'), seed, variant, writeSize: 4096 * seed }), { 'rpc/retransmission-differs': ['first_diff_offset', 'differing_bytes'] });
+      await check(generateIncidentC({ path: file('c'), seed, variant, writeSize: 4096 * seed }));
     }
     for (const variant of ['identical', 'tcp-differs', 'tcp-identical'] as const) await check(generateIncidentC({ path: file('c'), seed, variant, writeSize: 8192 }));
   }
-});
-
-test('C: rpc/retransmission-differs offsets from the XID and differing byte count', { todo: 'needs RpcRetransmitInfo.headerLen and .differingBytes from src/protocols/rpc' }, async () => {
-  await check(generateIncidentC({ path: file('c'), seed: 1, variant: 'same-connection' }));
 });
 
 test('D: challenge ACK on SYN and connect-latency outliers, unfixed and fixed clients; no outliers stays quiet', async () => {

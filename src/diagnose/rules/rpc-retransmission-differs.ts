@@ -9,23 +9,15 @@
 // within the call body (after credential and verifier) and hex excerpts of both.
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
-import type { RpcRetransmitInfo } from '../../protocols/types.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { fmtDuration, round } from './util.js';
-
-/** Fields the protocol layer may add to RpcRetransmitInfo (see docs/diagnosis.md: requested):
- *  the RPC header length before the body, and the count of differing bytes. */
-interface RetransmitExtras {
-  headerLen?: number;
-  differingBytes?: number;
-}
 
 export const rpcRetransmissionDiffers: Rule<AnalysedTrace> = {
   id: 'rpc/retransmission-differs',
   run(trace) {
     const out: Finding[] = [];
     for (const e of trace.exchanges) {
-      const r = e.retransmit as (RpcRetransmitInfo & RetransmitExtras) | undefined;
+      const r = e.retransmit;
       if (!r || r.body !== 'different') continue;
       const after = r.afterReply;
       const delayS = r.sinceNs / 1e9;
@@ -34,9 +26,9 @@ export const rpcRetransmissionDiffers: Rule<AnalysedTrace> = {
         first_diff_body_offset: r.firstDiff,
         after_reply: after ? 'yes' : 'no', same_connection: r.sameConnection ? 'yes' : 'no', delay_s: round(delayS, 6),
       };
-      // offset from the XID needs the header length, which only the protocol layer knows
-      if (r.headerLen !== undefined) metrics.first_diff_offset = r.headerLen + r.firstDiff;
-      if (r.differingBytes !== undefined) metrics.differing_bytes = r.differingBytes;
+      // offset from the XID: the RPC header (credential, verifier) comes before the body
+      if (r.headerLen >= 0) metrics.first_diff_offset = r.headerLen + r.firstDiff;
+      if (r.differingBytes >= 0) metrics.differing_bytes = r.differingBytes;
       if (e.write) metrics.write_offset = e.write.fileOffset;
       const what = `${e.service} ${e.command}`;
       out.push({

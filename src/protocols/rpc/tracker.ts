@@ -134,7 +134,7 @@ export class RpcTracker {
     const prior = open ?? done;
     let retransmit: RpcRetransmitInfo | undefined;
     if (prior && prior.program === h.program && prior.procedure === h.procedure) {
-      retransmit = compareBodies(prior, b, bodyPos, bodyEnd, complete, frame, sec, nsec, o, done !== undefined);
+      retransmit = compareBodies(prior, b, bodyPos, bodyEnd, complete, frame, sec, nsec, o, done !== undefined, bodyPos - off);
       bump(c, 'rpc_retransmitted_calls');
       if (retransmit.body === 'different') bump(c, 'rpc_retransmissions_with_different_data');
       if (open) {
@@ -336,14 +336,14 @@ function decodeCallArgs(x: Xdr, prog: number, vers: number, proc: number, bodyPo
 }
 
 function compareBodies(prior: Call, b: Uint8Array, from: number, to: number, complete: boolean, frame: number, sec: number,
-  nsec: number, o: RpcOrigin, afterReply: boolean): RpcRetransmitInfo {
+  nsec: number, o: RpcOrigin, afterReply: boolean, headerLen: number): RpcRetransmitInfo {
   const info: RpcRetransmitInfo = {
     originalFrame: prior.frame,
     sinceNs: diffNs(prior.sec, prior.nsec, sec, nsec),
     afterReply,
     originalReplyFrame: prior.replyFrame,
     sameConnection: prior.transport === o.transport && prior.stream === o.stream,
-    body: 'unknown', firstDiff: -1, originalHex: '', retransmitHex: '',
+    body: 'unknown', firstDiff: -1, headerLen, differingBytes: -1, originalHex: '', retransmitHex: '',
   };
   void frame;
   const a = prior.body;
@@ -361,6 +361,7 @@ function compareBodies(prior: Call, b: Uint8Array, from: number, to: number, com
   if (d < 0 && prior.bodyComplete && complete) {
     if (prior.bodyLen === n) {
       info.body = 'same';
+      info.differingBytes = 0;
       return info;
     }
     d = common;
@@ -372,6 +373,10 @@ function compareBodies(prior: Call, b: Uint8Array, from: number, to: number, com
   }
   info.body = 'different';
   info.firstDiff = d;
+  // every differing byte over the common length; bytes beyond the shorter body all count
+  let differing = Math.abs(a.length - n);
+  for (let i = d; i < common; i++) if (a[i] !== b[from + i]) differing++;
+  info.differingBytes = differing;
   info.originalHex = hex(a, d, EXCERPT_BYTES);
   info.retransmitHex = hex(b, from + d, Math.min(EXCERPT_BYTES, to - from - d));
   return info;
