@@ -39,18 +39,37 @@ export function renderHtml(model: ReportModel, plots: PlotData, opts: HtmlOption
   plots.captures.forEach((p) => body.push(plotsHtml(p, multi, model.captures[p.capture]?.path ?? '')));
   body.push(connectionsHtml(model, plots.captures));
   body.push(capturesHtml(model));
+  return htmlPage({ title, body: body.join('\n'), data: { schema: model.schema, plots }, script: CLIENT_JS });
+}
+
+export interface PageParts {
+  /** page title (escaped here) */
+  title: string;
+  /** the markup inside <main>, already escaped by its builders */
+  body: string;
+  /** embedded as JSON in <script type="application/json" id="pcapdx-data"> */
+  data: unknown;
+  /** the page's own script (a constant of pcapdx, never capture data) */
+  script: string;
+  /** style sheet rules added after the shared STYLE */
+  extraStyle?: string;
+}
+
+/** The page shell both reports use: the CSP that keeps it offline, the shared style sheet, the
+ *  data element and the inline script. */
+export function htmlPage(p: PageParts): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="pcapdx">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style></head>
+<title>${escapeHtml(p.title)}</title>
+<style>${STYLE}${p.extraStyle ?? ''}</style></head>
 <body><main>
-${body.join('\n')}
+${p.body}
 </main>
-<script type="application/json" id="pcapdx-data">${jsonForScript({ schema: model.schema, plots })}</script>
-<script>${CLIENT_JS}</script>
+<script type="application/json" id="pcapdx-data">${jsonForScript(p.data)}</script>
+<script>${p.script}</script>
 </body></html>
 `;
 }

@@ -9,11 +9,12 @@
 // text at once. Each canvas gets data-drawn="<points drawn>" when done; window.pcapdxDrawn is
 // set when all are.
 
-export const CLIENT_JS = String.raw`
-(function () {
-  'use strict';
+// The drawing helpers both report pages share (the diagnose report here, the compare report in
+// compareClient.ts): colours, scales, ticks, number formats, axes, legend, marks, and the canvas
+// scheduler (one canvas per task; each gets data-drawn="<points drawn>" or data-error, and
+// window.pcapdxDrawn is set when all are). Inlined inside each page's function scope.
+export const PLOT_LIB_JS = String.raw`
   var C = { client: '#1f6feb', server: '#1a7f37', bad: '#cf222e', warn: '#bc4c00', probe: '#8250df', grey: '#8c959f', ink: '#24292f', win: '#bf8700', grid: '#eaeef2' };
-  var data = JSON.parse(document.getElementById('pcapdx-data').textContent);
 
   function setup(cv, h) {
     var w = cv.clientWidth || 900, r = window.devicePixelRatio || 1;
@@ -60,6 +61,24 @@ export const CLIENT_JS = String.raw`
   function ring(g, x, y, r) { g.beginPath(); g.arc(x, y, r, 0, 2 * Math.PI); g.stroke(); }
   function tri(g, x, y, s) { g.beginPath(); g.moveTo(x, y - s); g.lineTo(x + s, y + s); g.lineTo(x - s, y + s); g.closePath(); g.fill(); }
   function diamond(g, x, y, s) { g.beginPath(); g.moveTo(x, y - s); g.lineTo(x + s, y); g.lineTo(x, y + s); g.lineTo(x - s, y); g.closePath(); g.fill(); }
+
+  function drawAll(plotFor) {
+    var list = Array.prototype.slice.call(document.querySelectorAll('canvas[data-plot]')), i = 0;
+    function next() {
+      if (i >= list.length) { window.pcapdxDrawn = true; document.body.dataset.drawn = '1'; return; }
+      var cv = list[i++];
+      try { cv.dataset.drawn = String(plotFor(cv)); } catch (e) { cv.dataset.error = String(e && e.message || e); }
+      setTimeout(next, 0);
+    }
+    next();
+  }
+`;
+
+export const CLIENT_JS = String.raw`
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('pcapdx-data').textContent);
+${PLOT_LIB_JS}
 
   // --------------------------------------------------------------- heartbeat timeline
   function drawHeartbeat(cv, hb) {
@@ -220,16 +239,6 @@ export const CLIENT_JS = String.raw`
     }
     return 0;
   }
-  function drawAll() {
-    var list = Array.prototype.slice.call(document.querySelectorAll('canvas[data-plot]')), i = 0;
-    function next() {
-      if (i >= list.length) { window.pcapdxDrawn = true; document.body.dataset.drawn = '1'; return; }
-      var cv = list[i++];
-      try { cv.dataset.drawn = String(plotFor(cv)); } catch (e) { cv.dataset.error = String(e && e.message || e); }
-      setTimeout(next, 0);
-    }
-    next();
-  }
 
   // --------------------------------------------------------------- connection table
   function setupTable() {
@@ -263,6 +272,6 @@ export const CLIENT_JS = String.raw`
   }
 
   setupTable();
-  requestAnimationFrame(function () { setTimeout(drawAll, 0); });
+  requestAnimationFrame(function () { setTimeout(function () { drawAll(plotFor); }, 0); });
 })();
 `;
