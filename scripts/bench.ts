@@ -28,6 +28,9 @@ import { OOO_PREF, parseSrt, SRT_ARG, SRT_SERVICE, type SrtWhich } from '../test
 
 const CLI = resolve('dist/pcapdx.mjs');
 const GNU_TIME = '/usr/bin/time';
+/** GNU time: elapsed s, max RSS KiB, user s, system s */
+const TIME_FORMAT = '%e %M %U %S';
+const TIME_LINE = /(\d+(?:\.\d+)?) (\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)\s*$/;
 
 interface Row {
   file: string;
@@ -39,18 +42,23 @@ interface Row {
   /** the tshark row that pcapdx rows of the same file and task are compared with */
   reference?: boolean;
   wallS?: number;
+  /** user + system CPU seconds of the child (all its threads): steadier than wall time when the
+   *  machine is shared */
+  cpuS?: number;
   packetsPerS?: number;
   /** application messages (requests and responses) per second, protocol files only */
   messagesPerS?: number;
   maxRssMB?: number;
-  /** protocols task: wall time over that of `pcapdx flows` on the same file (TCP analysis only) */
+  /** protocols task: CPU time (wall time when CPU time is not measured) over that of `pcapdx
+   *  flows` on the same file (TCP analysis only) */
   vsTcpOnly?: number;
+  cpuRatio?: number;
   /** pcapdx / tshark for the same file and task (time and memory) */
   timeRatio?: number;
   rssRatio?: number;
 }
 
-interface Measured { code: number; wallS: number; maxRssMB: number | null; stderr: string; stdout: string }
+interface Measured { code: number; wallS: number; cpuS: number | null; maxRssMB: number | null; stderr: string; stdout: string }
 
 /** SRT call counts of one file and command from each source (null: not measured) */
 interface CountCheck {
@@ -64,8 +72,8 @@ interface CountCheck {
 }
 
 function haveGnuTime(): boolean {
-  const r = spawnSync(GNU_TIME, ['-f', '%e %M', 'true'], { encoding: 'utf8' });
-  return r.status === 0 && /^\d+(\.\d+)? \d+\s*$/m.test(r.stderr);
+  const r = spawnSync(GNU_TIME, ['-f', TIME_FORMAT, 'true'], { encoding: 'utf8' });
+  return r.status === 0 && TIME_LINE.test(r.stderr);
 }
 
 /** Runs argv under GNU time (when present); wall time and max RSS. Stdout goes to /dev/null
@@ -74,16 +82,20 @@ function measure(argv: string[], useTime: boolean, keep = false): Measured {
   const dir = mkdtempSync(join(tmpdir(), 'pcapdx-bench-'));
   try {
     const timeFile = join(dir, 'time');
-    const cmd = useTime ? [GNU_TIME, '-f', '%e %M', '-o', timeFile, ...argv] : argv;
+    const cmd = useTime ? [GNU_TIME, '-f', TIME_FORMAT, '-o', timeFile, ...argv] : argv;
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', keep ? 'pipe' : 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     let maxRssMB: number | null = null;
+    let cpuS: number | null = null;
     if (useTime && existsSync(timeFile)) {
-      const m = /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(readFileSync(timeFile, 'utf8'));
-      if (m) maxRssMB = Number(m[2]) / 1024; // GNU time %M is in KiB
+      const m = TIME_LINE.exec(readFileSync(timeFile, 'utf8'));
+      if (m) {
+        maxRssMB = Number(m[2]) / 1024; // GNU time %M is in KiB
+        cpuS = Number(m[3]) + Number(m[4]);
+      }
     }
-    return { code: r.status ?? -1, wallS: wall, maxRssMB, stderr: r.stderr ?? '', stdout: r.stdout ?? '' };
+    return { code: r.status ?? -1, wallS: wall, cpuS, maxRssMB, stderr: r.stderr ?? '', stdout: r.stdout ?? '' };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -156,6 +168,7 @@ function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean, 
         continue;
       }
       row.wallS = m.wallS;
+      if (m.cpuS !== null) row.cpuS = m.cpuS;
       row.packetsPerS = f.packets / m.wallS;
       if (f.messages) row.messagesPerS = f.messages / m.wallS;
       if (m.maxRssMB !== null) row.maxRssMB = m.maxRssMB;
@@ -165,7 +178,8 @@ function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean, 
     // protocol decoding over TCP analysis alone, on the same file
     const tcpOnly = rows.find((r) => r.file === f.name && r.task === 'protocols' && r.tool === 'pcapdx flows --json' && r.status === 'ok');
     for (const r of rows) {
-      if (tcpOnly?.wallS && r.file === f.name && r.task === 'protocols' && r.tool.startsWith('pcapdx') && r.wallS) r.vsTcpOnly = r.wallS / tcpOnly.wallS;
+      if (!tcpOnly?.wallS || r.file !== f.name || r.task !== 'protocols' || !r.tool.startsWith('pcapdx') || !r.wallS) continue;
+      r.vsTcpOnly = r.cpuS && tcpOnly.cpuS ? r.cpuS / tcpOnly.cpuS : r.wallS / tcpOnly.wallS;
     }
     if (SRT_OF[f.name]) checks.push(...countChecks(f, counts));
     // ratios against the tshark row of the same task
@@ -175,6 +189,7 @@ function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean, 
       for (const r of rows) {
         if (r.file !== f.name || r.task !== task || r.status !== 'ok' || !r.tool.startsWith('pcapdx') || !r.wallS) continue;
         r.timeRatio = r.wallS / ref.wallS;
+        if (r.cpuS && ref.cpuS) r.cpuRatio = r.cpuS / ref.cpuS;
         if (r.maxRssMB !== undefined && ref.maxRssMB) r.rssRatio = r.maxRssMB / ref.maxRssMB;
       }
     }
@@ -294,24 +309,27 @@ async function micro(files: BenchFile[]): Promise<Row[]> {
 // ------------------------------------------------------------------ output
 
 function table(rows: Row[], files: BenchFile[]): string {
-  const head = ['file', 'task', 'tool', 'wall s', 'Mpkt/s', 'Kmsg/s', 'max RSS MB', 'vs TCP only', 'time ratio', 'RSS ratio', 'note'];
+  const head = ['file', 'task', 'tool', 'wall s', 'cpu s', 'Mpkt/s', 'Kmsg/s', 'max RSS MB', 'vs TCP only', 'time ratio', 'cpu ratio', 'RSS ratio', 'note'];
   const body = rows.map((r) => [
     r.file, r.task, r.tool,
     r.wallS !== undefined ? r.wallS.toFixed(2) : '-',
+    r.cpuS !== undefined ? r.cpuS.toFixed(2) : '-',
     r.packetsPerS !== undefined ? (r.packetsPerS / 1e6).toFixed(2) : '-',
     r.messagesPerS !== undefined ? (r.messagesPerS / 1e3).toFixed(0) : '',
     r.maxRssMB !== undefined ? r.maxRssMB.toFixed(0) : '-',
     r.vsTcpOnly !== undefined ? r.vsTcpOnly.toFixed(2) : '',
     r.timeRatio !== undefined ? r.timeRatio.toFixed(2) : '',
+    r.cpuRatio !== undefined ? r.cpuRatio.toFixed(2) : '',
     r.rssRatio !== undefined ? r.rssRatio.toFixed(2) : '',
     r.status === 'ok' ? '' : `${r.status}${r.note ? ': ' + r.note : ''}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 9 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 11 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   const lines = files.map((f) => `${f.name}: ${f.description}; ${f.packets.toLocaleString('en')} packets${f.messages ? `, ${f.messages.toLocaleString('en')} messages` : ''}, ${(f.bytes / 1e6).toFixed(0)} MB`);
   return [...lines, '', fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt),
-    '', 'ratios are pcapdx / tshark for the same file and task (below 1: pcapdx is faster or smaller); the tshark reference',
-    'for the protocols task is the out-of-order row. "vs TCP only": wall time over that of pcapdx flows on the same file.'].join('\n');
+    '', 'Mpkt/s and Kmsg/s are per wall second. Ratios are pcapdx / tshark for the same file and task (below 1: pcapdx is',
+    'faster or smaller); the tshark reference for the protocols task is the out-of-order row. "vs TCP only": CPU time over',
+    'that of pcapdx flows on the same file.'].join('\n');
 }
 
 function machine(): Record<string, string | number> {
