@@ -1,7 +1,9 @@
 // pcapdx compare A B: was it the network? The verdict first, then the clock, the directions and
 // the findings. Every capture-derived string goes through termSafe before it reaches the terminal.
 import { compareCaptures } from '../correlate/compare.js';
-import { buildDoc, type CompareDoc, type DirectionDoc, type Finding } from '../correlate/report.js';
+import { type CompareDoc, type DirectionDoc, type Finding } from '../correlate/report.js';
+import { buildModel } from '../correlate/model.js';
+import { writeCompareHtml } from '../report/html/compare.js';
 import { termSafe } from './common.js';
 import type { Output } from './output.js';
 
@@ -9,15 +11,24 @@ export interface CompareCliOptions {
   json: boolean;
   /** matching window in seconds (default 2) */
   window?: number;
+  /** also write the HTML report (src/report/html/compare.ts) to this file */
+  html?: string | null;
+  /** no "HTML report written" line on stderr */
+  quiet?: boolean;
 }
 
 /** Exit codes: 0 = nothing lost, injected or unusually changed; 1 = the network did something;
  *  2 is left to the caller for errors (unreadable file). */
 export async function compareCommand(a: string, b: string, opts: CompareCliOptions, out: Output): Promise<number> {
   const res = await compareCaptures(a, b, opts.window ? { windowNs: opts.window * 1e9 } : {});
-  const doc = buildDoc(res);
+  const model = buildModel(res);
+  const doc = model.doc;
   if (opts.json) out.line(JSON.stringify(doc, null, 2));
   else render(doc, out);
+  if (opts.html) {
+    const { bytes } = await writeCompareHtml(opts.html, model);
+    if (!opts.quiet) process.stderr.write(`pcapdx: HTML report written to ${opts.html} (${(bytes / 1024).toFixed(0)} KiB)\n`);
+  }
   const bad = doc.findings.some((f) => f.severity === 'critical' || f.severity === 'error' || f.severity === 'warning');
   return doc.sharedTraffic && !bad ? 0 : 1;
 }

@@ -1,8 +1,9 @@
 // `pcapdx demo`: writes a small set of sample captures, one per incident of INCIDENTS.md (A-D),
 // a healthy one, and a pair of captures of the same traffic at two points (E); diagnoses them,
-// prints the terminal report, writes the HTML report and says where everything is. The captures
-// come from pcapdx's own synthesiser (realistic TCP arithmetic, byte-correct SMB2 and ONC RPC),
-// so a newcomer sees pcapdx work before having a capture of their own.
+// prints the terminal report, writes the HTML reports (report.html for the diagnosis,
+// compare.html for E) and says where everything is. The captures come from pcapdx's own
+// synthesiser (realistic TCP arithmetic, byte-correct SMB2 and ONC RPC), so a newcomer sees
+// pcapdx work before having a capture of their own.
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -57,12 +58,14 @@ export async function demoCommand(opts: DemoOptions, out: Output): Promise<numbe
   out.write(renderTerminal(model, { color: opts.color, width: Math.min(process.stdout.columns || 100, 120) }));
   out.line('');
   out.line(`$ pcapdx compare e-client-side.pcap e-server-side.pcapng`);
-  await compareCommand(caps.compare.a, caps.compare.b, { json: false }, out);
+  const compareHtml = join(dir, 'compare.html');
+  await compareCommand(caps.compare.a, caps.compare.b, { json: false, html: opts.html ? compareHtml : null, quiet: true }, out);
   if (opts.html) {
     const html = join(dir, 'report.html');
     const { bytes } = await writeHtmlReport(html, traces, model, {});
     out.line('');
     out.line(`HTML report of the diagnosis: ${html} (${(bytes / 1024).toFixed(0)} KiB); open it in a browser.`);
+    out.line(`HTML report of the comparison (E, the two captures side by side): ${compareHtml}`);
   }
   out.line(`Sample captures are in ${dir}: try  node dist/pcapdx.mjs diagnose ${join(dir, 'a-smb2-echo-timeout.pcapng')}`);
   return 0;

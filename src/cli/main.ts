@@ -53,8 +53,9 @@ program
   .argument('<b>', 'capture of the same traffic taken at another point (e.g. the server)')
   .option('--json', 'the pcapdx.compare/1 JSON document')
   .option('--window <seconds>', 'matching window in seconds', (v) => Number(v), 2)
-  .action((a: string, b: string, o: { json?: boolean; window: number }) =>
-    run((out) => compareCommand(a, b, { json: !!o.json, window: o.window }, out)));
+  .option('--html <file>', 'also write a self-contained HTML report: the two captures side by side, the one-way delay plot (opens offline)')
+  .action((a: string, b: string, o: { json?: boolean; window: number; html?: string }) =>
+    run((out) => compareCommand(a, b, { json: !!o.json, window: o.window, html: o.html ?? null }, out)));
 
 program
   .command('demo')

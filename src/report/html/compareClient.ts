@@ -43,17 +43,22 @@ ${PLOT_LIB_JS}
       g.fillStyle = DIR_COLOURS[k]; g.globalAlpha = 0.6;
       D.points[k].forEach(function (p) { dot(g, sx(p[0]), sy(p[1] * 1000), 2.2); n++; });
       g.globalAlpha = 1;
-      var med = D.medians[k];
-      if (med !== null) {
-        var y = Math.round(sy(med * 1000)) + 0.5; g.strokeStyle = DIR_COLOURS[k]; g.lineWidth = 1.5; g.setLineDash([6, 4]);
-        g.beginPath(); g.moveTo(box.l, y); g.lineTo(box.r, y); g.stroke(); g.setLineDash([]); g.lineWidth = 1;
-        var label = k.replace('->', ' → ') + ' median ' + fmtMs(med * 1000), ly = y + (k === 'A->B' ? -9 : 9);
-        g.textAlign = 'right'; g.font = 'bold 12px system-ui, sans-serif';
-        g.strokeStyle = '#fff'; g.lineWidth = 4; g.strokeText(label, box.r - 6, ly); g.lineWidth = 1; // a halo over the dots
-        g.fillStyle = DIR_COLOURS[k]; g.fillText(label, box.r - 6, ly);
-        g.font = '12px system-ui, sans-serif';
-      }
     });
+    // median lines over all dots, then their labels over everything: the higher median's label
+    // above its line, the other's below, so two close medians do not write over each other
+    var meds = ['A->B', 'B->A'].filter(function (k) { return D.medians[k] !== null; });
+    meds.forEach(function (k) {
+      var y = Math.round(sy(D.medians[k] * 1000)) + 0.5; g.strokeStyle = DIR_COLOURS[k]; g.lineWidth = 1.5; g.setLineDash([6, 4]);
+      g.beginPath(); g.moveTo(box.l, y); g.lineTo(box.r, y); g.stroke(); g.setLineDash([]); g.lineWidth = 1;
+    });
+    var top = meds.length === 2 ? (D.medians['A->B'] >= D.medians['B->A'] ? 'A->B' : 'B->A') : meds[0];
+    g.textAlign = 'right'; g.font = 'bold 12px system-ui, sans-serif';
+    meds.forEach(function (k) {
+      var label = k.replace('->', ' → ') + ' median ' + fmtMs(D.medians[k] * 1000), ly = sy(D.medians[k] * 1000) + (k === top ? -10 : 10);
+      g.strokeStyle = '#fff'; g.lineWidth = 4; g.strokeText(label, box.r - 6, ly); g.lineWidth = 1; // a halo over the dots
+      g.fillStyle = DIR_COLOURS[k]; g.fillText(label, box.r - 6, ly);
+    });
+    g.font = '12px system-ui, sans-serif';
     g.restore();
     var items = [['A → B', C.client], ['B → A', C.server]];
     D.kinds.forEach(function (k, i) { if (D.events.some(function (e) { return e[1] === i; })) items.push([D.labels[i], KIND_COLOURS[k]]); });
