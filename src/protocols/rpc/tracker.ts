@@ -32,6 +32,7 @@ import { decodeNlmCall, decodeNlmReply } from './nlm.js';
 import { decodePortmapCall, decodePortmapReply } from './portmap.js';
 import { PortTable } from './ports.js';
 import { Xdr } from './xdr.js';
+import { FifoMap } from '../fifo.js';
 
 /** Outstanding calls across the trace: NFS clients keep at most a few hundred slots per mount. */
 export const MAX_PENDING_CALLS = 65536;
@@ -82,8 +83,8 @@ export interface RpcOrigin {
 
 export class RpcTracker {
   readonly ports = new PortTable();
-  private readonly pending = new Map<string, Call>();
-  private readonly recent = new Map<string, Call>();
+  private readonly pending = new FifoMap<string, Call>();
+  private readonly recent = new FifoMap<string, Call>();
   private readonly retained: Call[] = [];
   private retainedHead = 0;
   private retainedBytes = 0;
@@ -156,11 +157,10 @@ export class RpcTracker {
     call.retransmit = retransmit;
     this.retain(call, b, bodyPos, bodyEnd);
     if (this.pending.size >= MAX_PENDING_CALLS) {
-      const oldest = this.pending.values().next();
-      if (!oldest.done) {
-        this.pending.delete(oldest.value.key);
+      const oldest = this.pending.shift();
+      if (oldest) {
         bump(c, 'rpc_pending_evicted');
-        this.emitUnanswered(oldest.value);
+        this.emitUnanswered(oldest);
       }
     }
     this.pending.set(k, call);
@@ -200,13 +200,7 @@ export class RpcTracker {
     }
     call.replyFrame = frame;
     this.emit('pair', call, frame, sec, nsec, status, code, call.retransmit);
-    if (this.recent.size >= MAX_RECENT_CALLS) {
-      const oldest = this.recent.keys().next();
-      if (!oldest.done) {
-        this.recent.delete(oldest.value);
-        bump(c, 'rpc_recent_evicted');
-      }
-    }
+    if (this.recent.size >= MAX_RECENT_CALLS && this.recent.shift()) bump(c, 'rpc_recent_evicted');
     this.recent.set(k, call);
   }
 
