@@ -156,6 +156,13 @@ function midCell(r: LadderRow): string {
   return `<td class="mid">${r.direction === 'A->B' ? `<span class="arrow">${arrow}</span> ${delay}` : `${delay} <span class="arrow">${arrow}</span>`}</td>`;
 }
 
+/** A column's heading: the capture's file name (its whole path in the tooltip and in "The two
+ *  points"), cut with an ellipsis so a long name cannot widen the table. */
+function sideHead(which: 'A' | 'B', path: string): string {
+  const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1) || path;
+  return `<div class="side-head" title="${h(path)}">${which}: ${h(base)}</div>`;
+}
+
 export interface SideBySide {
   html: string;
   /** "a/b" frame pair -> the id of its first row, for links from the findings */
@@ -193,7 +200,7 @@ export function sideBySideHtml(m: CompareModel): SideBySide {
 <select id="sbs-dir" aria-label="direction"><option value="">both directions</option><option value="A->B">A → B only</option><option value="B->A">B → A only</option></select>
 <input type="search" id="sbs-filter" placeholder="filter: frame, flags, seq…" aria-label="filter packets"><span id="sbs-count" class="note"></span></div>
 <div class="tablewrap"><table class="sbs" id="sbs"><thead>
-<tr><th class="colA side-head" colspan="2">A: ${h(m.doc.a.path)}</th><th></th><th class="colB side-head" colspan="2">B: ${h(m.doc.b.path)}</th><th colspan="2"></th></tr>
+<tr><th class="colA" colspan="2">${sideHead('A', m.doc.a.path)}</th><th></th><th class="colB" colspan="2">${sideHead('B', m.doc.b.path)}</th><th colspan="2"></th></tr>
 <tr><th class="num colA">frame</th><th class="num colA">time</th><th>direction, delay</th><th class="num colB">frame</th><th class="num colB">time</th><th>what</th><th>packet</th></tr>
 </thead><tbody>${body}</tbody></table></div>`;
   return { html, rowIds };

@@ -20,7 +20,7 @@ table.sbs thead th { position: sticky; background: var(--bg); z-index: 1; }
 table.sbs thead tr:first-child th { top: 0; } table.sbs thead tr:nth-child(2) th { top: 25px; }
 table.sbs th.colA, table.sbs td.colA { background: #f3f9ff; } table.sbs th.colB, table.sbs td.colB { background: #f3fbf5; }
 table.sbs thead th.colA { background: var(--colA); } table.sbs thead th.colB { background: var(--colB); }
-table.sbs th.side-head { font-size: 13px; max-width: 360px; overflow: hidden; text-overflow: ellipsis; }
+table.sbs .side-head { font-size: 13px; max-width: 300px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 table.sbs td.mid { text-align: center; font-family: ui-monospace, monospace; color: var(--mute); min-width: 120px; }
 table.sbs td.mid .arrow { font-size: 15px; color: var(--ink); }
 table.sbs td.absent { text-align: center; font-style: italic; font-weight: 600; }
