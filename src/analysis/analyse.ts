@@ -17,11 +17,13 @@ import {
 import type { Frame } from '../capture/types.js';
 import { ConnectLatencyTable } from './connect-latency.js';
 import { RingPool, type PayloadRing } from './payload-ring.js';
+import { SegmentStore, type SegmentRow } from './segment-store.js';
+import { KeptConnection } from './kept.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
 import {
   KEY_SEGMENTS_FIRST, KEY_SEGMENTS_LAST, KEY_SEGMENTS_MARKED, MAX_CONNECTIONS_KEPT, MAX_EXCHANGES_KEPT, MAX_ICMP_ERRORS_KEPT,
-  MAX_TCP_DATA_DIFFS_KEPT, type AnalysedTrace, type CaptureEntry, type ConnHealth, type ConnectionFacts, type IcmpErrorFact, type SegmentFact,
+  MAX_TCP_DATA_DIFFS_KEPT, type AnalysedTrace, type CaptureEntry, type ConnHealth, type ConnectionFacts, type IcmpErrorFact,
 } from './trace.js';
 
 export interface AnalyseOptions {
@@ -30,26 +32,11 @@ export interface AnalyseOptions {
   beforeRefill?: ReadOptions['beforeRefill'];
 }
 
-/** A segment while its connection is open: time relative to the capture's first frame (exact
- *  integer ns as a number), turned into absolute bigint ns only when the connection ends. */
-interface OpenSegment {
-  frame: number;
-  rel: number;
-  dir: 0 | 1;
-  flags: number;
-  seq: number;
-  ack: number;
-  len: number;
-  win: number;
-  labels: number;
-  ka: number;
-}
-
 class ConnBuilder {
-  first: OpenSegment[] = [];
-  marked: OpenSegment[] = [];
+  first: SegmentRow[] = [];
+  marked: SegmentRow[] = [];
   /** ring of the most recent segments, objects reused */
-  last: OpenSegment[] = [];
+  last: SegmentRow[] = [];
   lastPos = 0;
   seen = 0;
   labelCounts = new Uint32Array(LABELS.length);
@@ -95,7 +82,7 @@ const MARK_FLAGS = TCP_SYN | TCP_FIN | TCP_RST;
 export async function analyse(files: string[], opts: AnalyseOptions = {}): Promise<AnalysedTrace> {
   const pool = new RingPool();
   const trace: AnalysedTrace = {
-    captures: [], connections: [], exchanges: [], icmpErrors: [], labelCounts: {}, tcpStats: [], protocolCounters: {},
+    captures: [], connections: [], segments: new SegmentStore(), exchanges: [], icmpErrors: [], labelCounts: {}, tcpStats: [], protocolCounters: {},
     connectLatency: [], tcpDataDiffs: [], retention: pool.stats,
     dropped: { connections: 0, exchanges: 0, icmpErrors: 0, tcpDataDiffs: 0, connectLatencyPorts: 0 },
   };
@@ -128,14 +115,18 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       for (const r of b.rings) if (r) pool.release(r);
       if (b.synAckFrame > 0) latency.add(rec.respPort, b.synAckRel - b.synRel, b.synFrame);
     }
-    const facts = toFacts(rec, b, capture, baseNs);
+    let labelled = false;
     for (let i = 0; i < LABELS.length; i++) {
       const n = b ? b.labelCounts[i] : 0;
-      if (n) trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + n;
+      if (n) {
+        trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + n;
+        labelled = true;
+      }
     }
-    const interesting = facts.segmentsOmitted > 0 || Object.keys(facts.labelCounts).length > 0 || rec.state !== 'SF';
+    const omitted = b ? b.seen - keptCount(b) : 0;
+    const interesting = omitted > 0 || labelled || rec.state !== 'SF';
     if (trace.connections.length < MAX_CONNECTIONS_KEPT || (interesting && trace.connections.length < 2 * MAX_CONNECTIONS_KEPT)) {
-      trace.connections.push(facts);
+      trace.connections.push(toFacts(rec, b, capture, baseNs, trace.segments));
     } else trace.dropped.connections++;
   };
   const tracker = new TcpTracker({ onEnd: finishConn });
@@ -302,40 +293,55 @@ function retain(b: ConnBuilder, f: Frame, p: Packet, dir: 0 | 1, labels: number,
   trace.tcpDataDiffs.push({ capture, stream, dir, frame: f.number, ns, ...d });
 }
 
-function seg(frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): OpenSegment {
+function seg(frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): SegmentRow {
   return { frame, rel, dir, flags: p.tcpFlags, seq: p.seq, ack: p.ack, len: p.payloadLength, win: p.window, labels, ka };
 }
 
-function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, baseNs: bigint): ConnectionFacts {
-  if (b) {
-    // a zero window still closed at the end: its episode lasts until the connection's last segment
-    for (const dir of [0, 1] as const) {
-      if (b.zwRel[dir] < 0) continue;
-      const d = b.lastRel - b.zwRel[dir];
-      if (d >= b.health.maxZeroWindowNs) {
-        b.health.maxZeroWindowNs = d;
-        b.health.zeroWindowFrame = b.zwFrame[dir];
-        b.health.zeroWindowEndFrame = 0;
-        b.health.zeroWindowDir = dir;
-      }
+/** Key segments a builder holds. */
+function keptCount(b: ConnBuilder): number {
+  return b.first.length + b.marked.length + b.last.length;
+}
+
+const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
+const NO_KEEP_ALIVES = Object.freeze({ zeroByte: 0, oneByte: 0 });
+
+/** The connection's facts; its key segments go to the store as rows in frame order. */
+function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, baseNs: bigint, store: SegmentStore): ConnectionFacts {
+  const rowStart = store.length;
+  if (!b) {
+    return new KeptConnection(rec, capture, store, baseNs, rowStart, rowStart, {
+      segmentsOmitted: 0, labelCounts: NO_LABELS, keepAlives: NO_KEEP_ALIVES, health: emptyHealth(), connect: null,
+    });
+  }
+  // a zero window still closed at the end: its episode lasts until the connection's last segment
+  for (const dir of [0, 1] as const) {
+    if (b.zwRel[dir] < 0) continue;
+    const d = b.lastRel - b.zwRel[dir];
+    if (d >= b.health.maxZeroWindowNs) {
+      b.health.maxZeroWindowNs = d;
+      b.health.zeroWindowFrame = b.zwFrame[dir];
+      b.health.zeroWindowEndFrame = 0;
+      b.health.zeroWindowDir = dir;
     }
   }
-  const segs: OpenSegment[] = b ? [...b.first, ...b.marked, ...b.last.slice(b.lastPos), ...b.last.slice(0, b.lastPos)] : [];
-  segs.sort((x, y) => x.frame - y.frame);
-  const keySegments: SegmentFact[] = segs.map((s) => ({
-    frame: s.frame, ns: baseNs + BigInt(s.rel), dir: s.dir, flags: s.flags, seq: s.seq, ack: s.ack, len: s.len, win: s.win,
-    labels: s.labels, keepAliveStyle: s.ka,
-  }));
-  const labelCounts: Partial<Record<LabelName, number>> = {};
-  if (b) for (let i = 0; i < LABELS.length; i++) if (b.labelCounts[i]) labelCounts[LABELS[i][1]] = b.labelCounts[i];
-  return {
-    ...rec, capture, keySegments, segmentsOmitted: b ? b.seen - keySegments.length : 0, labelCounts,
-    keepAlives: { zeroByte: b?.zeroByteKa ?? 0, oneByte: b?.oneByteKa ?? 0 },
-    health: b ? b.health : emptyHealth(),
-    connect: b && b.synAckFrame > 0
+  // first, marked and the ring of the last are each in frame order; merged by frame
+  const segs: SegmentRow[] = b.marked.length === 0 && b.last.length === 0 ? b.first
+    : [...b.first, ...b.marked, ...b.last.slice(b.lastPos), ...b.last.slice(0, b.lastPos)].sort((x, y) => x.frame - y.frame);
+  for (const s of segs) store.push(s);
+  let labelCounts = NO_LABELS;
+  for (let i = 0; i < LABELS.length; i++) {
+    if (!b.labelCounts[i]) continue;
+    if (labelCounts === NO_LABELS) labelCounts = {};
+    labelCounts[LABELS[i][1]] = b.labelCounts[i];
+  }
+  return new KeptConnection(rec, capture, store, baseNs, rowStart, store.length, {
+    segmentsOmitted: b.seen - segs.length, labelCounts,
+    keepAlives: b.zeroByteKa || b.oneByteKa ? { zeroByte: b.zeroByteKa, oneByte: b.oneByteKa } : NO_KEEP_ALIVES,
+    health: b.health,
+    connect: b.synAckFrame > 0
       ? { synFrame: b.synFrame, synNs: baseNs + BigInt(b.synRel), synAckFrame: b.synAckFrame, synAckNs: baseNs + BigInt(b.synAckRel) }
       : null,
-  };
+  });
 }
 
 function emptyHealth(): ConnHealth {

@@ -10,6 +10,7 @@ import type { LabelName } from '../tcp/labels.js';
 import type { Exchange } from '../protocols/types.js';
 import type { ConnectLatencyFacts } from './connect-latency.js';
 import type { RetentionStats } from './payload-ring.js';
+import type { SegmentStore } from './segment-store.js';
 
 export type { ConnectLatencyFacts } from './connect-latency.js';
 export type { RetentionStats } from './payload-ring.js';
@@ -54,7 +55,11 @@ export interface SegmentFact {
 export interface ConnectionFacts extends ConnRecord {
   /** capture (index into AnalysedTrace.captures) this connection was seen in */
   capture: number;
+  /** built from `segments` on first use (src/analysis/kept.ts) */
   keySegments: SegmentFact[];
+  /** the key segments are rows [keyRowStart, keyRowEnd) of AnalysedTrace.segments, in frame order */
+  keyRowStart: number;
+  keyRowEnd: number;
   /** segments not kept because the connection had more than the key-segment bounds */
   segmentsOmitted: number;
   /** Wireshark label counts on this connection */
@@ -149,6 +154,8 @@ export interface CaptureEntry {
 export interface AnalysedTrace {
   captures: CaptureEntry[];
   connections: ConnectionFacts[];
+  /** the key segments of every kept connection, in columns (segment-store.ts) */
+  segments: SegmentStore;
   exchanges: Exchange[];
   icmpErrors: IcmpErrorFact[];
   labelCounts: Partial<Record<LabelName, number>>;

@@ -48,10 +48,19 @@ export interface ReportModel {
 
 type Entry = { ns: bigint; dir: LadderRow['dir']; text: string; labels: string[]; stream: number };
 
-function indexTrace(trace: AnalysedTrace): Map<number, Entry> {
+/** Ladder entries of the frames findings cite (only those: a capture's key segments run to
+ *  millions). Key segments are found by scanning the trace's segment columns for the frame
+ *  numbers, so only the connections that hold a cited frame build SegmentFact objects. */
+function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<number, Entry> {
   const idx = new Map<number, Entry>();
+  if (wanted.size === 0) return idx;
+  const rows = trace.segments;
   for (const c of trace.connections) {
+    let hit = false;
+    for (let i = c.keyRowStart; i < c.keyRowEnd && !hit; i++) hit = wanted.has(rows.frameAt(i));
+    if (!hit) continue;
     for (const s of c.keySegments) {
+      if (!wanted.has(s.frame)) continue;
       idx.set(s.frame, {
         ns: s.ns, dir: s.dir === 0 ? 'c>s' : 's>c', stream: c.stream, labels: s.labels ? labelNames(s.labels) : [],
         text: `[${formatTcpFlagsShort(s.flags)}] seq=${s.seq} ack=${s.ack} win=${s.win} len=${s.len}`,
@@ -62,7 +71,7 @@ function indexTrace(trace: AnalysedTrace): Map<number, Entry> {
   for (const e of trace.exchanges) {
     const name = `${e.service} ${e.command}`;
     const add = (frame: number, ns: bigint | null, what: string, toServer: boolean): void => {
-      if (frame <= 0 || ns === null) return;
+      if (frame <= 0 || ns === null || !wanted.has(frame)) return;
       const prev = idx.get(frame);
       const text = `${name} ${what}${e.protocol === 'rpc' ? ` xid=0x${(e.id >>> 0).toString(16)}` : ` id=${e.id}`}`;
       if (prev) prev.text = `${prev.text}  ${text}`;
@@ -72,6 +81,7 @@ function indexTrace(trace: AnalysedTrace): Map<number, Entry> {
     add(e.responseFrame, e.responseNs, `response ${e.status}`, false);
   }
   for (const i of trace.icmpErrors) {
+    if (!wanted.has(i.frame)) continue;
     const q = i.quoted;
     const quoted = q ? ` quoting ${q.src}:${q.srcPort} > ${q.dst}:${q.dstPort}${q.seq !== null ? ` seq=${q.seq}` : ''}` : '';
     idx.set(i.frame, {
@@ -119,9 +129,10 @@ function stats(trace: AnalysedTrace, capture: number): CaptureStats {
 export function buildReport(traces: AnalysedTrace[]): ReportModel {
   const model: ReportModel = { schema: DIAGNOSIS_SCHEMA, captures: [], findings: [], connections: [] };
   traces.forEach((trace, capture) => {
-    const idx = indexTrace(trace);
+    const findings = runRules(trace);
+    const idx = indexTrace(trace, new Set(findings.flatMap((f) => f.frames)));
     model.captures.push({ ...captureSummaries(trace)[0], stats: stats(trace, 0) });
-    for (const f of runRules(trace)) model.findings.push({ ...f, capture, ladder: ladder(f, idx) });
+    for (const f of findings) model.findings.push({ ...f, capture, ladder: ladder(f, idx) });
     for (const c of connectionSummaries(trace)) model.connections.push({ ...c, capture });
   });
   const order = sortFindings(model.findings);

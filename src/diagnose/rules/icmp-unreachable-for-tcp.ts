@@ -7,8 +7,8 @@
 // Severity: error for a firewall rejection or when the connection never got established
 // (the error ended it); warning otherwise (e.g. port unreachable after a connection closed).
 
-import type { AnalysedTrace, IcmpErrorFact } from '../../analysis/trace.js';
-import { tupleGroups } from '../../analysis/views.js';
+import type { AnalysedTrace, ConnectionFacts, IcmpErrorFact } from '../../analysis/trace.js';
+import { tupleGroups, type TupleGroup } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connRef } from './util.js';
 
@@ -39,13 +39,14 @@ export const icmpUnreachableForTcp: Rule<AnalysedTrace> = {
       l.push(e);
     }
     const conns = new Map(trace.connections.map((c) => [`${c.capture}|${c.stream}`, c]));
-    const tuples = tupleGroups(trace);
+    const tupleOf = new Map<ConnectionFacts, TupleGroup>();
+    if (groups.size > 0) for (const g of tupleGroups(trace)) for (const c of g.conns) tupleOf.set(c, g);
     for (const l of groups.values()) {
       const e = l[0];
       const q = e.quoted!;
       const c = conns.get(`${e.capture}|${e.stream}`);
       const admin = (e.v6 ? ADMIN_PROHIBITED_V6 : ADMIN_PROHIBITED_V4).includes(e.code);
-      const tuple = c ? tuples.find((g) => g.conns.includes(c)) : undefined;
+      const tuple = c ? tupleOf.get(c) : undefined;
       const established = tuple ? tuple.conns.some((x) => x.connect !== null && /A/.test(x.history) && /D|d/.test(x.history)) : true;
       const name = e.v6 ? `ICMPv6 type 1 code ${e.code}` : `ICMP type 3 code ${e.code} (${CODE_NAMES_V4[e.code] ?? 'unreachable'})`;
       const dirText = e.quotedDir === 1 ? 'the server\'s' : e.quotedDir === 0 ? 'the client\'s' : 'a';

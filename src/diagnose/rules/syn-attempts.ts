@@ -54,12 +54,19 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
     for (const c of g.conns) set.icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
     set.icmp.sort((a, b) => a.frame - b.frame);
     // bursts: consecutive SYNs with new ISNs within the window of the burst's first SYN, with no
-    // answer or reset between them (after an answer the client's next SYN is a new attempt)
+    // answer or reset between them (after an answer the client's next SYN is a new attempt).
+    // One walk over the group's segments in frame order: `other` says whether any segment that is
+    // not a client SYN came since the previous client SYN.
     let cur: Burst | null = null;
-    let lastSeen = 0;
-    for (const s of syns) {
-      const between = cur !== null && g.segs.some((x) => x.s.frame > lastSeen && x.s.frame < s.frame && !(x.s.dir === 0 && isSyn(x.s)));
-      lastSeen = s.frame;
+    let other = false;
+    for (const x of g.segs) {
+      const s = x.s;
+      if (!(s.dir === 0 && isSyn(s))) {
+        other = true;
+        continue;
+      }
+      const between = cur !== null && other;
+      other = false;
       if (cur && !between && s.ns - cur.syns[0].ns <= SYN_BURST_WINDOW_NS) {
         if (!cur.isns.includes(s.seq)) {
           cur.syns.push(s);
@@ -71,25 +78,31 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
       cur = { syns: [s], isns: [s.seq] };
     }
     if (cur && cur.isns.length >= 2) set.bursts.push(cur);
-    // answers: each SYN-ACK against the newest SYN sent before it
+    // answers: each SYN-ACK against the newest SYN sent before it (and, for a stale one, the
+    // newest earlier SYN with the ISN it acknowledges), in one walk
+    const completing = pureAcksByAck(g.segs);
+    const newestWithIsn = new Map<number, SegmentFact>();
+    let newest: SegmentFact | undefined;
     let established = false;
     for (let i = 0; i < g.segs.length; i++) {
       const s = g.segs[i].s;
+      if (s.dir === 0 && isSyn(s)) {
+        newest = s;
+        newestWithIsn.set(s.seq, s);
+      }
       if (s.dir === 1 && isSynAck(s)) {
         set.synAcks.push(s);
-        const before = syns.filter((x) => x.frame < s.frame);
-        const newest = before[before.length - 1];
         if (!newest) continue;
         const acked = (s.ack - 1) >>> 0;
         if (acked !== newest.seq) {
-          const answers = [...before].reverse().find((x) => x.seq === acked) ?? null;
+          const answers = newestWithIsn.get(acked) ?? null;
           set.staleSynAcks.push({ s, ackedIsn: acked, newestIsn: newest.seq, answers, newest });
         } else if (!established) {
-          // the client's first ACK (no SYN) acknowledging this SYN-ACK completes the handshake
-          const ack = g.segs.slice(i + 1).find((x) => x.s.dir === 0 && (x.s.flags & (TCP_SYN | TCP_ACK)) === TCP_ACK && x.s.ack === ((s.seq + 1) >>> 0) && !isRst(x.s));
-          if (ack) {
+          // the client's first ACK (no SYN, no RST) after this SYN-ACK acknowledging it completes the handshake
+          const ack = firstAfter(completing.get((s.seq + 1) >>> 0), i);
+          if (ack >= 0) {
             established = true;
-            if (!set.completedAck) set.completedAck = ack.s;
+            if (!set.completedAck) set.completedAck = g.segs[ack].s;
           }
         }
       } else if (s.dir === 0 && isRst(s) && !established) set.clientRsts.push(s);
@@ -98,6 +111,32 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
   }
   cache.set(trace, out);
   return out;
+}
+
+/** Indexes (ascending) of the client's pure ACKs (ACK without SYN and RST), by ack number. */
+function pureAcksByAck(segs: TupleGroup['segs']): Map<number, number[]> {
+  const m = new Map<number, number[]>();
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i].s;
+    if (s.dir !== 0 || (s.flags & (TCP_SYN | TCP_ACK)) !== TCP_ACK || isRst(s)) continue;
+    let l = m.get(s.ack);
+    if (!l) m.set(s.ack, (l = []));
+    l.push(i);
+  }
+  return m;
+}
+
+/** The first index in ascending `l` above `i`, or -1 (binary search). */
+function firstAfter(l: number[] | undefined, i: number): number {
+  if (!l) return -1;
+  let lo = 0;
+  let hi = l.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (l[mid] <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < l.length ? l[lo] : -1;
 }
 
 /** The portmap GETPORT reply that told the client this server port (before `beforeFrame`). */

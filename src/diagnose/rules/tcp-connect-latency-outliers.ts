@@ -40,6 +40,15 @@ export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
   id: 'tcp/connect-latency-outliers',
   run(trace) {
     const out: Finding[] = [];
+    // connections with a measured set-up, by capture and server port (one pass, read per port)
+    const byPort = new Map<string, ConnectionFacts[]>();
+    for (const c of trace.connections) {
+      if (c.connect === null) continue;
+      const k = `${c.capture}|${c.respPort}`;
+      let l = byPort.get(k);
+      if (!l) byPort.set(k, (l = []));
+      l.push(c);
+    }
     for (const p of trace.connectLatency) {
       if (p.count < MIN_CONNECTIONS) continue;
       const sorted = [...p.samplesNs].sort((a, b) => a - b);
@@ -47,11 +56,14 @@ export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
       const threshold = Math.max(OUTLIER_FACTOR * p50, OUTLIER_FLOOR_NS);
       const nOut = sorted.filter((x) => x > threshold).length;
       if (nOut === 0) continue;
-      const conns = trace.connections
-        .filter((c) => c.capture === p.capture && c.respPort === p.serverPort && c.connect !== null && Number(c.connect.synAckNs - c.connect.synNs) > threshold)
+      const conns = (byPort.get(`${p.capture}|${p.serverPort}`) ?? [])
+        .filter((c) => Number(c.connect!.synAckNs - c.connect!.synNs) > threshold)
         .sort((a, b) => a.firstFrame - b.firstFrame);
       const causes = new Map<string, number>();
-      for (const c of conns) causes.set(cause(c), (causes.get(cause(c)) ?? 0) + 1);
+      for (const c of conns) {
+        const k = cause(c);
+        causes.set(k, (causes.get(k) ?? 0) + 1);
+      }
       const causeText = [...causes].map(([k, n]) => `${n} ${k}`).join(', ');
       const us = (ns: number) => Math.round(ns) / 1e3;
       out.push({
