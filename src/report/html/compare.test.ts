@@ -100,3 +100,18 @@ test('hostile strings anywhere in the model render as text', async () => {
   assert.ok(html.includes('>B: script&gt;&lt;img src=x onerror=&quot;window.pwned=2&quot;&gt;\u2028.pcapng</div>'));
   dataOf(html); // still parses
 });
+
+test('when the model holds only the first anomalies, the page says so: per-fate totals and a warning', async () => {
+  const m = await model();
+  assert.doesNotMatch(renderCompareHtml(m), /id="sbs-cut"/, 'everything fits: no warning');
+  const shownLost = m.ladder.rows.filter((r) => r.kind === 'lost').length;
+  // as on a large pair: losses are found after the matching window, beyond the first rows
+  m.ladder.anomalies += 1000;
+  m.doc.directions['A->B'].lost += 1000;
+  const html = renderCompareHtml(m);
+  assert.match(html, /<p class="defect" id="sbs-cut"><b>Not every packet is listed:<\/b>/);
+  const total = m.doc.directions['A->B'].lost + m.doc.directions['B->A'].lost;
+  assert.ok(html.includes(`<span class="kind lost">lost in the network</span> <span class="shown">${shownLost}</span> <span class="note">of ${total.toLocaleString('en-US')}</span>`));
+  const data = dataOf(html) as ReturnType<typeof comparePageData>;
+  assert.equal(data.delay.eventsTotal, m.ladder.anomalies);
+});

@@ -29,6 +29,8 @@ export interface ComparePageData {
     points: { 'A->B': [number, number][]; 'B->A': [number, number][] };
     medians: { 'A->B': number | null; 'B->A': number | null };
     events: [number, number][];
+    /** anomalies the comparison found in all (events holds the first ones, ladder-bounded) */
+    eventsTotal: number;
     kinds: RowKind[];
     labels: string[];
   };
@@ -54,6 +56,7 @@ export function comparePageData(m: CompareModel): ComparePageData {
       points: { 'A->B': m.delay['A->B'].map((p) => [p.t, p.delay]), 'B->A': m.delay['B->A'].map((p) => [p.t, p.delay]) },
       medians: { 'A->B': m.doc.directions['A->B'].delaySeconds?.median ?? null, 'B->A': m.doc.directions['B->A'].delaySeconds?.median ?? null },
       events,
+      eventsTotal: m.ladder.anomalies,
       kinds: KINDS,
       labels: KINDS.map((k) => KIND_LABELS[k]),
     },

@@ -38,6 +38,11 @@ ${PLOT_LIB_JS}
       });
     });
     g.lineWidth = 1;
+    if (D.eventsTotal > D.events.length) {
+      var cut = 'first ' + D.events.length + ' of ' + D.eventsTotal + ' events found (see the table)';
+      g.textAlign = 'right'; g.fillStyle = C.bad; g.strokeStyle = '#fff'; g.lineWidth = 4;
+      g.strokeText(cut, box.r - 4, (strip.t + strip.b) / 2); g.fillText(cut, box.r - 4, (strip.t + strip.b) / 2); g.lineWidth = 1;
+    }
     g.save(); g.beginPath(); g.rect(box.l, box.t, box.r - box.l, box.b - box.t); g.clip();
     ['A->B', 'B->A'].forEach(function (k) {
       g.fillStyle = DIR_COLOURS[k]; g.globalAlpha = 0.6;

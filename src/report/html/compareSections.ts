@@ -163,6 +163,24 @@ function sideHead(which: 'A' | 'B', path: string): string {
   return `<div class="side-head" title="${h(path)}">${which}: ${h(base)}</div>`;
 }
 
+/** How many packets of each fate the whole comparison found (the document's counts, both
+ *  directions), against which the table's bounded rows are shown. Missing at both counts ranges,
+ *  as its rows do. Matched is the matched total the sample was drawn from. */
+export function kindTotals(m: CompareModel): Record<RowKind, number> {
+  const d = m.doc.directions;
+  const sum = (f: (x: DirectionDoc) => number): number => f(d['A->B']) + f(d['B->A']);
+  return {
+    lost: sum((x) => x.lost),
+    injected: sum((x) => x.injected),
+    modified: sum((x) => x.modified),
+    reordered: sum((x) => x.reordered),
+    'not-captured-downstream': sum((x) => x.notCapturedDownstream),
+    'not-captured-upstream': sum((x) => x.notCapturedUpstream),
+    'missing-at-both': sum((x) => x.missingAtBoth.ranges),
+    matched: m.ladder.matched,
+  };
+}
+
 export interface SideBySide {
   html: string;
   /** "a/b" frame pair -> the id of its first row, for links from the findings */
@@ -190,12 +208,21 @@ export function sideBySideHtml(m: CompareModel): SideBySide {
     return `<tr class="k-${r.kind}"${id ? ` id="${id}"` : ''} data-kind="${r.kind}" data-dir="${r.direction}">${a}${midCell(r)}${b}`
       + `<td><span class="kind ${r.kind}">${h(KIND_LABELS[r.kind])}</span></td><td class="mono detail">${h(r.kind === 'modified' ? `changed: ${r.note}` : r.note)}</td></tr>`;
   }).join('');
-  const filters = KINDS.filter((k) => counts.get(k)).map((k) =>
-    `<label><input type="checkbox" data-kind="${k}" checked> <span class="kind ${k}">${h(KIND_LABELS[k])}</span> ${n(counts.get(k) ?? 0)}</label>`).join('');
+  const totals = kindTotals(m);
+  // every fate the comparison found is listed, with the rows shown of its total: a fate whose rows
+  // all fell beyond the table's bound still says so
+  const filters = KINDS.filter((k) => counts.get(k) || totals[k]).map((k) => {
+    const shown = counts.get(k) ?? 0;
+    const of = k !== 'matched' && totals[k] > shown ? ` <span class="note">of ${n(totals[k])}</span>` : '';
+    return `<label><input type="checkbox" data-kind="${k}" checked> <span class="kind ${k}">${h(KIND_LABELS[k])}</span> <span class="shown">${n(shown)}</span>${of}</label>`;
+  }).join('');
   const anomaliesShown = L.rows.length - (counts.get('matched') ?? 0);
-  const bounds = `${n(anomaliesShown)} of ${n(L.anomalies)} packets with something to tell (the first ${n(L.maxAnomalyRows)} at most) and ${n(counts.get('matched') ?? 0)} of ${n(L.matched)} matched packets (a uniform sample of at most ${n(L.maxMatchedRows)}), in time order`;
+  const bounds = `${n(anomaliesShown)} of ${n(L.anomalies)} packets with something to tell (the first ${n(L.maxAnomalyRows)} found at most) and ${n(counts.get('matched') ?? 0)} of ${n(L.matched)} matched packets (a uniform sample of at most ${n(L.maxMatchedRows)}), in time order`;
+  const cut = L.anomalies > anomaliesShown
+    ? `<p class="defect" id="sbs-cut"><b>Not every packet is listed:</b> the table (and the delay plot's event strip) holds the first ${n(anomaliesShown)} of ${n(L.anomalies)} packets with something to tell, in the order the comparison found them (changes and reordering as they arrive, losses only after the matching window has passed), so later ones, losses above all, may be missing here. The counts above and the findings cover every packet.</p>`
+    : '';
   const html = `<h2 id="sides">The two captures side by side</h2>
-<p class="note">One row per packet: A's copy on the left, B's on the right, on one time axis (seconds from the start of the judged window on A's clock, B's times corrected by the fitted clock). The middle column gives the direction and the one-way delay. Hatched cells are where a packet is missing: lost in the network, never sent (injected), or crossed but not captured. Shown: ${bounds}.</p>
+<p class="note">One row per packet: A's copy on the left, B's on the right, on one time axis (seconds from the start of the judged window on A's clock, B's times corrected by the fitted clock). The middle column gives the direction and the one-way delay. Hatched cells are where a packet is missing: lost in the network, never sent (injected), or crossed but not captured. Shown: ${bounds}.</p>${cut}
 <div class="controls filters" id="sbs-filters">${filters}
 <select id="sbs-dir" aria-label="direction"><option value="">both directions</option><option value="A->B">A → B only</option><option value="B->A">B → A only</option></select>
 <input type="search" id="sbs-filter" placeholder="filter: frame, flags, seq…" aria-label="filter packets"><span id="sbs-count" class="note"></span></div>
