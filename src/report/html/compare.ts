@@ -71,6 +71,9 @@ export function renderCompareHtml(m: CompareModel, opts: CompareHtmlOptions = {}
   body.push(`<h1>${escapeHtml(title)}</h1>`);
   body.push(`<p class="note">A: ${escapeHtml(doc.a.path)} (${doc.a.frames.toLocaleString('en-US')} frames); B: ${escapeHtml(doc.b.path)} (${doc.b.frames.toLocaleString('en-US')} frames)${opts.generatedAt ? ` — report made ${escapeHtml(opts.generatedAt)}` : ''}. Frame numbers are 1-based as in Wireshark. A → B is traffic that passed A first.</p>`);
   body.push(compareVerdictHtml(doc));
+  const links: [string, string][] = [['glance', 'the two points'], ['findings', 'findings'], ['delay', 'one-way delay'], ['sides', 'the captures side by side'], ['clock', 'clock and bounds']];
+  const present = links.filter(([id]) => (id === 'findings' ? doc.findings.length > 0 : id === 'delay' || id === 'sides' ? doc.sharedTraffic : true));
+  body.push(`<p class="note" id="toc">Jump to: ${present.map(([id, label]) => `<a href="#${id}">${label}</a>`).join(' · ')}</p>`);
   body.push(glanceHtml(doc));
   body.push(compareFindingsHtml(doc, sbs.rowIds));
   if (doc.sharedTraffic) {
