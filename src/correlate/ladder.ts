@@ -1,13 +1,18 @@
 // Rows for a side-by-side view of the two captures (a ladder diagram: A's column, B's column, a
-// line per packet between them), collected while matching and bounded: every anomaly up to
-// MAX_ANOMALY_ROWS (the first ones), and a uniform sample of MAX_MATCHED_ROWS matched packets
+// line per packet between them), collected while matching and bounded: the first
+// MAX_ROWS_PER_KIND anomalies of each kind (so that losses, which are only judged once the
+// matching window has passed, are not crowded out by changes and reordering found earlier), at
+// most MAX_ANOMALY_ROWS in all, and a uniform sample of MAX_MATCHED_ROWS matched packets
 // (algorithm R) for context. Times are raw, in ns: an A frame's capture time from A's base, a B
 // frame's capture time shifted into A's base but still on B's clock (model.ts converts them with
 // the final clock fit, so a renderer computes nothing). A row of data missing at both points has
 // no frame of its own: it carries the frames right after the gap, and aligned times.
 import { Rng } from './rng.js';
 
-export const MAX_ANOMALY_ROWS = 500;
+/** Anomaly rows of one kind (lost, injected, modified, ...) kept for the side-by-side view. */
+export const MAX_ROWS_PER_KIND = 150;
+/** All anomaly rows: every kind at its own cap (7 kinds) stays under this. */
+export const MAX_ANOMALY_ROWS = 7 * MAX_ROWS_PER_KIND;
 export const MAX_MATCHED_ROWS = 500;
 
 export type RowKind =
@@ -40,10 +45,14 @@ export class Ladder {
   readonly matched: RawRow[] = [];
   matchedSeen = 0;
   private readonly rng = new Rng(0x1add3);
+  private readonly perKind = new Map<RowKind, number>();
 
   anomaly(row: RawRow): void {
     this.anomaliesSeen++;
-    if (this.anomalies.length < MAX_ANOMALY_ROWS) this.anomalies.push(row);
+    const n = this.perKind.get(row.kind) ?? 0;
+    if (n >= MAX_ROWS_PER_KIND || this.anomalies.length >= MAX_ANOMALY_ROWS) return;
+    this.perKind.set(row.kind, n + 1);
+    this.anomalies.push(row);
   }
 
   /** A matched packet offered for the sample: the index its row goes to, or -1 when it is not

@@ -11,7 +11,7 @@
 // converted with the fitted clock (B = A + offset(t)), so both columns share one time axis.
 // Documented in docs/compare.md ("The model for renderers").
 import type { CompareResult } from './compare.js';
-import { MAX_ANOMALY_ROWS, MAX_MATCHED_ROWS, type RawRow, type RowKind } from './ladder.js';
+import { MAX_ANOMALY_ROWS, MAX_MATCHED_ROWS, MAX_ROWS_PER_KIND, type RawRow, type RowKind } from './ladder.js';
 import { buildDoc, type CompareDoc, epoch } from './report.js';
 
 export const MODEL_SCHEMA = 'pcapdx.compare-model/1';
@@ -57,6 +57,8 @@ export interface CompareModel {
     anomalies: number;
     matched: number;
     maxAnomalyRows: number;
+    /** anomaly rows kept per kind (the first ones of each kind) */
+    maxRowsPerKind: number;
     maxMatchedRows: number;
   };
 }
@@ -112,6 +114,7 @@ export function buildModel(r: CompareResult): CompareModel {
       anomalies: r.ladder.anomaliesSeen,
       matched: r.ladder.matchedSeen,
       maxAnomalyRows: MAX_ANOMALY_ROWS,
+      maxRowsPerKind: MAX_ROWS_PER_KIND,
       maxMatchedRows: MAX_MATCHED_ROWS,
     },
   };

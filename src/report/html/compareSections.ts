@@ -217,9 +217,9 @@ export function sideBySideHtml(m: CompareModel): SideBySide {
     return `<label><input type="checkbox" data-kind="${k}" checked> <span class="kind ${k}">${h(KIND_LABELS[k])}</span> <span class="shown">${n(shown)}</span>${of}</label>`;
   }).join('');
   const anomaliesShown = L.rows.length - (counts.get('matched') ?? 0);
-  const bounds = `${n(anomaliesShown)} of ${n(L.anomalies)} packets with something to tell (the first ${n(L.maxAnomalyRows)} found at most) and ${n(counts.get('matched') ?? 0)} of ${n(L.matched)} matched packets (a uniform sample of at most ${n(L.maxMatchedRows)}), in time order`;
+  const bounds = `${n(anomaliesShown)} of ${n(L.anomalies)} packets with something to tell (at most the first ${n(L.maxRowsPerKind)} of each kind) and ${n(counts.get('matched') ?? 0)} of ${n(L.matched)} matched packets (a uniform sample of at most ${n(L.maxMatchedRows)}), in time order`;
   const cut = L.anomalies > anomaliesShown
-    ? `<p class="defect" id="sbs-cut"><b>Not every packet is listed:</b> the table (and the delay plot's event strip) holds the first ${n(anomaliesShown)} of ${n(L.anomalies)} packets with something to tell, in the order the comparison found them (changes and reordering as they arrive, losses only after the matching window has passed), so later ones, losses above all, may be missing here. The counts above and the findings cover every packet.</p>`
+    ? `<p class="defect" id="sbs-cut"><b>Not every packet is listed:</b> the table (and the delay plot's event strip) holds ${n(anomaliesShown)} of ${n(L.anomalies)} packets with something to tell: the first ones of each kind (lost, injected, modified, reordered, ...), so every kind is shown but later packets of a frequent kind are not listed. The counts above and the findings cover every packet.</p>`
     : '';
   const html = `<h2 id="sides">The two captures side by side</h2>
 <p class="note">One row per packet: A's copy on the left, B's on the right, on one time axis (seconds from the start of the judged window on A's clock, B's times corrected by the fitted clock). The middle column gives the direction and the one-way delay. Hatched cells are where a packet is missing: lost in the network, never sent (injected), or crossed but not captured. Shown: ${bounds}.</p>${cut}
