@@ -23,4 +23,5 @@ test('pcapdx demo: incidents A-E found, healthy capture quiet, HTML report writt
   const html = join(dir, 'report.html');
   assert.ok(existsSync(html));
   assert.match(readFileSync(html, 'utf8'), /heartbeat\/timeout-teardown/);
+  assert.ok(existsSync(join(dir, 'compare.html')), 'the compare report of the E pair');
 });
