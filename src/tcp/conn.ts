@@ -276,11 +276,10 @@ export class Conn {
   closed = false;
   // closeTime: in the slab
 
-  // ---- table links (intrusive: no per-packet allocation) ----
+  // ---- the tracker's table (its links live in typed arrays indexed by the slot) ----
   hash = 0;
-  chainNext: Conn | null = null;
-  lruPrev: Conn | null = null;
-  lruNext: Conn | null = null;
+  /** index in the tracker's slot arrays while in the table, -1 otherwise */
+  slot = -1;
   inTable = false;
 
   /** The history letters as a string (for reports, not per packet; the usual short histories
@@ -330,9 +329,7 @@ export class Conn {
     this.reusedPorts = false;
     this.closed = false;
     this.hash = 0;
-    this.chainNext = null;
-    this.lruPrev = null;
-    this.lruNext = null;
+    this.slot = -1;
     this.inTable = false;
   }
 }

@@ -4,8 +4,12 @@
 // connections are evicted, closed ones are released after a grace period for late packets, and
 // every connection leaving the table is reported once through onEnd (then dropped).
 //
-// Cost per packet is a hash, a bucket walk and a few list links; nothing is allocated. A Conn
-// that leaves the table goes back to a free list and is reused by a later connection, so short
+// Cost per packet is a hash, a probe of a flat open-addressing table and a few list links;
+// nothing is allocated. Every connection in the table has a slot: the table, the LRU list and
+// the closed queue hold slot numbers in typed arrays, so walking them never touches a Conn that
+// is not the one wanted (with 65,536 closed connections waiting out their grace period, those
+// Conns are cold: a pointer-linked table touched a few of them on every packet). A Conn that
+// leaves the table stays with its slot and is reused by a later connection, so short
 // connections produce no garbage for the collector: never keep a Conn past onEnd/onEndConn.
 //
 // Differences from tshark, on purpose (docs/tcp-parity.md): the key includes the VLAN tag stack
@@ -37,9 +41,15 @@ export const DEFAULT_CLOSED_GRACE_NS = 120 * 1e9;
 /** At most this many closed connections are kept waiting for late packets; beyond it the oldest
  *  closed one is released early (a burst of short connections must not pile up). */
 export const DEFAULT_MAX_CLOSED = 65_536;
-/** Hash buckets to start with; the table doubles while it holds more connections than buckets. */
-const INITIAL_BUCKETS = 1024;
-/** At most this many released Conns wait for reuse (more would only hold memory after a peak). */
+/** Positions of the open-addressing table to start with (a power of two); it doubles whenever it
+ *  would be more than half full, so probes stay short. */
+const INITIAL_TABLE = 2048;
+/** Slots to start with; they double when all are in use. */
+const INITIAL_SLOTS = 1024;
+/** An empty position of the table, or the end of the LRU list. */
+const NONE = -1;
+/** At most this many released Conns wait on free slots for reuse (more would only hold memory
+ *  after a peak). */
 const FREE_MAX = 16_384;
 /** History letters (Zeek's) as character codes; the responder's are the lower-case ones. */
 const CH_UPPER_TO_LOWER = 0x20;
@@ -136,20 +146,31 @@ export class TcpTracker {
   private readonly onEnd: ((rec: ConnRecord) => void) | null;
   private readonly onEndConn: ((c: Conn, reason: EndReason) => void) | null;
 
-  /** hash table: bucket heads, chained through Conn.chainNext (newest first); length 2^k */
-  private buckets: (Conn | null)[] = new Array<Conn | null>(INITIAL_BUCKETS).fill(null);
-  private bucketMask = INITIAL_BUCKETS - 1;
-  private lruHead: Conn | null = null;
-  private lruTail: Conn | null = null;
-  /** closed connections in the order they closed: a ring of (Conn, its stream number). An entry
+  // ---- slots: the Conn of each, its LRU links and last packet time; free ones on a stack
+  private conns: (Conn | null)[] = [];
+  private lruPrev = new Int32Array(0);
+  private lruNext = new Int32Array(0);
+  /** last packet time per slot (the idle check reads the LRU head's without touching its Conn) */
+  private slotTime = new Float64Array(0);
+  private lruHead = NONE;
+  private lruTail = NONE;
+  private freeSlots = new Int32Array(0);
+  private freeLen = 0;
+  /** free slots that still hold a Conn for reuse (at most FREE_MAX) */
+  private freeConns = 0;
+  // ---- the table: linear probing over (hash, slot) pairs, length 2^k, at most half full.
+  // Several connections can share a key (other VLAN tags, see lookup): the newest, the highest
+  // stream number, is preferred, whatever their order in the table.
+  private tabHash = new Int32Array(INITIAL_TABLE);
+  private tabSlot = new Int32Array(INITIAL_TABLE).fill(NONE);
+  private tabMask = INITIAL_TABLE - 1;
+  /** closed connections in the order they closed: a ring of (slot, stream number). An entry
    *  whose Conn left the table meanwhile (or was reused: another stream number) is stale and
    *  skipped; stale entries count towards maxClosed until they reach the head. */
-  private closedConns: (Conn | null)[] = [];
-  private closedStreams: number[] = [];
+  private closedSlots = new Int32Array(0);
+  private closedStreams = new Float64Array(0);
   private closedHead = 0;
   private closedLen = 0;
-  private freeHead: Conn | null = null;
-  private freeLen = 0;
   private nextStream = 0;
   private baseSec = 0;
   private baseNsec = 0;
@@ -244,8 +265,9 @@ export class TcpTracker {
       else c.vlan1 = pkt.vlanKey;
       res.newConnection = true;
     } else {
-      this.touch(c);
+      this.touch(c.slot);
     }
+    this.slotTime[c.slot] = now;
     if (res.labels & L_REUSED_PORTS) c.reusedPorts = true;
     c.lastTime = now;
     c.lastFrame = frame.number;
@@ -280,14 +302,19 @@ export class TcpTracker {
     const c = this.lookup(hash, l3, src, dst, sport, dport, vlanKey);
     if (c !== null) return c;
     // an ICMP error may come back on another VLAN than the connection: any tag stack will do
-    for (let p = this.buckets[hash & this.bucketMask]; p !== null; p = p.chainNext) {
+    // (the newest connection with these addresses and ports)
+    let best: Conn | null = null;
+    const mask = this.tabMask;
+    for (let i = hash & mask; this.tabSlot[i] !== NONE; i = (i + 1) & mask) {
+      if (this.tabHash[i] !== hash) continue;
+      const p = this.conns[this.tabSlot[i]]!;
       const d = keyMatches(p, l3, src, dst, sport, dport);
-      if (d >= 0) {
+      if (d >= 0 && (best === null || p.stream > best.stream)) {
+        best = p;
         this.lastDir = d;
-        return p;
       }
     }
-    return null;
+    return best;
   }
 
   /**
@@ -297,24 +324,36 @@ export class TcpTracker {
    * point that sees one direction tagged and the other untagged). Sets lastDir.
    */
   private lookup(hash: number, l3: number, src: Uint32Array, dst: Uint32Array, sport: number, dport: number, vlanKey: number): Conn | null {
-    const head = this.buckets[hash & this.bucketMask];
+    const mask = this.tabMask;
+    const tabHash = this.tabHash;
+    const tabSlot = this.tabSlot;
+    let fit: Conn | null = null;
+    let fitDir = 0;
     let loose: Conn | null = null;
     let looseDir = 0;
-    for (let c = head; c !== null; c = c.chainNext) {
-      if (c.hash !== hash) continue;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const s = tabSlot[i];
+      if (s === NONE) break;
+      if (tabHash[i] !== hash) continue;
+      const c = this.conns[s]!;
       const d = keyMatches(c, l3, src, dst, sport, dport);
       if (d < 0) continue;
       const mine = d === 0 ? c.vlan0 : c.vlan1;
       const other = d === 0 ? c.vlan1 : c.vlan0;
       if (mine === vlanKey || (mine === -1 && other === vlanKey)) {
-        if (mine === -1) this.setVlan(c, d, vlanKey);
-        this.lastDir = d;
-        return c;
-      }
-      if (mine === -1 && loose === null) {
+        if (fit === null || c.stream > fit.stream) {
+          fit = c;
+          fitDir = d;
+        }
+      } else if (mine === -1 && (loose === null || c.stream > loose.stream)) {
         loose = c;
         looseDir = d;
       }
+    }
+    if (fit !== null) {
+      if ((fitDir === 0 ? fit.vlan0 : fit.vlan1) === -1) this.setVlan(fit, fitDir, vlanKey);
+      this.lastDir = fitDir;
+      return fit;
     }
     if (loose !== null) this.setVlan(loose, looseDir, vlanKey);
     this.lastDir = looseDir;
@@ -328,8 +367,7 @@ export class TcpTracker {
 
   /** Ends every connection still in the table (reason 'end'), oldest activity first. */
   finish(): void {
-    while (this.lruHead !== null) this.release(this.lruHead, 'end');
-    this.closedConns.fill(null);
+    while (this.lruHead !== NONE) this.release(this.conns[this.lruHead]!, 'end');
     this.closedHead = 0;
     this.closedLen = 0;
   }
@@ -362,14 +400,16 @@ export class TcpTracker {
   // ---------------------------------------------------------------- table
 
   private create(pkt: Packet, frameNo: number, now: number, hash: number): Conn {
-    let c = this.freeHead;
+    if (this.freeLen === 0) this.growSlots();
+    const slot = this.freeSlots[--this.freeLen];
+    let c = this.conns[slot];
     if (c !== null) {
-      this.freeHead = c.chainNext;
-      this.freeLen--;
-      c.chainNext = null;
+      this.freeConns--;
     } else {
       c = new Conn();
+      this.conns[slot] = c;
     }
+    c.slot = slot;
     const flags = pkt.tcpFlags;
     // The originator: the SYN's sender, the SYN-ACK's receiver, or, mid-connection, the side
     // with the higher port (clients use ephemeral ports, services low ones).
@@ -397,18 +437,17 @@ export class TcpTracker {
     c.firstTime = c.lastTime = now;
     c.firstFrame = c.lastFrame = frameNo;
     c.hash = hash;
-    const b = hash & this.bucketMask;
-    c.chainNext = this.buckets[b];
-    this.buckets[b] = c;
+    this.tabInsert(hash, slot);
     c.inTable = true;
-    this.lruAppend(c);
+    this.slotTime[slot] = now;
+    this.lruAppend(slot);
     this.stats.created++;
     this.stats.open++;
-    if (this.stats.open > this.buckets.length) this.growBuckets();
+    if (this.stats.open * 2 > this.tabSlot.length) this.growTable();
     if (this.stats.open > this.stats.peakOpen) this.stats.peakOpen = this.stats.open;
-    if (this.stats.open > this.maxConnections && this.lruHead !== null && this.lruHead !== c) {
+    if (this.stats.open > this.maxConnections && this.lruHead !== NONE && this.lruHead !== slot) {
       this.stats.evictedFull++;
-      this.release(this.lruHead, 'evicted');
+      this.release(this.conns[this.lruHead]!, 'evicted');
     }
     return c;
   }
@@ -416,84 +455,120 @@ export class TcpTracker {
   private release(c: Conn, reason: EndReason): void {
     if (!c.inTable) return;
     c.inTable = false;
-    // unlink from the bucket chain
-    const b = c.hash & this.bucketMask;
-    const head = this.buckets[b];
-    if (head === c) {
-      this.buckets[b] = c.chainNext;
-    } else {
-      let p = head;
-      while (p !== null && p.chainNext !== c) p = p.chainNext;
-      if (p !== null) p.chainNext = c.chainNext;
-    }
-    c.chainNext = null;
+    const slot = c.slot;
+    this.tabRemove(c.hash, slot);
     // unlink from the LRU list
-    if (c.lruPrev !== null) c.lruPrev.lruNext = c.lruNext;
-    else this.lruHead = c.lruNext;
-    if (c.lruNext !== null) c.lruNext.lruPrev = c.lruPrev;
-    else this.lruTail = c.lruPrev;
-    c.lruPrev = c.lruNext = null;
+    const prev = this.lruPrev[slot];
+    const next = this.lruNext[slot];
+    if (prev !== NONE) this.lruNext[prev] = next;
+    else this.lruHead = next;
+    if (next !== NONE) this.lruPrev[next] = prev;
+    else this.lruTail = prev;
     this.stats.open--;
     if (this.onEndConn !== null) this.onEndConn(c, reason);
     if (this.onEnd !== null) this.onEnd(this.record(c, reason));
-    // back to the free list (its state is reset now: ring arrays return to their pool)
+    // the slot is free; its Conn is reset now (ring arrays return to their pool) and waits there
+    // for reuse, unless enough do already
     c.reset();
-    if (this.freeLen < FREE_MAX) {
-      c.chainNext = this.freeHead;
-      this.freeHead = c;
-      this.freeLen++;
-    }
+    if (this.freeConns < FREE_MAX) this.freeConns++;
+    else this.conns[slot] = null;
+    this.freeSlots[this.freeLen++] = slot;
   }
 
-  /** Doubles the bucket array; chains keep their order (newest first), which lookup relies on. */
-  private growBuckets(): void {
-    const old = this.buckets;
-    const n = old.length * 2;
-    const mask = n - 1;
-    const heads = new Array<Conn | null>(n).fill(null);
-    const tails = new Array<Conn | null>(n).fill(null);
-    for (let i = 0; i < old.length; i++) {
-      let c = old[i];
-      while (c !== null) {
-        const next = c.chainNext;
-        const j = c.hash & mask;
-        c.chainNext = null;
-        const t = tails[j];
-        if (t === null) heads[j] = c;
-        else t.chainNext = c;
-        tails[j] = c;
-        c = next;
+  /** Doubles the slots (the first call makes INITIAL_SLOTS); the new ones go on the free stack. */
+  private growSlots(): void {
+    const old = this.lruPrev.length;
+    const n = old === 0 ? INITIAL_SLOTS : old * 2;
+    const prev = new Int32Array(n);
+    prev.set(this.lruPrev);
+    const next = new Int32Array(n);
+    next.set(this.lruNext);
+    const time = new Float64Array(n);
+    time.set(this.slotTime);
+    this.lruPrev = prev;
+    this.lruNext = next;
+    this.slotTime = time;
+    for (let i = old; i < n; i++) this.conns.push(null);
+    const free = new Int32Array(n);
+    free.set(this.freeSlots.subarray(0, this.freeLen));
+    // lowest slot on top, so slots fill in order
+    for (let i = n - 1; i >= old; i--) free[this.freeLen++] = i;
+    this.freeSlots = free;
+  }
+
+  /** Puts (hash, slot) at the first empty position from the hash's home. */
+  private tabInsert(hash: number, slot: number): void {
+    const mask = this.tabMask;
+    let i = hash & mask;
+    while (this.tabSlot[i] !== NONE) i = (i + 1) & mask;
+    this.tabHash[i] = hash;
+    this.tabSlot[i] = slot;
+  }
+
+  /** Removes a slot's entry and closes the hole by shifting later entries of the run back
+   *  (backward-shift deletion: no tombstones, probes stay as short as after insertion). */
+  private tabRemove(hash: number, slot: number): void {
+    const mask = this.tabMask;
+    const tabHash = this.tabHash;
+    const tabSlot = this.tabSlot;
+    let i = hash & mask;
+    while (tabSlot[i] !== slot) {
+      if (tabSlot[i] === NONE) return; // not there (cannot happen for a Conn in the table)
+      i = (i + 1) & mask;
+    }
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const s = tabSlot[j];
+      if (s === NONE) break;
+      // the entry at j may move to the hole at i unless its home lies cyclically in (i, j]
+      const home = tabHash[j] & mask;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        tabHash[i] = tabHash[j];
+        tabSlot[i] = s;
+        i = j;
       }
     }
-    this.buckets = heads;
-    this.bucketMask = mask;
+    tabSlot[i] = NONE;
   }
 
-  private lruAppend(c: Conn): void {
-    c.lruPrev = this.lruTail;
-    c.lruNext = null;
-    if (this.lruTail !== null) this.lruTail.lruNext = c;
-    else this.lruHead = c;
-    this.lruTail = c;
+  /** Doubles the table and re-inserts every entry. */
+  private growTable(): void {
+    const oldHash = this.tabHash;
+    const oldSlot = this.tabSlot;
+    const n = oldSlot.length * 2;
+    this.tabHash = new Int32Array(n);
+    this.tabSlot = new Int32Array(n).fill(NONE);
+    this.tabMask = n - 1;
+    for (let i = 0; i < oldSlot.length; i++) if (oldSlot[i] !== NONE) this.tabInsert(oldHash[i], oldSlot[i]);
   }
 
-  private touch(c: Conn): void {
-    if (this.lruTail === c) return;
-    if (c.lruPrev !== null) c.lruPrev.lruNext = c.lruNext;
-    else this.lruHead = c.lruNext;
-    if (c.lruNext !== null) c.lruNext.lruPrev = c.lruPrev;
-    this.lruAppend(c);
+  private lruAppend(slot: number): void {
+    this.lruPrev[slot] = this.lruTail;
+    this.lruNext[slot] = NONE;
+    if (this.lruTail !== NONE) this.lruNext[this.lruTail] = slot;
+    else this.lruHead = slot;
+    this.lruTail = slot;
+  }
+
+  private touch(slot: number): void {
+    if (this.lruTail === slot) return;
+    const prev = this.lruPrev[slot];
+    const next = this.lruNext[slot];
+    if (prev !== NONE) this.lruNext[prev] = next;
+    else this.lruHead = next;
+    if (next !== NONE) this.lruPrev[next] = prev;
+    this.lruAppend(slot);
   }
 
   private housekeep(now: number): void {
     // closed connections past their grace period, or too many of them
     while (this.closedLen > 0) {
       const i = this.closedHead;
-      const q = this.closedConns[i]!;
-      const live = q.inTable && q.stream === this.closedStreams[i];
+      const q = this.conns[this.closedSlots[i]];
+      const live = q !== null && q.inTable && q.stream === this.closedStreams[i];
       if (live && now - q.closeTime <= this.closedGraceNs && this.closedLen <= this.maxClosed) break;
-      this.closedConns[i] = null;
-      this.closedHead = (i + 1) & (this.closedConns.length - 1);
+      this.closedHead = (i + 1) & (this.closedSlots.length - 1);
       this.closedLen--;
       if (live) {
         this.stats.releasedClosed++;
@@ -502,9 +577,9 @@ export class TcpTracker {
     }
     // idle connections (the LRU head is the least recently active)
     let h = this.lruHead;
-    while (h !== null && now - h.lastTime > this.idleTimeoutNs) {
+    while (h !== NONE && now - this.slotTime[h] > this.idleTimeoutNs) {
       this.stats.evictedIdle++;
-      this.release(h, 'idle');
+      this.release(this.conns[h]!, 'idle');
       h = this.lruHead;
     }
   }
@@ -513,24 +588,24 @@ export class TcpTracker {
     if (c.closed) return;
     c.closed = true;
     c.closeTime = now;
-    let cap = this.closedConns.length;
+    let cap = this.closedSlots.length;
     if (this.closedLen === cap) {
       // grow the ring (a power of two), oldest first; it never holds more than maxClosed + 1
       const n = cap === 0 ? 64 : cap * 2;
-      const conns = new Array<Conn | null>(n).fill(null);
-      const streams = new Array<number>(n).fill(0);
+      const slots = new Int32Array(n);
+      const streams = new Float64Array(n);
       for (let k = 0; k < this.closedLen; k++) {
         const j = (this.closedHead + k) & (cap - 1);
-        conns[k] = this.closedConns[j];
+        slots[k] = this.closedSlots[j];
         streams[k] = this.closedStreams[j];
       }
-      this.closedConns = conns;
+      this.closedSlots = slots;
       this.closedStreams = streams;
       this.closedHead = 0;
       cap = n;
     }
     const i = (this.closedHead + this.closedLen) & (cap - 1);
-    this.closedConns[i] = c;
+    this.closedSlots[i] = c.slot;
     this.closedStreams[i] = c.stream;
     this.closedLen++;
   }
