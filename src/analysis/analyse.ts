@@ -8,7 +8,7 @@ import { readCapture, type ReadOptions } from '../capture/open.js';
 import { toNs } from '../bytes/time.js';
 import { decodeFrame } from '../wire/decode.js';
 import { formatAddr } from '../wire/addr.js';
-import { newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet, type WireIssueCode } from '../wire/packet.js';
+import { L3_IPV4, newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet, type WireIssueCode } from '../wire/packet.js';
 import { TcpTracker, type ConnRecord } from '../tcp/tracker.js';
 import {
   LABELS, L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE, KA_ONE_BYTE,
@@ -62,6 +62,12 @@ class ConnBuilder {
   lastDataSeq: [number, number] = [-1, -1];
   lastDataLen: [number, number] = [0, 0];
   lastDataRel: [number, number] = [-1e18, -1e18];
+  lastDataFlags: [number, number] = [-1, -1];
+  lastDataIpId: [number, number] = [-1, -1];
+  /** the handshake's round trip: the originator's latest SYN before the SYN-ACK, then its first
+   *  ACK after the SYN-ACK (relative ns; rtt -1 until seen) */
+  lastSynRel = 0;
+  hsRtt = -1;
   /** retained payload per direction for retransmission comparison (null: none or budget spent) */
   rings: [PayloadRing | null, PayloadRing | null] = [null, null];
   ringTried: [boolean, boolean] = [false, false];
@@ -75,6 +81,20 @@ export const RTO_STALL_MIN_NS = 200e6;
  *  copying both directions, two interfaces): no TCP retransmits that fast (fast retransmit waits
  *  for three duplicate ACKs, a round trip at least). */
 export const DUPLICATE_WINDOW_NS = 10_000;
+/** A data segment repeating the IPv4 ID, sequence number, length and flags of the previous data
+ *  segment in its direction within the duplicate window is the same IP packet captured again (the
+ *  capture saw it at several points, or a mirror copied it twice), not a retransmission:
+ *  - the usual stacks (Linux, Windows, the BSDs) number every packet they send, so a retransmission
+ *    carries a new IP ID; ID 0 is not trusted (stacks that do not number atomic datagrams,
+ *    RFC 6864, send 0 every time);
+ *  - the window bounds what an unusual stack or a wrapped 16-bit ID could fake: no TCP sender
+ *    retransmits sooner than one round trip after the original (fast retransmit waits for the
+ *    receiver's duplicate ACKs, a tail-loss probe for 2 x SRTT, the timer for RTO >= 200 ms). The
+ *    round trip is the connection's handshake (the latest SYN to the originator's ACK of the
+ *    SYN-ACK, as the capture point saw it), raised to DUPLICATE_IPID_MIN_WINDOW_NS (a capture
+ *    point that sees every packet twice also stretches the handshake it measures; the corpus's
+ *    repeats come up to 3.6 ms apart on a 2.2 ms handshake) and capped at RTO_STALL_MIN_NS. */
+export const DUPLICATE_IPID_MIN_WINDOW_NS = 5e6;
 
 /** Segments whose flags or labels make them evidence: kept beyond the first few. */
 const MARK_FLAGS = TCP_SYN | TCP_FIN | TCP_RST;
@@ -201,7 +221,7 @@ function recordSegment(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p
   const s = b.last[b.lastPos];
   b.lastPos = (b.lastPos + 1) % KEY_SEGMENTS_LAST;
   s.frame = frame; s.rel = rel; s.dir = dir; s.flags = p.tcpFlags; s.seq = p.seq; s.ack = p.ack;
-  s.len = p.payloadLength; s.win = p.window; s.labels = labels; s.ka = ka;
+  s.len = p.payloadLength; s.win = p.window; s.labels = labels; s.ka = ka; s.ipId = ipv4Id(p);
 }
 
 /** Health counters and the handshake latency, for every segment (cheap: a few comparisons). */
@@ -209,6 +229,8 @@ function noteHealth(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: P
   const h = b.health;
   const flags = p.tcpFlags;
   // handshake: the originator's first SYN, then the SYN-ACK whose ack is that ISN + 1
+  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && b.synAckFrame === 0) b.lastSynRel = rel;
+  else if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && dir === 0 && b.synAckFrame > 0 && b.hsRtt < 0) b.hsRtt = rel - b.lastSynRel;
   if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && b.synSeq < 0) {
     b.synSeq = p.seq;
     b.synRel = rel;
@@ -219,10 +241,16 @@ function noteHealth(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: P
   }
   // data and retransmissions (keep-alives and zero-window probes are neither)
   if (p.payloadLength > 0 && (flags & TCP_SYN) === 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0) {
-    const dup = (labels & L_RETRANSMISSION) !== 0 && p.seq === b.lastDataSeq[dir] && p.payloadLength === b.lastDataLen[dir] && rel - b.lastDataRel[dir] <= DUPLICATE_WINDOW_NS;
+    const ipId = ipv4Id(p);
+    const same = (labels & L_RETRANSMISSION) !== 0 && p.seq === b.lastDataSeq[dir] && p.payloadLength === b.lastDataLen[dir];
+    const since = rel - b.lastDataRel[dir];
+    const dup = same && (since <= DUPLICATE_WINDOW_NS
+      || (ipId > 0 && ipId === b.lastDataIpId[dir] && flags === b.lastDataFlags[dir] && since < duplicateIpIdWindow(b)));
     b.lastDataSeq[dir] = p.seq;
     b.lastDataLen[dir] = p.payloadLength;
     b.lastDataRel[dir] = rel;
+    b.lastDataFlags[dir] = flags;
+    b.lastDataIpId[dir] = ipId;
     if (dup) {
       h.captureDuplicates++;
       if (h.firstDuplicateFrame === 0) h.firstDuplicateFrame = frame;
@@ -262,6 +290,16 @@ function noteHealth(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: P
   b.lastRel = rel;
 }
 
+/** The IPv4 identification of a packet; -1 for IPv6 (its ID exists only in a fragment header). */
+function ipv4Id(p: Packet): number {
+  return p.l3 === L3_IPV4 ? p.ipId : -1;
+}
+
+/** How long after a data segment a copy with the same IP ID counts as a capture duplicate. */
+function duplicateIpIdWindow(b: ConnBuilder): number {
+  return Math.min(Math.max(b.hsRtt, DUPLICATE_IPID_MIN_WINDOW_NS), RTO_STALL_MIN_NS);
+}
+
 /** Ethernet's minimum frame without FCS: a short segment is padded to it, and a device that
  *  counts the padding into the IP length makes a pure ACK look like a few bytes of payload (the
  *  corpus has such frames, zeros or garbage). Payload that fits in the padding of a minimum-size
@@ -294,7 +332,7 @@ function retain(b: ConnBuilder, f: Frame, p: Packet, dir: 0 | 1, labels: number,
 }
 
 function seg(frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): SegmentRow {
-  return { frame, rel, dir, flags: p.tcpFlags, seq: p.seq, ack: p.ack, len: p.payloadLength, win: p.window, labels, ka };
+  return { frame, rel, dir, flags: p.tcpFlags, seq: p.seq, ack: p.ack, len: p.payloadLength, win: p.window, labels, ka, ipId: ipv4Id(p) };
 }
 
 /** Key segments a builder holds. */

@@ -1,9 +1,10 @@
 // The key segments of every kept connection, in columns of typed arrays shared by the whole trace
-// (about 40 bytes a segment, no object, no bigint), written once when a connection ends.
+// (43 bytes a segment, no object, no bigint), written once when a connection ends.
 // ConnectionFacts.keySegments turns a connection's run of rows into SegmentFact objects only when
 // a rule or a renderer asks for them (kept.ts), and the report model looks frames up here without
-// building any object (forEachRow). 100,000 short connections of 8 segments each take 32 MB here,
-// against about 150 MB as SegmentFact objects with bigint times.
+// building any object (frameAt). 100,000 short connections of 8 segments each take 34 MB here
+// (up to twice that while the columns double), against about 150 MB as SegmentFact objects with
+// bigint times. Rows are bounded by the kept connections times the key-segment bounds (trace.ts).
 
 import type { SegmentFact } from './trace.js';
 
@@ -23,6 +24,8 @@ export interface SegmentRow {
   win: number;
   labels: number;
   ka: number;
+  /** IPv4 identification, -1 for IPv6 */
+  ipId: number;
 }
 
 export class SegmentStore {
@@ -35,6 +38,7 @@ export class SegmentStore {
   private win: Uint32Array = new Uint32Array(INITIAL_ROWS);
   private labels: Uint32Array = new Uint32Array(INITIAL_ROWS);
   private flags: Uint16Array = new Uint16Array(INITIAL_ROWS);
+  private ipId: Int32Array = new Int32Array(INITIAL_ROWS);
   /** bit 0: direction; bits 1-2: keep-alive style */
   private meta: Uint8Array = new Uint8Array(INITIAL_ROWS);
 
@@ -50,6 +54,7 @@ export class SegmentStore {
     this.win[i] = s.win;
     this.labels[i] = s.labels;
     this.flags[i] = s.flags;
+    this.ipId[i] = s.ipId;
     this.meta[i] = s.dir | (s.ka << 1);
     return i;
   }
@@ -63,7 +68,7 @@ export class SegmentStore {
     const m = this.meta[i];
     return {
       frame: this.frame[i], ns: baseNs + BigInt(this.rel[i]), dir: (m & 1) as 0 | 1, flags: this.flags[i], seq: this.seq[i], ack: this.ack[i],
-      len: this.len[i], win: this.win[i], labels: this.labels[i], keepAliveStyle: m >> 1,
+      len: this.len[i], win: this.win[i], labels: this.labels[i], keepAliveStyle: m >> 1, ipId: this.ipId[i],
     };
   }
 
@@ -76,7 +81,7 @@ export class SegmentStore {
 
   /** Bytes held by the columns (for the documented bound). */
   get bytes(): number {
-    return this.frame.length * (8 + 8 + 4 * 5 + 2 + 1);
+    return this.frame.length * (8 + 8 + 4 * 6 + 2 + 1);
   }
 
   private grow(): void {
@@ -93,6 +98,9 @@ export class SegmentStore {
     const flags = new Uint16Array(n);
     flags.set(this.flags);
     this.flags = flags;
+    const ipId = new Int32Array(n);
+    ipId.set(this.ipId);
+    this.ipId = ipId;
     const meta = new Uint8Array(n);
     meta.set(this.meta);
     this.meta = meta;

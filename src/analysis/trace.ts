@@ -50,6 +50,8 @@ export interface SegmentFact {
   labels: number;
   /** keep-alive style when a keep_alive: 1 zero-byte (Linux), 2 one-byte (Windows) */
   keepAliveStyle: number;
+  /** IPv4 identification; -1 for IPv6 */
+  ipId: number;
 }
 
 export interface ConnectionFacts extends ConnRecord {
@@ -77,8 +79,9 @@ export interface ConnHealth {
   dataSegments: [number, number];
   /** of those, labelled retransmission (fast and spurious included) */
   retransmittedData: [number, number];
-  /** data segments seen twice by the capture (same seq and length within DUPLICATE_WINDOW_NS):
-   *  counted here, not as data segments nor as retransmissions */
+  /** data segments seen twice by the capture (same seq and length within DUPLICATE_WINDOW_NS, or
+   *  the same IPv4 ID, seq, length and flags within a round trip: analyse.ts
+   *  DUPLICATE_IPID_WINDOW_NS): counted here, not as data segments nor as retransmissions */
   captureDuplicates: number;
   firstDuplicateFrame: number;
   /** retransmissions of data after a silence of at least RTO_STALL_MIN_NS on the connection */

@@ -32,7 +32,6 @@ const REVIEWED: [string, string, string, number][] = [
   ['tcp/reassembly-loss-fast-retrans.pcap', 'tcp/retransmission-differs', 'critical', 31],
   ['tcp/reassembly-loss-fast-retrans.pcap', 'tcp/retransmission-differs', 'critical', 110],
   ['tcp/reassembly-loss-fast-retrans.pcap', 'tcp/retransmissions', 'warning', 64],
-  ['tcp/retrans-fast-spurious-wireshark.pcap', 'tcp/retransmissions', 'warning', 9],
   ['tcp/rto-retransmissions.pcapng', 'tcp/retransmissions', 'warning', 6],
   ['tcp/syn-retrans-with-ts.pcap', 'tcp/retransmissions', 'warning', 127],
   ['tcp/syn-retries-unanswered.pcap', 'tcp/unanswered-syn', 'warning', 1],

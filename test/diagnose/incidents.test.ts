@@ -44,7 +44,11 @@ test('A: suppressed echo then 2 x / 3 x teardown, across intervals, drifts, tear
     { seed: 5, intervalS: 60, multiple: 3 as const, serverStalls: true },
     { seed: 6, intervalS: 20, multiple: 2 as const, serverStalls: true },
     { seed: 7, intervalS: 60, multiple: 3 as const }, // control: rides through the skipped echo
-    { seed: 8, intervalS: 10, multiple: 2 as const, driftS: 2.8, rttMs: 2 }, // rttMs above ~3 makes the generator put the reconnect SYN before the FIN's ACK
+    { seed: 8, intervalS: 10, multiple: 2 as const, driftS: 2.8, rttMs: 2 },
+    // long round trips: the reconnect waits for the old connection's FIN exchange
+    { seed: 9, intervalS: 60, multiple: 2 as const, rttMs: 10 },
+    { seed: 10, intervalS: 30, multiple: 2 as const, rttMs: 40, driftS: 2.2 },
+    { seed: 12, intervalS: 60, multiple: 3 as const, serverStalls: true, rttMs: 40, teardown: 'rst' as const },
   ];
   for (const c of cases) await check(generateIncidentA({ path: file('a'), ...c }));
 });

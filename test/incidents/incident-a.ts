@@ -231,15 +231,21 @@ export function generateIncidentA(p: IncidentAParams): Generated<IncidentAFacts>
   if (teardownAt >= 0) {
     keepAlivesUntil(teardownAt);
     facts.silenceS = (teardownAt - trace.time(facts.dataResponse)) / S;
+    // the time of the old connection's last frame: the reconnect comes after it (frames are
+    // written in time order, so with a long round trip the SYN must wait for the FIN exchange)
+    let closedAt = teardownAt;
     if ((p.teardown ?? 'fin') === 'fin') {
       facts.teardown = flow.seg('client', teardownAt, { flags: FIN | ACK }, `client FIN, ACK: "has not responded in ${p.multiple * I} seconds. Reconnecting..."`);
       flow.seg('server', teardownAt + rtt, { flags: ACK }, 'server ACK of FIN');
       flow.seg('server', teardownAt + rtt + 200 * US, { flags: FIN | ACK }, 'server FIN, ACK');
-      flow.ack('client', teardownAt + rtt + 250 * US, 'client ACK of FIN');
+      closedAt = teardownAt + rtt + 250 * US;
+      flow.ack('client', closedAt, 'client ACK of FIN');
     } else {
       facts.teardown = flow.seg('client', teardownAt, { flags: RST | ACK }, `client RST, ACK: "has not responded in ${p.multiple * I} seconds. Reconnecting..."`);
     }
-    const t2 = teardownAt + 3 * MS;
+    // the reconnect SYN 3 ms after the teardown (cifs reconnects at once), never before the old
+    // connection's last frame
+    const t2 = Math.max(teardownAt + 3 * MS, closedAt + 1 * MS);
     const flow2 = new TcpFlow(trace, client, cport + 1, server, 445, { client: rng.u32(), server: rng.u32() }, { serverWin: 8212, wscale: 8 });
     [facts.reconnectSyn] = flow2.handshake(t2, rtt);
     const nt = t2 + rtt + 1 * MS;

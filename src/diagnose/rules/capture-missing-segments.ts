@@ -18,14 +18,16 @@ export const captureMissingSegments: Rule<AnalysedTrace> = {
   run(trace) {
     const out: Finding[] = [];
     for (const c of trace.connections) {
-      // the other capture artefact: packets seen twice (src/analysis DUPLICATE_WINDOW_NS)
+      // the other capture artefact: packets seen twice (src/analysis DUPLICATE_WINDOW_NS and
+      // DUPLICATE_IPID_MIN_WINDOW_NS)
       if (c.health.captureDuplicates > 0) {
         out.push({
           id: 'capture/missing-segments',
           severity: 'info',
-          summary: `The capture saw ${c.health.captureDuplicates} data segment(s) on ${connLabel(c)} twice within microseconds (first frame ${c.health.firstDuplicateFrame}): capture duplicates, not retransmissions.`,
+          summary: `The capture saw ${c.health.captureDuplicates} data segment(s) on ${connLabel(c)} a second time (first frame ${c.health.firstDuplicateFrame}): capture duplicates, not retransmissions.`,
           explanation:
-            'The same sequence range with the same length appeared again within 10 µs of the first copy. No TCP sender retransmits that fast; the capture point ' +
+            'Each repeats the segment before it in its direction: the same sequence range and length within 10 µs, or the same IPv4 ID, sequence range, length and flags ' +
+            'less than a round trip later (at least 5 ms, at most 200 ms). No TCP sender retransmits that fast, and a retransmission gets a new IP ID; the capture point ' +
             'recorded one packet twice (a SPAN port mirroring both directions or several interfaces, or merged captures). Wireshark labels these retransmissions; they are not, and they are not counted as such here.',
           connection: connRef(c),
           frames: evidenceFrames([c.health.firstDuplicateFrame]),
