@@ -23,10 +23,16 @@ export class CaptureOpenError extends Error {
   }
 }
 
+/** How far reading has got: bytes of the (decompressed) stream consumed, frames delivered. */
+export interface ReadProgress {
+  bytes: number;
+  frames: number;
+}
+
 export interface ReadOptions {
   /** awaited before each refill of the read window (about every 4 MiB): backpressure from the
    *  consumer (await the output draining) and a place to report progress */
-  beforeRefill?: () => Promise<void>;
+  beforeRefill?: (progress: ReadProgress) => Promise<void>;
 }
 
 const GZIP_MAGIC_0 = 0x1f;
@@ -104,14 +110,15 @@ export async function readFromPull(
   opts: ReadOptions = {},
 ): Promise<ReadSummary> {
   const win = new Window(pull);
-  if (opts.beforeRefill) win.beforeRefill = opts.beforeRefill;
+  let ctx: ReadContext | null = null;
+  const hook = opts.beforeRefill;
+  if (hook) win.beforeRefill = () => hook({ bytes: win.base + win.end, frames: ctx ? ctx.frames : 0 });
   await win.ensure(24);
   const head = win.buf.subarray(win.pos, win.end);
   const info: CaptureInfo = {
     path, format: 'pcap', compression, byteOrder: 'le', version: '', interfaces: [], sections: 1,
   };
   const pcapHdr = parsePcapHeader(head);
-  let ctx: ReadContext;
   if (pcapHdr) {
     info.byteOrder = pcapHdr.littleEndian ? 'le' : 'be';
     info.version = `${pcapHdr.major}.${pcapHdr.minor}`;
@@ -131,6 +138,7 @@ export async function readFromPull(
       : `unknown file format (first bytes ${hex(head.subarray(0, 8))})`;
     throw new CaptureOpenError(path, `not a readable pcap or pcapng capture: ${what}`);
   }
+  if (ctx === null) throw new Error('unreachable: no reader context');
   const gz = gzipError();
   if (gz) ctx.fatal('gzip_error', `gzip stream damaged: ${gz.message}; the frames before it were read`, win.offset);
   return ctx.summary(win.offset);

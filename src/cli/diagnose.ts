@@ -35,11 +35,10 @@ export async function analyseFiles(files: string[], beforeRefill?: () => Promise
   const traces: AnalysedTrace[] = [];
   let done = 0;
   for (let i = 0; i < files.length; i++) {
-    const counter = new RefillCounter();
     progress?.phase(`reading ${files[i]}`, done);
     traces.push(await analyse([files[i]], {
-      beforeRefill: async () => {
-        progress?.update(counter.next());
+      beforeRefill: async (p) => {
+        progress?.update(p.bytes, p.frames);
         if (beforeRefill) await beforeRefill();
       },
     }));
