@@ -106,6 +106,19 @@ class ByteLine {
     } while (v > 0);
   }
 
+  /** An integer 0..999,999,999 as exactly nine digits (leading zeros). */
+  int9(v: number): void {
+    this.room(9);
+    const b = this.buf;
+    const p = this.pos;
+    for (let k = p + 8; k >= p; k--) {
+      const q = Math.floor(v / 10);
+      b[k] = 0x30 + (v - q * 10);
+      v = q;
+    }
+    this.pos = p + 9;
+  }
+
   /** The line as one flat string: 'latin1' when every byte is ASCII (the fast copy), else 'utf8'. */
   toString(encoding: 'latin1' | 'utf8'): string {
     return this.buf.toString(encoding, 0, this.pos);
@@ -167,7 +180,14 @@ class FlowWriter {
     l.str(',"resp_addr":"'); l.str(this.respAddr(c));
     l.str('","resp_port":'); l.int(c.bPort);
     l.str(',"opener":"'); l.str(OPENER_NAMES[c.opener]);
-    l.str('","start":"'); l.str(this.tracker.epochString(c.firstTime, 9));
+    l.str('","start":"');
+    const tr = this.tracker;
+    if (tr.epochParts(c.firstTime)) {
+      // formatEpochPair(sec, nsec, 9) as digits: no string per line
+      l.int(tr.epochSec); l.str('.'); l.int9(tr.epochNsec);
+    } else {
+      l.str(tr.epochString(c.firstTime, 9));
+    }
     l.str('","duration_s":'); l.str(String(durationNs(c) / 1e9));
     l.str(',"handshake_rtt_s":'); l.str(c.firstRtt > 0 ? String(c.firstRtt / 1e9) : 'null');
     // letters of Zeek's fixed set (tracker.ts), straight from their codes: no string per line

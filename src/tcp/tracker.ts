@@ -204,16 +204,30 @@ export class TcpTracker {
 
   /** formatEpoch(absNs(rel), digits) without bigints (exact: every number stays below 2^53). */
   epochString(rel: number, digits: number): string {
-    const r0 = Math.round(rel);
     // beyond 2^53 ns (104 days from the first packet) a double is no longer exact
-    if (!(Math.abs(r0) < EXACT_NS_LIMIT)) return formatEpoch(this.absNs(rel), digits);
+    if (!this.epochParts(rel)) return formatEpoch(this.absNs(rel), digits);
+    return formatEpochPair(this.epochSec, this.epochNsec, digits);
+  }
+
+  /** Seconds and nanoseconds of the last epochParts() call. */
+  epochSec = 0;
+  epochNsec = 0;
+
+  /** The absolute time of `rel` as whole epoch seconds and nanoseconds in epochSec/epochNsec,
+   *  for writers that print digits themselves; false (fields untouched) when the numbers would
+   *  not be exact or the time is before 1970: use epochString then. */
+  epochParts(rel: number): boolean {
+    const r0 = Math.round(rel);
+    if (!(Math.abs(r0) < EXACT_NS_LIMIT)) return false;
     const x = this.baseNsec + r0;
     let q = Math.floor(x / NS_PER_S_NUM);
     let r = x - q * NS_PER_S_NUM;
     if (r < 0) { q--; r += NS_PER_S_NUM; } else if (r >= NS_PER_S_NUM) { q++; r -= NS_PER_S_NUM; }
     const sec = this.baseSec + q;
-    if (sec < 0) return formatEpoch(this.absNs(rel), digits);
-    return formatEpochPair(sec, r, digits);
+    if (sec < 0) return false;
+    this.epochSec = sec;
+    this.epochNsec = r;
+    return true;
   }
 
   /**
