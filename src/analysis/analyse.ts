@@ -45,10 +45,7 @@ class ConnBuilder {
   // ---- health (every segment, not only key ones)
   /** time of the last segment on the connection, either direction (relative ns) */
   lastRel = -1;
-  health: ConnHealth = {
-    dataSegments: [0, 0], retransmittedData: [0, 0], captureDuplicates: 0, firstDuplicateFrame: 0, rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
-    zeroWindows: 0, maxZeroWindowNs: 0, zeroWindowFrame: 0, zeroWindowEndFrame: 0, zeroWindowDir: 0,
-  };
+  health: ConnHealth = newHealth();
   /** per direction: start of the current zero-window episode (relative ns, -1 = none) and its frame */
   zwRel: [number, number] = [-1, -1];
   zwFrame: [number, number] = [0, 0];
@@ -71,7 +68,45 @@ class ConnBuilder {
   /** retained payload per direction for retransmission comparison (null: none or budget spent) */
   rings: [PayloadRing | null, PayloadRing | null] = [null, null];
   ringTried: [boolean, boolean] = [false, false];
+  /** row objects of a previous connection, reused for this one's key segments */
+  spare: SegmentRow[] = [];
+
+  /** Back to the state of a new builder, for the next connection (the health object went to
+   *  the finished connection's facts: a new one). */
+  reset(): void {
+    for (const l of [this.first, this.marked, this.last]) {
+      for (const r of l) this.spare.push(r);
+      l.length = 0;
+    }
+    this.lastPos = 0;
+    this.seen = 0;
+    this.labelCounts.fill(0);
+    this.zeroByteKa = 0;
+    this.oneByteKa = 0;
+    this.lastRel = -1;
+    this.health = newHealth();
+    this.zwRel[0] = this.zwRel[1] = -1;
+    this.zwFrame[0] = this.zwFrame[1] = 0;
+    this.synSeq = -1;
+    this.synRel = 0;
+    this.synFrame = 0;
+    this.synAckRel = 0;
+    this.synAckFrame = 0;
+    this.lastDataSeq[0] = this.lastDataSeq[1] = -1;
+    this.lastDataLen[0] = this.lastDataLen[1] = 0;
+    this.lastDataRel[0] = this.lastDataRel[1] = -1e18;
+    this.lastDataFlags[0] = this.lastDataFlags[1] = -1;
+    this.lastDataIpId[0] = this.lastDataIpId[1] = -1;
+    this.lastSynRel = 0;
+    this.hsRtt = -1;
+    this.rings[0] = this.rings[1] = null;
+    this.ringTried[0] = this.ringTried[1] = false;
+  }
 }
+
+/** Builders of ended connections kept for reuse (a capture of many short connections would
+ *  otherwise allocate a dozen arrays and the segment rows per connection). */
+const MAX_FREE_BUILDERS = 1024;
 
 /** A retransmission of data after at least this much silence on the connection is an RTO stall:
  *  Linux's minimum retransmission timeout is 200 ms (TCP_RTO_MIN), RFC 6298's is 1 s, so a
@@ -115,6 +150,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
   const latency = new ConnectLatencyTable(capture);
   const exchangeStart = trace.exchanges.length;
   const builders = new Map<number, ConnBuilder>();
+  const free: ConnBuilder[] = [];
   let baseSec = -1;
   let baseNsec = 0;
   let baseNs = 0n;
@@ -148,6 +184,10 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     if (trace.connections.length < MAX_CONNECTIONS_KEPT || (interesting && trace.connections.length < 2 * MAX_CONNECTIONS_KEPT)) {
       trace.connections.push(toFacts(rec, b, capture, baseNs, trace.segments));
     } else trace.dropped.connections++;
+    if (b && free.length < MAX_FREE_BUILDERS) {
+      b.reset();
+      free.push(b);
+    }
   };
   const tracker = new TcpTracker({ onEnd: finishConn });
 
@@ -166,7 +206,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       if (r === null) return;
       let b = builders.get(r.stream);
       if (b === undefined) {
-        b = new ConnBuilder();
+        b = free.pop() ?? new ConnBuilder();
         builders.set(r.stream, b);
       }
       recordSegment(b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
@@ -206,16 +246,16 @@ function recordSegment(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p
     }
   }
   if (b.first.length < KEY_SEGMENTS_FIRST) {
-    b.first.push(seg(frame, rel, dir, p, labels, ka));
+    b.first.push(seg(b, frame, rel, dir, p, labels, ka));
     return;
   }
   if ((labels !== 0 || (p.tcpFlags & MARK_FLAGS) !== 0) && b.marked.length < KEY_SEGMENTS_MARKED) {
-    b.marked.push(seg(frame, rel, dir, p, labels, ka));
+    b.marked.push(seg(b, frame, rel, dir, p, labels, ka));
     return;
   }
   // the most recent others, in a ring whose entries are overwritten in place
   if (b.last.length < KEY_SEGMENTS_LAST) {
-    b.last.push(seg(frame, rel, dir, p, labels, ka));
+    b.last.push(seg(b, frame, rel, dir, p, labels, ka));
     return;
   }
   const s = b.last[b.lastPos];
@@ -331,8 +371,12 @@ function retain(b: ConnBuilder, f: Frame, p: Packet, dir: 0 | 1, labels: number,
   trace.tcpDataDiffs.push({ capture, stream, dir, frame: f.number, ns, ...d });
 }
 
-function seg(frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): SegmentRow {
-  return { frame, rel, dir, flags: p.tcpFlags, seq: p.seq, ack: p.ack, len: p.payloadLength, win: p.window, labels, ka, ipId: ipv4Id(p) };
+function seg(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): SegmentRow {
+  const s = b.spare.pop();
+  if (s === undefined) return { frame, rel, dir, flags: p.tcpFlags, seq: p.seq, ack: p.ack, len: p.payloadLength, win: p.window, labels, ka, ipId: ipv4Id(p) };
+  s.frame = frame; s.rel = rel; s.dir = dir; s.flags = p.tcpFlags; s.seq = p.seq; s.ack = p.ack;
+  s.len = p.payloadLength; s.win = p.window; s.labels = labels; s.ka = ka; s.ipId = ipv4Id(p);
+  return s;
 }
 
 /** Key segments a builder holds. */
@@ -348,7 +392,7 @@ function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, b
   const rowStart = store.length;
   if (!b) {
     return new KeptConnection(rec, capture, store, baseNs, rowStart, rowStart, {
-      segmentsOmitted: 0, labelCounts: NO_LABELS, keepAlives: NO_KEEP_ALIVES, health: emptyHealth(), connect: null,
+      segmentsOmitted: 0, labelCounts: NO_LABELS, keepAlives: NO_KEEP_ALIVES, health: newHealth(), connect: null,
     });
   }
   // a zero window still closed at the end: its episode lasts until the connection's last segment
@@ -382,7 +426,7 @@ function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, b
   });
 }
 
-function emptyHealth(): ConnHealth {
+function newHealth(): ConnHealth {
   return {
     dataSegments: [0, 0], retransmittedData: [0, 0], captureDuplicates: 0, firstDuplicateFrame: 0, rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
     zeroWindows: 0, maxZeroWindowNs: 0, zeroWindowFrame: 0, zeroWindowEndFrame: 0, zeroWindowDir: 0,

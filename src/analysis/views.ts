@@ -16,8 +16,8 @@ export interface TupleGroup {
   serverPort: number;
   /** connections on the tuple in order of first frame */
   conns: ConnectionFacts[];
-  /** every kept segment of those connections, in frame order, each with its connection */
-  segs: { s: SegmentFact; c: ConnectionFacts }[];
+  /** every kept segment of those connections, in frame order */
+  segs: SegmentFact[];
 }
 
 const tupleCache = new WeakMap<AnalysedTrace, TupleGroup[]>();
@@ -40,8 +40,15 @@ export function tupleGroups(trace: AnalysedTrace): TupleGroup[] {
   const out = [...map.values()];
   for (const g of out) {
     g.conns.sort((a, b) => a.firstFrame - b.firstFrame);
-    for (const c of g.conns) for (const s of c.keySegments) g.segs.push({ s, c });
-    g.segs.sort((a, b) => a.s.frame - b.s.frame);
+    // each connection's segments are in frame order: sorted only when connections overlap
+    let sorted = true;
+    for (const c of g.conns) {
+      for (const s of c.keySegments) {
+        if (g.segs.length > 0 && g.segs[g.segs.length - 1].frame > s.frame) sorted = false;
+        g.segs.push(s);
+      }
+    }
+    if (!sorted) g.segs.sort((a, b) => a.frame - b.frame);
   }
   out.sort((a, b) => a.capture - b.capture || a.conns[0].firstFrame - b.conns[0].firstFrame);
   tupleCache.set(trace, out);

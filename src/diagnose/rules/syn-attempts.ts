@@ -48,7 +48,7 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
   }
   const out: AttemptSet[] = [];
   for (const g of tupleGroups(trace)) {
-    const syns = g.segs.filter((x) => x.s.dir === 0 && isSyn(x.s)).map((x) => x.s);
+    const syns = g.segs.filter((s) => s.dir === 0 && isSyn(s));
     if (syns.length === 0) continue;
     const set: AttemptSet = { g, syns, bursts: [], staleSynAcks: [], synAcks: [], clientRsts: [], icmp: [], completedAck: null };
     for (const c of g.conns) set.icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
@@ -59,8 +59,7 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
     // not a client SYN came since the previous client SYN.
     let cur: Burst | null = null;
     let other = false;
-    for (const x of g.segs) {
-      const s = x.s;
+    for (const s of g.segs) {
       if (!(s.dir === 0 && isSyn(s))) {
         other = true;
         continue;
@@ -85,7 +84,7 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
     let newest: SegmentFact | undefined;
     let established = false;
     for (let i = 0; i < g.segs.length; i++) {
-      const s = g.segs[i].s;
+      const s = g.segs[i];
       if (s.dir === 0 && isSyn(s)) {
         newest = s;
         newestWithIsn.set(s.seq, s);
@@ -102,7 +101,7 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
           const ack = firstAfter(completing.get((s.seq + 1) >>> 0), i);
           if (ack >= 0) {
             established = true;
-            if (!set.completedAck) set.completedAck = g.segs[ack].s;
+            if (!set.completedAck) set.completedAck = g.segs[ack];
           }
         }
       } else if (s.dir === 0 && isRst(s) && !established) set.clientRsts.push(s);
@@ -117,7 +116,7 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
 function pureAcksByAck(segs: TupleGroup['segs']): Map<number, number[]> {
   const m = new Map<number, number[]>();
   for (let i = 0; i < segs.length; i++) {
-    const s = segs[i].s;
+    const s = segs[i];
     if (s.dir !== 0 || (s.flags & (TCP_SYN | TCP_ACK)) !== TCP_ACK || isRst(s)) continue;
     let l = m.get(s.ack);
     if (!l) m.set(s.ack, (l = []));
