@@ -154,13 +154,15 @@ export class TcpProtocolConnection {
         const smb = this.smb;
         return new Framer(netbiosFraming, {
           onPdu: (b: Uint8Array, off: number, len: number, info: PduInfo) => smb.onPdu(b, off, len, info, fromClient),
+          keep: (b: Uint8Array, off: number, avail: number, wireLen: number) => smb.keep(b, off, avail, wireLen),
         }, synced);
       }
       const src = fromClient ? this.ctx.client : this.ctx.server;
       const dst = fromClient ? this.ctx.server : this.ctx.client;
       const origin: RpcOrigin = { src, dst, transport: 'tcp', stream: this.ctx.stream };
       const rpc = this.rpc;
-      const asm = new RecordAssembler((b, off, len, info) => rpc.onMessage(b, off, len, info.missing, origin, info.lastFrame, info.sec, info.nsec));
+      const asm = new RecordAssembler((b, off, len, info) => rpc.onMessage(b, off, len, info.missing, origin, info.lastFrame, info.sec, info.nsec),
+        (b, off, avail) => rpc.replyKeep(origin, b, off, avail));
       // a reply from `src` answers a call made by `dst`
       return new Framer(recordFraming((xid) => rpc.isPending(dst.addr, src.addr, xid)), asm, synced);
     };

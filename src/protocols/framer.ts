@@ -11,11 +11,19 @@
 // PDUs are delivered zero-copy when one chunk holds them whole; otherwise they are collected in a
 // buffer. At most MAX_PDU_BYTES of a PDU are kept: past that the body is skipped (counted in
 // `wireLen` but not in the delivered length) and the header still reaches the consumer.
+//
+// A consumer that needs only the start of some PDUs (an SMB2 READ response's header but not its
+// data, an RPC reply's results but not the READ data) says so through PduSink.keep(), asked once
+// per collected PDU as soon as its first bytes are in: the rest of that PDU is counted but never
+// copied (`trimmed` in PduInfo). Collecting bulk data nobody reads was the largest protocol cost
+// on file-transfer captures.
 
 /** Largest PDU reassembled in full (16 MiB: SMB2 max read/write is 8 MiB, NFS rsize/wsize 1 MiB). */
 export const MAX_PDU_BYTES = 16 << 20;
 /** Buffer kept between PDUs; larger buffers are dropped after use so idle connections stay small. */
 const KEEP_BUFFER_BYTES = 256 << 10;
+/** Copies up to this many bytes are done byte by byte: cheaper than creating a subarray view. */
+const SMALL_COPY = 64;
 
 export const PROBE_NO = 0;
 export const PROBE_YES = 1;
@@ -43,6 +51,9 @@ export interface PduInfo {
   nsec: number;
   /** stream offset of the first byte */
   streamOffset: number;
+  /** bytes past the delivered length left out at the consumer's request (PduSink.keep), so
+   *  `wireLen - len - trimmed` bytes were left out for MAX_PDU_BYTES */
+  trimmed: number;
 }
 
 export interface PduSink {
@@ -50,7 +61,17 @@ export interface PduSink {
   onPdu(b: Uint8Array, off: number, len: number, info: PduInfo): void;
   /** framing lost its place (gap across a boundary, bad header, mid-stream start) */
   onSyncLost?(): void;
+  /**
+   * A PDU of `wireLen` bytes is being collected across chunks; b[off, off+avail) are its first
+   * bytes (avail >= the framing's headerLen). Returns how many bytes from its start the consumer
+   * needs (the rest is not stored; the delivered length may still be larger), or KEEP_UNDECIDED
+   * to be asked again when more bytes are in. Not asked for PDUs delivered whole from one chunk.
+   */
+  keep?(b: Uint8Array, off: number, avail: number, wireLen: number): number;
 }
+
+/** PduSink.keep(): not enough bytes yet to say */
+export const KEEP_UNDECIDED = -1;
 
 export interface FramerStats {
   pdus: number;
@@ -59,6 +80,8 @@ export interface FramerStats {
   incompletePdus: number;
   oversizePdus: number;
   badHeaders: number;
+  /** bytes not stored because the consumer did not need them */
+  trimmedBytes: number;
 }
 
 export class Framer {
@@ -68,6 +91,8 @@ export class Framer {
   private have = 0; // bytes of the current PDU seen (incl. missing)
   private need = -1; // total PDU length once the header is known
   private missing = 0;
+  private keepLimit = MAX_PDU_BYTES; // bytes of the current PDU to store
+  private keepAsked = false; // the sink answered keep() for the current PDU (or has no keep())
   private firstFrame = 0;
   private pduOffset = 0;
   private scanBuf = new Uint8Array(0);
@@ -76,11 +101,12 @@ export class Framer {
   private lastSec = 0; // frame and time of the last data chunk (a PDU completed by a gap gets them)
   private lastNsec = 0;
   private lastFrame = 0;
-  private readonly info: PduInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, streamOffset: 0 };
-  readonly stats: FramerStats = { pdus: 0, resyncs: 0, skippedBytes: 0, incompletePdus: 0, oversizePdus: 0, badHeaders: 0 };
+  private readonly info: PduInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, streamOffset: 0, trimmed: 0 };
+  readonly stats: FramerStats = { pdus: 0, resyncs: 0, skippedBytes: 0, incompletePdus: 0, oversizePdus: 0, badHeaders: 0, trimmedBytes: 0 };
 
   constructor(private readonly spec: FramingSpec, private readonly sink: PduSink, startSynced = true) {
     this.synced = startSynced;
+    this.keepAsked = sink.keep === undefined;
   }
 
   get isSynced(): boolean {
@@ -110,8 +136,7 @@ export class Framer {
     if (this.need >= 0 && this.have + bytes <= this.need) {
       // the hole lies inside a PDU of known length: keep framing, mark the PDU incomplete
       this.missing += bytes;
-      const keep = Math.min(this.need, MAX_PDU_BYTES);
-      const fillTo = Math.min(this.have + bytes, keep);
+      const fillTo = Math.min(this.have + bytes, this.keepLimit);
       if (fillTo > this.stored) {
         this.ensure(fillTo);
         this.buf.fill(0, this.stored, fillTo);
@@ -154,6 +179,8 @@ export class Framer {
     this.have = 0;
     this.need = -1;
     this.missing = 0;
+    this.keepLimit = MAX_PDU_BYTES;
+    this.keepAsked = this.sink.keep === undefined;
   }
 
   private framed(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
@@ -179,6 +206,7 @@ export class Framer {
             info.sec = sec;
             info.nsec = nsec;
             info.streamOffset = streamOffset;
+            info.trimmed = 0;
             this.stats.pdus++;
             this.sink.onPdu(b, off, L, info);
             off += L;
@@ -187,6 +215,8 @@ export class Framer {
             continue;
           }
           this.need = L;
+          this.keepLimit = Math.min(L, MAX_PDU_BYTES);
+          if (!this.keepAsked) this.askKeep(b, off, len);
         }
         this.firstFrame = frame;
         this.pduOffset = streamOffset;
@@ -212,6 +242,8 @@ export class Framer {
           return;
         }
         this.need = L;
+        this.keepLimit = Math.min(L, MAX_PDU_BYTES);
+        if (!this.keepAsked && this.have < L) this.askKeep(this.buf, 0, this.stored);
         if (this.have === L) {
           this.emitCollected(frame, sec, nsec);
         }
@@ -219,6 +251,7 @@ export class Framer {
       }
       const take = Math.min(len, this.need - this.have);
       this.append(b, off, take);
+      if (!this.keepAsked) this.askKeep(this.buf, 0, this.stored);
       off += take;
       len -= take;
       streamOffset += take;
@@ -226,12 +259,24 @@ export class Framer {
     }
   }
 
+  /** Asks the sink how much of the current PDU (need known, first bytes at b[off, off+avail)) to store. */
+  private askKeep(b: Uint8Array, off: number, avail: number): void {
+    const k = this.sink.keep!(b, off, avail, this.need);
+    if (k === KEEP_UNDECIDED) return;
+    this.keepAsked = true;
+    // never below the framing header (a flush or a gap must still deliver a parsable start) nor
+    // below what is already stored (it is delivered anyway)
+    this.keepLimit = Math.min(this.keepLimit, Math.max(k, this.spec.headerLen, this.stored));
+  }
+
   private append(b: Uint8Array, off: number, n: number): void {
-    const keep = this.need >= 0 ? Math.min(this.need, MAX_PDU_BYTES) : MAX_PDU_BYTES;
-    const storeN = Math.max(0, Math.min(n, keep - this.stored));
+    const storeN = Math.min(n, this.keepLimit - this.stored);
     if (storeN > 0) {
       this.ensure(this.stored + storeN);
-      this.buf.set(b.subarray(off, off + storeN), this.stored);
+      const buf = this.buf;
+      const at = this.stored;
+      if (storeN <= SMALL_COPY) for (let i = 0; i < storeN; i++) buf[at + i] = b[off + i];
+      else buf.set(b.subarray(off, off + storeN), at);
       this.stored += storeN;
     }
     this.have += n;
@@ -241,7 +286,7 @@ export class Framer {
     if (this.buf.length >= n) return;
     let size = Math.max(256, this.buf.length * 2);
     while (size < n) size *= 2;
-    if (this.need >= 0) size = Math.min(size, Math.max(n, Math.min(this.need, MAX_PDU_BYTES)));
+    if (this.need >= 0) size = Math.min(size, Math.max(n, this.keepLimit));
     const nb = new Uint8Array(size);
     nb.set(this.buf.subarray(0, this.stored));
     this.buf = nb;
@@ -256,7 +301,10 @@ export class Framer {
     info.sec = sec;
     info.nsec = nsec;
     info.streamOffset = this.pduOffset;
+    // bytes the consumer declined; past MAX_PDU_BYTES the rest is oversize, not trimmed
+    info.trimmed = Math.min(this.need, MAX_PDU_BYTES) - this.keepLimit;
     this.stats.pdus++;
+    this.stats.trimmedBytes += info.trimmed;
     if (this.missing > 0) this.stats.incompletePdus++;
     if (this.need > MAX_PDU_BYTES) this.stats.oversizePdus++;
     const n = this.stored;

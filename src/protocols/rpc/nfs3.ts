@@ -21,6 +21,10 @@ const WCC_ATTR_BYTES = 24;
 
 const STABLE = ['UNSTABLE', 'DATA_SYNC', 'FILE_SYNC'];
 
+/** Most result bytes decodeNfs3Reply reads (WRITE: status, wcc_data with both attributes,
+ *  count, committed); the framer need not keep more of a reply (READ data). */
+export const NFS3_REPLY_BYTES_READ = 4 + (4 + WCC_ATTR_BYTES) + (4 + FATTR3_BYTES) + 4 + 4;
+
 export function stableName(s: number): string {
   return STABLE[s] ?? String(s);
 }

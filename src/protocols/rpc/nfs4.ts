@@ -22,6 +22,9 @@ const MAX_BITMAP_WORDS = 16;
 const MAX_OPS = 64;
 const MAX_WRITE_DATA = 64 << 20;
 
+/** Most result bytes decodeNfs4Reply reads: status, tag<MAX_OPAQUE>, result count. */
+export const NFS4_REPLY_BYTES_READ = 4 + 4 + MAX_OPAQUE + 4;
+
 export const OP_SEQUENCE = 53;
 export const OP_RENEW = 30;
 export const OP_WRITE = 38;

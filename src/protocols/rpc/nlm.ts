@@ -9,6 +9,8 @@ type Args = Record<string, ArgValue>;
 const MAX_COOKIE = 1024;
 const MAX_NAME = 1024;
 const MAX_FH = 64;
+/** Most result bytes decodeNlmReply reads: cookie<MAX_COOKIE>, stat. */
+export const NLM_REPLY_BYTES_READ = 4 + MAX_COOKIE + 4;
 const NLM_STAT = ['GRANTED', 'DENIED', 'DENIED_NOLOCKS', 'BLOCKED', 'DENIED_GRACE_PERIOD', 'DEADLCK', 'ROFS',
   'STALE_FH', 'FBIG', 'FAILED'];
 

@@ -14,6 +14,8 @@ export const RPCB_GETVERSADDR = 9;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
 const MAX_STRING = 256;
+/** Most result bytes decodePortmapReply reads: a port (v2) or a universal address string<MAX_STRING>. */
+export const PORTMAP_REPLY_BYTES_READ = 4 + MAX_STRING;
 
 export function isPortQuery(vers: number, proc: number): boolean {
   return (vers === 2 && proc === PMAP_GETPORT) || (vers >= 3 && (proc === RPCB_GETADDR || (vers === 4 && proc === RPCB_GETVERSADDR)));

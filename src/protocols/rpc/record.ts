@@ -3,8 +3,8 @@
 // (one RPC message) may span several fragments; RecordAssembler joins them.
 
 import { u32be } from '../../bytes/reader.js';
-import { PROBE_MORE, PROBE_NO, type FramingSpec, type PduInfo, type PduSink } from '../framer.js';
-import { MIN_CALL_BYTES, MIN_REPLY_BYTES, probeCall, probeReplyShape } from './message.js';
+import { KEEP_UNDECIDED, PROBE_MORE, PROBE_NO, type FramingSpec, type PduInfo, type PduSink } from '../framer.js';
+import { MIN_CALL_BYTES, MIN_REPLY_BYTES, REPLY, probeCall, probeReplyShape } from './message.js';
 
 export const LAST_FRAGMENT = 0x80000000;
 /** Largest fragment believed: Linux sends one fragment per message, at most rsize/wsize (1 MiB)
@@ -54,6 +54,10 @@ export interface RecordInfo {
 
 export type RecordSink = (b: Uint8Array, off: number, len: number, info: RecordInfo) => void;
 
+/** How many bytes of a reply message (its first `avail` bytes at b[off], after the record mark)
+ *  the consumer reads, or KEEP_UNDECIDED when more are needed to say. */
+export type ReplyKeep = (b: Uint8Array, off: number, avail: number) => number;
+
 export class RecordAssembler implements PduSink {
   private buf = new Uint8Array(0);
   private stored = 0;
@@ -61,7 +65,20 @@ export class RecordAssembler implements PduSink {
   private readonly info: RecordInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0 };
   multiFragment = 0;
 
-  constructor(private readonly sink: RecordSink) {}
+  constructor(private readonly sink: RecordSink, private readonly replyKeep: ReplyKeep | null = null) {}
+
+  /**
+   * PduSink.keep(): a reply in a single fragment (Linux sends every message as one) needs only
+   * what `replyKeep` says (a READ reply's data is never read); calls and records of several
+   * fragments are kept whole (a call's arguments are retained for retransmission comparison).
+   */
+  keep(b: Uint8Array, off: number, avail: number, wireLen: number): number {
+    if (this.active || this.replyKeep === null || (u32be(b, off) & LAST_FRAGMENT) === 0) return wireLen;
+    if (avail < 12) return KEEP_UNDECIDED;
+    if (u32be(b, off + 8) !== REPLY) return wireLen;
+    const k = this.replyKeep(b, off + 4, avail - 4);
+    return k === KEEP_UNDECIDED ? k : 4 + k;
+  }
 
   onPdu(b: Uint8Array, off: number, len: number, pi: PduInfo): void {
     if (len < 4) return;
@@ -69,7 +86,8 @@ export class RecordAssembler implements PduSink {
     const info = this.info;
     if (!this.active && last) {
       info.wireLen = pi.wireLen - 4;
-      info.missing = pi.missing + (pi.wireLen - len); // bytes past MAX_PDU_BYTES count as missing
+      // bytes past MAX_PDU_BYTES count as missing; bytes trimmed at our request do not
+      info.missing = pi.missing + (pi.wireLen - len - pi.trimmed);
       info.firstFrame = pi.firstFrame;
       info.lastFrame = pi.lastFrame;
       info.sec = pi.sec;
@@ -85,7 +103,7 @@ export class RecordAssembler implements PduSink {
       info.firstFrame = pi.firstFrame;
     }
     info.wireLen += pi.wireLen - 4;
-    info.missing += pi.missing + (pi.wireLen - len); // bytes not delivered count as missing
+    info.missing += pi.missing + (pi.wireLen - len - pi.trimmed); // bytes not delivered count as missing
     const n = Math.min(len - 4, MAX_RECORD_BYTES - this.stored);
     if (n > 0) {
       if (this.buf.length < this.stored + n) {

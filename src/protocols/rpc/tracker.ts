@@ -13,8 +13,13 @@
 //
 // Bounds: MAX_PENDING_CALLS pending calls (oldest reported unanswered when evicted),
 // MAX_RECENT_CALLS answered calls remembered, retained argument copies at most
-// MAX_RETAINED_BODY bytes each and MAX_RETAINED_TOTAL bytes together (oldest dropped first).
-// Every eviction is counted.
+// MAX_RETAINED_BODY bytes each and MAX_RETAINED_TOTAL bytes together (oldest dropped first,
+// retained.ts), MAX_ADDRESS_PAIRS caller/callee pairs named by number. Every eviction is counted.
+//
+// Cost: the tables are keyed by a number, not a string: (caller, callee) is named by a small
+// integer from an interning table, cached on the connection's RpcOrigin, and the key is
+// pair * 2^32 + XID. Building and hashing a `${caller}|${callee}|${xid}` string per message was
+// one of the largest costs of the pass on NFS captures.
 
 import { toNs } from '../../bytes/time.js';
 import type { ProtoOutput } from '../output.js';
@@ -26,32 +31,35 @@ import { CALL, MSG_ACCEPTED, ACCEPT_SUCCESS, REPLY, newRpcHeader, parseRpcHeader
 import {
   PROG_MOUNT, PROG_NFS, PROG_NFS4_CB, PROG_NLM, PROG_PORTMAP, procedureName, serviceName,
 } from './names.js';
-import { decodeNfs2Call, decodeNfs3Call, decodeNfs3Reply } from './nfs3.js';
-import { decodeNfs4Compound, decodeNfs4Reply } from './nfs4.js';
-import { decodeNlmCall, decodeNlmReply } from './nlm.js';
-import { decodePortmapCall, decodePortmapReply } from './portmap.js';
+import { decodeNfs2Call, decodeNfs3Call, decodeNfs3Reply, NFS3_REPLY_BYTES_READ } from './nfs3.js';
+import { decodeNfs4Compound, decodeNfs4Reply, NFS4_REPLY_BYTES_READ } from './nfs4.js';
+import { decodeNlmCall, decodeNlmReply, NLM_REPLY_BYTES_READ } from './nlm.js';
+import { decodePortmapCall, decodePortmapReply, PORTMAP_REPLY_BYTES_READ } from './portmap.js';
 import { PortTable } from './ports.js';
+import { BodyStore, MAX_RETAINED_BODY } from './retained.js';
 import { Xdr } from './xdr.js';
 import { FifoMap } from '../fifo.js';
+import { KEEP_UNDECIDED } from '../framer.js';
+
+export { MAX_RETAINED_BODY, MAX_RETAINED_TOTAL } from './retained.js';
 
 /** Outstanding calls across the trace: NFS clients keep at most a few hundred slots per mount. */
 export const MAX_PENDING_CALLS = 65536;
 /** Answered calls remembered to recognise late retransmissions (incident C: 60 s later). */
 export const MAX_RECENT_CALLS = 65536;
-/** Arguments kept per call for comparison: a 1 MiB NFS WRITE plus its header. */
-export const MAX_RETAINED_BODY = (1 << 20) + 4096;
-/** All retained arguments together. */
-export const MAX_RETAINED_TOTAL = 64 << 20;
-/** Recycled body buffers: per size, and how many sizes (bounded memory outside the budget). */
-const POOL_PER_SIZE = 8;
-const POOL_SIZES = 16;
+/** Caller/callee address pairs named by number: RPC runs between a few hosts; past this many the
+ *  table starts over (counted), and calls pending under the old numbers can no longer pair. */
+export const MAX_ADDRESS_PAIRS = 65536;
+/** Pair numbers stay below 2^21 so that pair * 2^32 + XID is an exact double (< 2^53). */
+const PAIR_ID_LIMIT = 1 << 21;
+const XID_SPAN = 0x100000000;
 /** Bytes shown on each side of a body difference. */
 const EXCERPT_BYTES = 16;
 
 type Args = Record<string, ArgValue>;
 
 interface Call {
-  key: string;
+  key: number;
   xid: number;
   program: number;
   version: number;
@@ -65,8 +73,10 @@ interface Call {
   callee: Endpoint;
   transport: 'tcp' | 'udp';
   stream: number;
-  /** copy of the procedure arguments (null when not retained or evicted) */
-  body: Uint8Array | null;
+  /** copy of the procedure arguments in the body store: position (-1 when not retained or
+   *  evicted) and bytes stored */
+  bodyAt: number;
+  bodyStored: number;
   bodyComplete: boolean;
   bodyLen: number;
   replyFrame: number;
@@ -79,24 +89,86 @@ export interface RpcOrigin {
   dst: Endpoint;
   transport: 'tcp' | 'udp';
   stream: number;
+  /** cache of the tracker's pair numbers for (src, dst) and (dst, src), valid for `pairGen` */
+  pairGen?: number;
+  fwdPair?: number;
+  revPair?: number;
+}
+
+/** Small integers naming (caller address, callee address) pairs. */
+class PairIds {
+  private readonly map = new Map<string, number>();
+  private next = 1;
+  /** bumped when the table starts over: cached numbers from before are stale */
+  generation = 0;
+
+  id(caller: string, callee: string): number {
+    const k = `${caller}|${callee}`;
+    let id = this.map.get(k);
+    if (id === undefined) {
+      if (this.map.size >= MAX_ADDRESS_PAIRS) {
+        this.map.clear();
+        this.generation++;
+      }
+      id = this.next;
+      this.next = this.next + 1 >= PAIR_ID_LIMIT ? 1 : this.next + 1;
+      this.map.set(k, id);
+    }
+    return id;
+  }
+
+  /** the pair's number, -1 when it has none (no call between them was seen) */
+  find(caller: string, callee: string): number {
+    return this.map.get(`${caller}|${callee}`) ?? -1;
+  }
 }
 
 export class RpcTracker {
   readonly ports = new PortTable();
-  private readonly pending = new FifoMap<string, Call>();
-  private readonly recent = new FifoMap<string, Call>();
-  private readonly retained: Call[] = [];
-  private retainedHead = 0;
-  private retainedBytes = 0;
-  private readonly pool = new Map<number, Uint8Array[]>();
+  private readonly pending = new FifoMap<number, Call>();
+  private readonly recent = new FifoMap<number, Call>();
+  private readonly bodies = new BodyStore<Call>();
+  private readonly pairs = new PairIds();
   private readonly x = new Xdr();
   private readonly h = newRpcHeader();
+  private readonly kx = new Xdr(); // for keep(): not the reader of a message being decoded
+  private readonly kh = newRpcHeader();
 
   constructor(private readonly out: ProtoOutput) {}
 
   /** A reply with this XID would have a call to pair with (used by resync and UDP heuristics). */
   isPending(callerAddr: string, calleeAddr: string, xid: number): boolean {
-    return this.pending.has(key(callerAddr, calleeAddr, xid));
+    const pair = this.pairs.find(callerAddr, calleeAddr);
+    return pair >= 0 && this.pending.has(pair * XID_SPAN + xid);
+  }
+
+  /** Pair number of messages from o.src to o.dst (forward) or back (reverse), cached on `o`. */
+  private pairOf(o: RpcOrigin, forward: boolean): number {
+    if (o.pairGen !== this.pairs.generation || o.fwdPair === undefined || o.revPair === undefined) {
+      o.fwdPair = this.pairs.id(o.src.addr, o.dst.addr);
+      o.revPair = this.pairs.id(o.dst.addr, o.src.addr);
+      o.pairGen = this.pairs.generation;
+    }
+    return forward ? o.fwdPair : o.revPair;
+  }
+
+  /**
+   * How many bytes of a reply message from o.src (its first `avail` bytes at b[off]) the decoding
+   * reads: its RPC header plus the results decodeResults() reads for the call it answers (none
+   * when no call is pending: duplicates and orphans are not decoded), KEEP_UNDECIDED while the
+   * header is incomplete. If the pending call changes before the reply completes (an XID reused
+   * for another program in between), results past the kept bytes read as truncated.
+   */
+  replyKeep(o: RpcOrigin, b: Uint8Array, off: number, avail: number): number {
+    const x = this.kx.reset(b, off, off + avail);
+    const h = this.kh;
+    const r = parseRpcHeader(x, h);
+    if (r === 'truncated') return KEEP_UNDECIDED;
+    if (r === 'malformed' || h.msgType !== REPLY) return avail;
+    const head = h.bodyPos - off;
+    if (h.replyStat !== MSG_ACCEPTED || h.acceptStat !== ACCEPT_SUCCESS) return head;
+    const call = this.pending.get(this.pairOf(o, false) * XID_SPAN + h.xid);
+    return call ? head + resultBytesRead(call.program, call.version, call.procedure) : head;
   }
 
   /**
@@ -126,7 +198,7 @@ export class RpcTracker {
     const args: Args = {};
     const bodyPos = h.bodyPos;
     const write = decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, args);
-    const k = key(o.src.addr, o.dst.addr, h.xid);
+    const k = this.pairOf(o, true) * XID_SPAN + h.xid;
     const bodyEnd = off + len;
     const complete = missing === 0;
 
@@ -135,12 +207,12 @@ export class RpcTracker {
     const prior = open ?? done;
     let retransmit: RpcRetransmitInfo | undefined;
     if (prior && prior.program === h.program && prior.procedure === h.procedure) {
-      retransmit = compareBodies(prior, b, bodyPos, bodyEnd, complete, frame, sec, nsec, o, done !== undefined, bodyPos - off);
+      retransmit = compareBodies(prior, this.bodies.bytes, b, bodyPos, bodyEnd, complete, sec, nsec, o, done !== undefined, bodyPos - off);
       bump(c, 'rpc_retransmitted_calls');
       if (retransmit.body === 'different') bump(c, 'rpc_retransmissions_with_different_data');
       if (open) {
         // the original is still waiting: report this transmission now, pair the reply with the original
-        this.emit('retransmission', makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, null, complete, len),
+        this.emit('retransmission', makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, complete, len),
           0, 0, 0, '', -1, retransmit);
         return;
       }
@@ -153,7 +225,7 @@ export class RpcTracker {
       }
     }
 
-    const call = makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, null, complete, len);
+    const call = makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, complete, len);
     call.retransmit = retransmit;
     this.retain(call, b, bodyPos, bodyEnd);
     if (this.pending.size >= MAX_PENDING_CALLS) {
@@ -171,7 +243,7 @@ export class RpcTracker {
     const c = this.out.counters;
     bump(c, 'rpc_replies');
     // the caller is the reply's destination
-    const k = key(o.dst.addr, o.src.addr, h.xid);
+    const k = this.pairOf(o, false) * XID_SPAN + h.xid;
     const call = this.pending.get(k);
     if (!call) {
       const old = this.recent.get(k);
@@ -183,7 +255,7 @@ export class RpcTracker {
       }
       bump(c, 'rpc_orphan_replies');
       const orphan = makeCall(k, h.xid, -1, -1, -1, 0, 0, 0, {}, null,
-        { src: o.dst, dst: o.src, transport: o.transport, stream: o.stream }, null, false, 0);
+        { src: o.dst, dst: o.src, transport: o.transport, stream: o.stream }, false, 0);
       this.emit('orphan_response', orphan, frame, sec, nsec, replyStatusName(h), h.acceptStat, undefined);
       return;
     }
@@ -235,33 +307,12 @@ export class RpcTracker {
 
   private retain(call: Call, b: Uint8Array, from: number, to: number): void {
     const n = Math.min(Math.max(0, to - from), MAX_RETAINED_BODY);
-    // bodies dropped for the budget are recycled for later calls of the same size (a WRITE
-    // stream repeats one size), so a long run of large calls does not churn the collector
-    const pooled = this.pool.get(n);
-    const copy = pooled && pooled.length ? pooled.pop()! : new Uint8Array(n);
-    copy.set(b.subarray(from, from + n));
-    call.body = copy;
     call.bodyLen = to - from;
     if (n < to - from) call.bodyComplete = false;
-    this.retained.push(call);
-    this.retainedBytes += n;
-    while (this.retainedBytes > MAX_RETAINED_TOTAL && this.retainedHead < this.retained.length) {
-      const old = this.retained[this.retainedHead++];
-      if (old.body) {
-        this.retainedBytes -= old.body.length;
-        const list = this.pool.get(old.body.length) ?? [];
-        if (list.length < POOL_PER_SIZE && this.pool.size < POOL_SIZES) {
-          list.push(old.body);
-          this.pool.set(old.body.length, list);
-        }
-        old.body = null;
-        bump(this.out.counters, 'rpc_bodies_evicted');
-      }
-    }
-    if (this.retainedHead > 4096 && this.retainedHead * 2 > this.retained.length) {
-      this.retained.splice(0, this.retainedHead);
-      this.retainedHead = 0;
-    }
+    const store = this.bodies;
+    store.evicted = 0;
+    store.retain(call, b, from, n);
+    if (store.evicted > 0) bump(this.out.counters, 'rpc_bodies_evicted', store.evicted);
   }
 
   private emitUnanswered(call: Call): void {
@@ -295,16 +346,30 @@ export class RpcTracker {
   }
 }
 
-function key(caller: string, callee: string, xid: number): string {
-  return `${caller}|${callee}|${xid}`;
-}
-
-function makeCall(k: string, xid: number, program: number, version: number, procedure: number, frame: number, sec: number,
-  nsec: number, args: Args, write: WriteInfo | null, o: RpcOrigin, body: Uint8Array | null, complete: boolean, len: number): Call {
+function makeCall(k: number, xid: number, program: number, version: number, procedure: number, frame: number, sec: number,
+  nsec: number, args: Args, write: WriteInfo | null, o: RpcOrigin, complete: boolean, len: number): Call {
   return {
     key: k, xid, program, version, procedure, frame, sec, nsec, args, write, caller: o.src, callee: o.dst,
-    transport: o.transport, stream: o.stream, body, bodyComplete: complete, bodyLen: len, replyFrame: 0, retransmit: undefined,
+    transport: o.transport, stream: o.stream, bodyAt: -1, bodyStored: 0, bodyComplete: complete, bodyLen: len, replyFrame: 0,
+    retransmit: undefined,
   };
+}
+
+/** Result bytes RpcTracker.decodeResults reads for a call's reply (keep the two in step). */
+function resultBytesRead(program: number, version: number, procedure: number): number {
+  switch (program) {
+    case PROG_NFS:
+      if (version === 4) return procedure === 1 ? NFS4_REPLY_BYTES_READ : 0;
+      return NFS3_REPLY_BYTES_READ;
+    case PROG_NLM:
+      return NLM_REPLY_BYTES_READ;
+    case PROG_MOUNT:
+      return procedure === 1 ? 4 : 0;
+    case PROG_PORTMAP:
+      return PORTMAP_REPLY_BYTES_READ;
+    default:
+      return 0;
+  }
 }
 
 /** Program-specific call arguments; returns WRITE data location when the call is a write. */
@@ -329,7 +394,7 @@ function decodeCallArgs(x: Xdr, prog: number, vers: number, proc: number, bodyPo
   }
 }
 
-function compareBodies(prior: Call, b: Uint8Array, from: number, to: number, complete: boolean, frame: number, sec: number,
+function compareBodies(prior: Call, store: Uint8Array, b: Uint8Array, from: number, to: number, complete: boolean, sec: number,
   nsec: number, o: RpcOrigin, afterReply: boolean, headerLen: number): RpcRetransmitInfo {
   const info: RpcRetransmitInfo = {
     originalFrame: prior.frame,
@@ -339,15 +404,16 @@ function compareBodies(prior: Call, b: Uint8Array, from: number, to: number, com
     sameConnection: prior.transport === o.transport && prior.stream === o.stream,
     body: 'unknown', firstDiff: -1, headerLen, differingBytes: -1, originalHex: '', retransmitHex: '',
   };
-  void frame;
-  const a = prior.body;
+  if (prior.bodyAt < 0) return info;
+  const a = store;
+  const at = prior.bodyAt;
+  const aLen = prior.bodyStored;
   const n = to - from;
-  if (!a) return info;
   // compare what both sides have; a difference inside is certain even if bytes are missing later
-  const common = Math.min(a.length, n);
+  const common = Math.min(aLen, n);
   let d = -1;
   for (let i = 0; i < common; i++) {
-    if (a[i] !== b[from + i]) {
+    if (a[at + i] !== b[from + i]) {
       d = i;
       break;
     }
@@ -368,10 +434,10 @@ function compareBodies(prior: Call, b: Uint8Array, from: number, to: number, com
   info.body = 'different';
   info.firstDiff = d;
   // every differing byte over the common length; bytes beyond the shorter body all count
-  let differing = Math.abs(a.length - n);
-  for (let i = d; i < common; i++) if (a[i] !== b[from + i]) differing++;
+  let differing = Math.abs(aLen - n);
+  for (let i = d; i < common; i++) if (a[at + i] !== b[from + i]) differing++;
   info.differingBytes = differing;
-  info.originalHex = hex(a, d, EXCERPT_BYTES);
+  info.originalHex = hex(a, at + d, Math.min(EXCERPT_BYTES, aLen - d));
   info.retransmitHex = hex(b, from + d, Math.min(EXCERPT_BYTES, to - from - d));
   return info;
 }

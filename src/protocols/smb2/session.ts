@@ -8,7 +8,7 @@
 // usually ends with STATUS_CANCELLED. A compound chain (NextCommand) holds several messages,
 // each paired on its own. An oplock break from the server (MessageId all ones) is one-way.
 
-import { u32be, u8 } from '../../bytes/reader.js';
+import { u16le, u32be, u32le, u8 } from '../../bytes/reader.js';
 import type { PduInfo } from '../framer.js';
 import type { ProtoOutput } from '../output.js';
 import { bump, diffNs, type ConnContext, type Endpoint, type Exchange, type ExchangeKind } from '../types.js';
@@ -26,9 +26,10 @@ import { decodeEcho } from './echo.js';
 import { newSmb2Header, parseSmb2Header } from './header.js';
 import { NB_HEADER_LEN, NB_SESSION_MESSAGE } from './netbios.js';
 import { decodeNegotiate } from './negotiate.js';
-import { decodeRead } from './read.js';
+import { decodeRead, READ_BODY_BYTES_READ } from './read.js';
 import { decodeTreeConnect } from './tree_connect.js';
-import { decodeWrite } from './write.js';
+import { decodeWrite, WRITE_BODY_BYTES_READ } from './write.js';
+import { KEEP_UNDECIDED } from '../framer.js';
 
 /** Outstanding requests per connection: SMB2 servers grant at most a few thousand credits
  *  (Windows defaults to 512, up to 8192), so more pending than this means lost responses. */
@@ -48,6 +49,15 @@ const DECODERS: Partial<Record<number, CommandDecoder>> = {
   [SMB2_ECHO]: decodeEcho,
 };
 
+/** Body bytes a decoder reads at most, for the commands whose messages carry bulk data; the
+ *  framer stores no more of a lone message (NextCommand 0) of these commands. */
+const BODY_BYTES_READ: Partial<Record<number, number>> = {
+  [SMB2_READ]: READ_BODY_BYTES_READ,
+  [SMB2_WRITE]: WRITE_BODY_BYTES_READ,
+};
+/** Bytes of a non-SMB2 PDU read: NetBIOS header, the magic and SMB1's command byte. */
+const OTHER_MAGIC_BYTES_READ = NB_HEADER_LEN + 5;
+
 interface Pending {
   msgId: number;
   command: number;
@@ -65,6 +75,25 @@ export class SmbSession {
   private readonly h = newSmb2Header();
 
   constructor(private readonly ctx: ConnContext, private readonly out: ProtoOutput) {}
+
+  /**
+   * PduSink.keep(): how many bytes of a NetBIOS PDU being collected (its first `avail` bytes at
+   * b[off]) the decoding below reads. A lone SMB2 message needs its header, plus the fixed part
+   * of its body when its command has a decoder; READ response and WRITE request data is never
+   * read. Compound chains and commands with variable decoded fields are kept whole.
+   */
+  keep(b: Uint8Array, off: number, avail: number, wireLen: number): number {
+    if (b[off] !== NB_SESSION_MESSAGE) return wireLen;
+    if (avail < NB_HEADER_LEN + 4) return KEEP_UNDECIDED;
+    const p = off + NB_HEADER_LEN;
+    if (u32be(b, p) !== SMB2_MAGIC) return OTHER_MAGIC_BYTES_READ;
+    if (avail < NB_HEADER_LEN + SMB2_HEADER_LEN) return KEEP_UNDECIDED;
+    if (u32le(b, p + 20) !== 0) return wireLen; // NextCommand: a compound chain
+    const command = u16le(b, p + 12);
+    if (DECODERS[command] === undefined) return NB_HEADER_LEN + SMB2_HEADER_LEN;
+    const body = BODY_BYTES_READ[command];
+    return body === undefined ? wireLen : NB_HEADER_LEN + SMB2_HEADER_LEN + body;
+  }
 
   onPdu(b: Uint8Array, off: number, len: number, info: PduInfo, fromClient: boolean): void {
     const c = this.out.counters;

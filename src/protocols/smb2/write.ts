@@ -6,6 +6,9 @@ import { u64le } from './header.js';
 
 const REQUEST_SIZE = 49;
 const RESPONSE_SIZE = 17;
+/** Most body bytes decodeWrite reads (the request's fixed part up to the FileId); the data of a
+ *  request is never read. */
+export const WRITE_BODY_BYTES_READ = 32;
 
 export function decodeWrite(b: Uint8Array, _hdr: number, body: number, end: number, response: boolean, args: Smb2Args): void {
   if (end - body < 8) return;
