@@ -121,6 +121,7 @@ function commandsFor(f: BenchFile): Command[] {
       { task: 'protocols', tool: 'pcapdx flows --json', argv: ['node', CLI, 'flows', f.path, '--json'] },
       { task: 'protocols', tool: 'pcapdx exchanges --json', argv: ['node', CLI, 'exchanges', f.path, '--json'] },
       { task: 'protocols', tool: 'pcapdx srt --json', argv: ['node', CLI, 'srt', f.path, '--json'], srt: 'pcapdx' },
+      { task: 'protocols', tool: 'pcapdx diagnose', argv: ['node', CLI, 'diagnose', f.path, '--quiet'] },
       { task: 'protocols', tool: 'tshark srt', argv: tsharkSrt, srt: 'tsharkDefault' },
       { task: 'protocols', tool: 'tshark srt, out-of-order', argv: [tsharkSrt[0], '-o', OOO_PREF, ...tsharkSrt.slice(1)], reference: true, srt: 'tshark' },
     ];
@@ -132,6 +133,8 @@ function commandsFor(f: BenchFile): Command[] {
     { task: 'read', tool: 'capinfos', argv: ['capinfos', f.path] },
     { task: 'analysis', tool: 'pcapdx flows --json', argv: ['node', CLI, 'flows', f.path, '--json'] },
     { task: 'analysis', tool: 'pcapdx packets --json', argv: ['node', CLI, 'packets', f.path, '--json'] },
+    // the whole diagnosis (analysis, rules, terminal report): "vs TCP only" is its cost over flows
+    { task: 'analysis', tool: 'pcapdx diagnose', argv: ['node', CLI, 'diagnose', f.path, '--quiet'] },
     { task: 'analysis', tool: 'tshark tcp analysis', argv: tsharkAnalysis, reference: true },
   ];
 }
@@ -176,9 +179,9 @@ function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean, 
       process.stderr.write(` ${m.wallS.toFixed(2)} s\n`);
     }
     // protocol decoding over TCP analysis alone, on the same file
-    const tcpOnly = rows.find((r) => r.file === f.name && r.task === 'protocols' && r.tool === 'pcapdx flows --json' && r.status === 'ok');
+    const tcpOnly = rows.find((r) => r.file === f.name && (r.task === 'protocols' || r.task === 'analysis') && r.tool === 'pcapdx flows --json' && r.status === 'ok');
     for (const r of rows) {
-      if (!tcpOnly?.wallS || r.file !== f.name || r.task !== 'protocols' || !r.tool.startsWith('pcapdx') || !r.wallS) continue;
+      if (!tcpOnly?.wallS || r.file !== f.name || !(r.task === 'protocols' || r.tool === 'pcapdx diagnose') || !r.tool.startsWith('pcapdx') || !r.wallS) continue;
       r.vsTcpOnly = r.cpuS && tcpOnly.cpuS ? r.cpuS / tcpOnly.cpuS : r.wallS / tcpOnly.wallS;
     }
     if (SRT_OF[f.name]) checks.push(...countChecks(f, counts));

@@ -49,7 +49,7 @@ export interface PayloadDiff {
 }
 
 /** A ring starts this small (most connections carry little data) and doubles up to RING_BYTES. */
-export const RING_INITIAL_BYTES = 4 * 1024;
+export const RING_INITIAL_BYTES = 512;
 
 /** Initial buffers are carved out of slabs of this many bytes: one allocation per 256 rings
  *  instead of one per connection direction (typed-array allocation dominates otherwise). */
