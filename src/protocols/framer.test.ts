@@ -111,3 +111,75 @@ test('flush delivers a PDU whose body never came, with the rest counted missing'
   f.flush(); // idempotent
   assert.deepEqual(got.map((g) => [g.msgId, g.len, g.missing, g.last]), [[3, 40, 32, 8]]);
 });
+
+// ---- consumer keep hint ----
+
+interface KeptGot { len: number; wireLen: number; missing: number; trimmed: number; head: number[] }
+
+function keeping(keepFn: (b: Uint8Array, off: number, avail: number, wireLen: number) => number): { f: Framer; got: KeptGot[] } {
+  const got: KeptGot[] = [];
+  const f = new Framer(netbiosFraming, {
+    onPdu(b: Uint8Array, off: number, len: number, info: PduInfo) {
+      got.push({ len, wireLen: info.wireLen, missing: info.missing, trimmed: info.trimmed, head: [...b.subarray(off, off + Math.min(len, 80))] });
+    },
+    keep: keepFn,
+  });
+  return { f, got };
+}
+
+/** an echo-shaped PDU with `extra` bytes of body after the header, bytes numbered */
+const bulk = (id: number, extra: number): Uint8Array => {
+  const body = new Uint8Array(extra).map((_, i) => (i * 13 + id) & 0xff);
+  return netbios(concat(smb2Header({ cmd: 8, msgId: id }), body));
+};
+
+test('keep(): only the asked-for start of a collected PDU is stored, at every split', () => {
+  const a = bulk(1, 3000);
+  const b = bulk(2, 500);
+  const stream = concat(a, b);
+  for (let cut = 1; cut < a.length; cut += 7) {
+    const { f, got } = keeping(() => 80);
+    feed(f, stream, [cut, cut + 1448 < stream.length ? cut + 1448 : stream.length - 1]);
+    assert.equal(got.length, 2, `cut ${cut}`);
+    const g = got[0];
+    // a PDU split by the chunking is trimmed to 80 bytes; the bytes kept are the real start
+    assert.equal(g.wireLen, a.length);
+    assert.equal(g.len + g.trimmed, a.length, `cut ${cut}`);
+    assert.equal(g.len, 80, `cut ${cut}`);
+    assert.deepEqual(g.head, [...a.subarray(0, 80)]);
+    assert.equal(g.missing, 0);
+    // the next PDU is found where it starts
+    assert.equal(got[1].wireLen, b.length);
+    assert.deepEqual(got[1].head.slice(0, 40), [...b.subarray(0, 40)]);
+  }
+});
+
+test('keep(): undecided until enough bytes, then trimmed; stats count the bytes not stored', () => {
+  const a = bulk(3, 4000);
+  const asked: number[] = [];
+  const { f, got } = keeping((_b, _o, avail) => {
+    asked.push(avail);
+    return avail < 100 ? -1 : 100;
+  });
+  feed(f, a, [10, 50, 90, 130, 2000]);
+  assert.deepEqual(asked, [10, 50, 90, 130]);
+  // decided with 130 bytes stored: those are delivered, nothing after
+  assert.deepEqual([got[0].len, got[0].trimmed], [130, a.length - 130]);
+  assert.equal(f.stats.trimmedBytes, a.length - 130);
+});
+
+test('keep(): a gap in the trimmed part counts as missing; a PDU in one chunk is not asked', () => {
+  const a = bulk(4, 2000);
+  let asked = 0;
+  const { f, got } = keeping(() => {
+    asked++;
+    return 70;
+  });
+  f.onData(a, 0, 500, 0, 1, 0, 0);
+  f.onGap(600, 500, 2, 'lost');
+  f.onData(a, 1100, a.length - 1100, 1100, 3, 0, 0);
+  const whole = bulk(5, 100);
+  f.onData(whole, 0, whole.length, a.length, 4, 0, 0);
+  assert.equal(asked, 1);
+  assert.deepEqual(got.map((g) => [g.len, g.missing, g.trimmed]), [[70, 600, a.length - 70], [whole.length, 0, 0]]);
+});

@@ -93,6 +93,7 @@ export class Framer {
   private missing = 0;
   private keepLimit = MAX_PDU_BYTES; // bytes of the current PDU to store
   private keepAsked = false; // the sink answered keep() for the current PDU (or has no keep())
+  private askedAvail = 0; // bytes the sink saw at its last KEEP_UNDECIDED
   private firstFrame = 0;
   private pduOffset = 0;
   private scanBuf = new Uint8Array(0);
@@ -181,6 +182,7 @@ export class Framer {
     this.missing = 0;
     this.keepLimit = MAX_PDU_BYTES;
     this.keepAsked = this.sink.keep === undefined;
+    this.askedAvail = 0;
   }
 
   private framed(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
@@ -261,8 +263,12 @@ export class Framer {
 
   /** Asks the sink how much of the current PDU (need known, first bytes at b[off, off+avail)) to store. */
   private askKeep(b: Uint8Array, off: number, avail: number): void {
+    if (avail <= this.askedAvail) return; // nothing new since the last question
     const k = this.sink.keep!(b, off, avail, this.need);
-    if (k === KEEP_UNDECIDED) return;
+    if (k === KEEP_UNDECIDED) {
+      this.askedAvail = avail;
+      return;
+    }
     this.keepAsked = true;
     // never below the framing header (a flush or a gap must still deliver a parsable start) nor
     // below what is already stored (it is delivered anyway)
