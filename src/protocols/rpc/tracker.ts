@@ -16,10 +16,10 @@
 // MAX_RETAINED_BODY bytes each and MAX_RETAINED_TOTAL bytes together (oldest dropped first,
 // retained.ts), MAX_ADDRESS_PAIRS caller/callee pairs named by number. Every eviction is counted.
 //
-// Cost: the tables are keyed by a number, not a string: (caller, callee) is named by a small
-// integer from an interning table, cached on the connection's RpcOrigin, and the key is
-// pair * 2^32 + XID. Building and hashing a `${caller}|${callee}|${xid}` string per message was
-// one of the largest costs of the pass on NFS captures.
+// Cost: the tables are keyed by numbers, not a string: (caller, callee) is named by a small
+// integer from an interning table, cached on the connection's RpcOrigin, and the key is that
+// number with the XID (calltable.ts). Building and hashing a `${caller}|${callee}|${xid}` string
+// per message was one of the largest costs of the pass on NFS captures.
 
 import { toNs } from '../../bytes/time.js';
 import type { ProtoOutput } from '../output.js';
@@ -38,7 +38,7 @@ import { decodePortmapCall, decodePortmapReply, PORTMAP_REPLY_BYTES_READ } from 
 import { PortTable } from './ports.js';
 import { BodyStore, MAX_RETAINED_BODY } from './retained.js';
 import { Xdr } from './xdr.js';
-import { FifoMap } from '../fifo.js';
+import { CallTable } from './calltable.js';
 import { KEEP_UNDECIDED } from '../framer.js';
 
 export { MAX_RETAINED_BODY, MAX_RETAINED_TOTAL } from './retained.js';
@@ -50,16 +50,16 @@ export const MAX_RECENT_CALLS = 65536;
 /** Caller/callee address pairs named by number: RPC runs between a few hosts; past this many the
  *  table starts over (counted), and calls pending under the old numbers can no longer pair. */
 export const MAX_ADDRESS_PAIRS = 65536;
-/** Pair numbers stay below 2^21 so that pair * 2^32 + XID is an exact double (< 2^53). */
-const PAIR_ID_LIMIT = 1 << 21;
-const XID_SPAN = 0x100000000;
+/** Pair numbers wrap below 2^30 (they are stored as 32-bit integers). */
+const PAIR_ID_LIMIT = 1 << 30;
 /** Bytes shown on each side of a body difference. */
 const EXCERPT_BYTES = 16;
 
 type Args = Record<string, ArgValue>;
 
 interface Call {
-  key: number;
+  /** caller/callee pair number */
+  pair: number;
   xid: number;
   program: number;
   version: number;
@@ -125,8 +125,8 @@ class PairIds {
 
 export class RpcTracker {
   readonly ports = new PortTable();
-  private readonly pending = new FifoMap<number, Call>();
-  private readonly recent = new FifoMap<number, Call>();
+  private readonly pending = new CallTable<Call>();
+  private readonly recent = new CallTable<Call>();
   private readonly bodies = new BodyStore<Call>();
   private readonly pairs = new PairIds();
   private readonly x = new Xdr();
@@ -139,7 +139,7 @@ export class RpcTracker {
   /** A reply with this XID would have a call to pair with (used by resync and UDP heuristics). */
   isPending(callerAddr: string, calleeAddr: string, xid: number): boolean {
     const pair = this.pairs.find(callerAddr, calleeAddr);
-    return pair >= 0 && this.pending.has(pair * XID_SPAN + xid);
+    return pair >= 0 && this.pending.has(pair, xid);
   }
 
   /** Pair number of messages from o.src to o.dst (forward) or back (reverse), cached on `o`. */
@@ -167,7 +167,7 @@ export class RpcTracker {
     if (r === 'malformed' || h.msgType !== REPLY) return avail;
     const head = h.bodyPos - off;
     if (h.replyStat !== MSG_ACCEPTED || h.acceptStat !== ACCEPT_SUCCESS) return head;
-    const call = this.pending.get(this.pairOf(o, false) * XID_SPAN + h.xid);
+    const call = this.pending.get(this.pairOf(o, false), h.xid);
     return call ? head + resultBytesRead(call.program, call.version, call.procedure) : head;
   }
 
@@ -198,12 +198,12 @@ export class RpcTracker {
     const args: Args = {};
     const bodyPos = h.bodyPos;
     const write = decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, args);
-    const k = this.pairOf(o, true) * XID_SPAN + h.xid;
+    const k = this.pairOf(o, true);
     const bodyEnd = off + len;
     const complete = missing === 0;
 
-    const open = this.pending.get(k);
-    const done = open ? undefined : this.recent.get(k);
+    const open = this.pending.get(k, h.xid);
+    const done = open ? undefined : this.recent.get(k, h.xid);
     const prior = open ?? done;
     let retransmit: RpcRetransmitInfo | undefined;
     if (prior && prior.program === h.program && prior.procedure === h.procedure) {
@@ -216,11 +216,11 @@ export class RpcTracker {
           0, 0, 0, '', -1, retransmit);
         return;
       }
-      this.recent.delete(k);
+      this.recent.delete(k, h.xid);
     } else if (prior) {
       bump(c, 'rpc_xid_reused'); // same XID, another procedure: a new call, not a retransmission
       if (open) {
-        this.pending.delete(k);
+        this.pending.delete(k, h.xid);
         this.emitUnanswered(open);
       }
     }
@@ -235,7 +235,7 @@ export class RpcTracker {
         this.emitUnanswered(oldest);
       }
     }
-    this.pending.set(k, call);
+    this.pending.set(k, h.xid, call);
   }
 
   private reply(o: RpcOrigin, frame: number, sec: number, nsec: number): void {
@@ -243,10 +243,10 @@ export class RpcTracker {
     const c = this.out.counters;
     bump(c, 'rpc_replies');
     // the caller is the reply's destination
-    const k = this.pairOf(o, false) * XID_SPAN + h.xid;
-    const call = this.pending.get(k);
+    const k = this.pairOf(o, false);
+    const call = this.pending.get(k, h.xid);
     if (!call) {
-      const old = this.recent.get(k);
+      const old = this.recent.get(k, h.xid);
       this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: REPLY,
         program: old ? old.program : -1, procedure: old ? old.procedure : -1 });
       if (old) {
@@ -260,7 +260,7 @@ export class RpcTracker {
       return;
     }
     this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: REPLY, program: call.program, procedure: call.procedure });
-    this.pending.delete(k);
+    this.pending.delete(k, h.xid);
     let status = replyStatusName(h);
     let code = h.replyStat === MSG_ACCEPTED ? h.acceptStat : -2;
     if (h.replyStat === MSG_ACCEPTED && h.acceptStat === ACCEPT_SUCCESS) {
@@ -273,7 +273,7 @@ export class RpcTracker {
     call.replyFrame = frame;
     this.emit('pair', call, frame, sec, nsec, status, code, call.retransmit);
     if (this.recent.size >= MAX_RECENT_CALLS && this.recent.shift()) bump(c, 'rpc_recent_evicted');
-    this.recent.set(k, call);
+    this.recent.set(k, h.xid, call);
   }
 
   private decodeResults(call: Call, frame: number): { code: number; name: string } | null {
@@ -346,10 +346,10 @@ export class RpcTracker {
   }
 }
 
-function makeCall(k: number, xid: number, program: number, version: number, procedure: number, frame: number, sec: number,
+function makeCall(pair: number, xid: number, program: number, version: number, procedure: number, frame: number, sec: number,
   nsec: number, args: Args, write: WriteInfo | null, o: RpcOrigin, complete: boolean, len: number): Call {
   return {
-    key: k, xid, program, version, procedure, frame, sec, nsec, args, write, caller: o.src, callee: o.dst,
+    pair, xid, program, version, procedure, frame, sec, nsec, args, write, caller: o.src, callee: o.dst,
     transport: o.transport, stream: o.stream, bodyAt: -1, bodyStored: 0, bodyComplete: complete, bodyLen: len, replyFrame: 0,
     retransmit: undefined,
   };
