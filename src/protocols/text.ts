@@ -21,9 +21,17 @@ export function ascii(b: Uint8Array, off: number, len: number): string {
   return s;
 }
 
+/** two lowercase hex digits per byte value: a table lookup instead of toString(16) per byte */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function hex(b: Uint8Array, off: number, len: number): string {
   const end = Math.min(b.length, off + len);
   let s = '';
-  for (let o = Math.max(0, off); o < end; o++) s += b[o].toString(16).padStart(2, '0');
+  for (let o = Math.max(0, off); o < end; o++) s += HEX_BYTE[b[o]];
   return s;
+}
+
+/** 32-bit value as 8 lowercase hex digits */
+export function hex32(v: number): string {
+  return HEX_BYTE[(v >>> 24) & 0xff] + HEX_BYTE[(v >>> 16) & 0xff] + HEX_BYTE[(v >>> 8) & 0xff] + HEX_BYTE[v & 0xff];
 }

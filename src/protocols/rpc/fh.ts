@@ -1,4 +1,6 @@
 // Short fingerprint of a file handle for display and correlation (FNV-1a 32-bit over its bytes).
+import { hex32 } from '../text.js';
+
 export function fhFingerprint(b: Uint8Array, off: number, len: number): string {
   let h = 0x811c9dc5;
   const end = Math.min(b.length, off + len);
@@ -6,5 +8,5 @@ export function fhFingerprint(b: Uint8Array, off: number, len: number): string {
     h ^= b[i];
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h.toString(16).padStart(8, '0');
+  return hex32(h);
 }

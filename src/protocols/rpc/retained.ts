@@ -19,6 +19,9 @@ export const MAX_RETAINED_TOTAL = 64 << 20;
  *  live bytes <= MAX_RETAINED_TOTAL - n, so the free space is >= 2 * MAX_RETAINED_BODY + n, and
  *  of its two pieces (before and after the live region) one holds n. */
 const CAPACITY = MAX_RETAINED_TOTAL + 2 * MAX_RETAINED_BODY;
+/** Bodies up to this size are copied byte by byte: cheaper than creating a subarray view (most
+ *  calls but WRITE carry a hundred bytes or so of arguments). */
+const SMALL_COPY = 256;
 /** The queue of retained entries is compacted once this many evicted ones sit at its front. */
 const QUEUE_SLACK = 4096;
 
@@ -53,7 +56,12 @@ export class BodyStore<T extends Retainer> {
       else this.resetRing();
       at = this.place(n);
     }
-    if (n > 0) this.bytes.set(b.subarray(from, from + n), at);
+    if (n <= SMALL_COPY) {
+      const bytes = this.bytes;
+      for (let i = 0; i < n; i++) bytes[at + i] = b[from + i];
+    } else {
+      this.bytes.set(b.subarray(from, from + n), at);
+    }
     r.bodyAt = at;
     r.bodyStored = n;
     this.queue.push(r);
