@@ -122,23 +122,33 @@ export interface SrtRow {
 }
 
 /** Response-time statistics from answered exchanges (kind 'pair'), per service and command. */
+interface SrtGroup { service: string; command: string; index: number; lat: number[] }
+
 export class SrtTable {
-  private readonly groups = new Map<string, { service: string; command: string; index: number; lat: number[] }>();
+  // service -> command -> group: looked up with the exchange's own strings (their hashes are
+  // cached), where a joined `${service}\0${command}` key was built and hashed per exchange
+  private readonly groups = new Map<string, Map<string, SrtGroup>>();
+  private readonly order: SrtGroup[] = [];
 
   add(e: Exchange): void {
     if (e.kind !== 'pair' || e.latencyNs < 0) return;
-    const k = `${e.service}\u0000${e.command}`;
-    let g = this.groups.get(k);
+    let byCommand = this.groups.get(e.service);
+    if (!byCommand) {
+      byCommand = new Map();
+      this.groups.set(e.service, byCommand);
+    }
+    let g = byCommand.get(e.command);
     if (!g) {
       g = { service: e.service, command: e.command, index: e.procedure, lat: [] };
-      this.groups.set(k, g);
+      byCommand.set(e.command, g);
+      this.order.push(g);
     }
     g.lat.push(e.latencyNs);
   }
 
   rows(): SrtRow[] {
     const rows: SrtRow[] = [];
-    for (const g of this.groups.values()) {
+    for (const g of this.order) {
       const a = Float64Array.from(g.lat).sort();
       const rank = (p: number): number => a[Math.max(0, Math.ceil(p * a.length) - 1)];
       let sum = 0;

@@ -52,6 +52,8 @@ export const MAX_RECENT_CALLS = 65536;
 export const MAX_ADDRESS_PAIRS = 65536;
 /** Pair numbers wrap below 2^30 (they are stored as 32-bit integers). */
 const PAIR_ID_LIMIT = 1 << 30;
+/** Arguments of a call record once its exchange is out (never written to). */
+const NO_ARGS: Args = Object.freeze({}) as Args;
 /** Bytes shown on each side of a body difference. */
 const EXCERPT_BYTES = 16;
 
@@ -272,6 +274,10 @@ export class RpcTracker {
     }
     call.replyFrame = frame;
     this.emit('pair', call, frame, sec, nsec, status, code, call.retransmit);
+    // remembered only to recognise a late retransmission: let the arguments (now the exchange's)
+    // go, so that they die young instead of being carried by MAX_RECENT_CALLS old records
+    call.args = NO_ARGS;
+    call.write = null;
     if (this.recent.size >= MAX_RECENT_CALLS && this.recent.shift()) bump(c, 'rpc_recent_evicted');
     this.recent.set(k, h.xid, call);
   }
