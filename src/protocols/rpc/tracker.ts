@@ -352,13 +352,31 @@ export class RpcTracker {
   }
 }
 
+/** Call records are made with a constructor: on the NFS bench capture the 22-field object literal
+ *  cost about 2.5% of the pass's samples, the constructor a fifth of that. */
+class CallRecord implements Call {
+  caller: Endpoint;
+  callee: Endpoint;
+  transport: 'tcp' | 'udp';
+  stream: number;
+  bodyAt = -1;
+  bodyStored = 0;
+  replyFrame = 0;
+  retransmit: RpcRetransmitInfo | undefined = undefined;
+
+  constructor(public pair: number, public xid: number, public program: number, public version: number, public procedure: number,
+    public frame: number, public sec: number, public nsec: number, public args: Args, public write: WriteInfo | null, o: RpcOrigin,
+    public bodyComplete: boolean, public bodyLen: number) {
+    this.caller = o.src;
+    this.callee = o.dst;
+    this.transport = o.transport;
+    this.stream = o.stream;
+  }
+}
+
 function makeCall(pair: number, xid: number, program: number, version: number, procedure: number, frame: number, sec: number,
   nsec: number, args: Args, write: WriteInfo | null, o: RpcOrigin, complete: boolean, len: number): Call {
-  return {
-    pair, xid, program, version, procedure, frame, sec, nsec, args, write, caller: o.src, callee: o.dst,
-    transport: o.transport, stream: o.stream, bodyAt: -1, bodyStored: 0, bodyComplete: complete, bodyLen: len, replyFrame: 0,
-    retransmit: undefined,
-  };
+  return new CallRecord(pair, xid, program, version, procedure, frame, sec, nsec, args, write, o, complete, len);
 }
 
 /** Result bytes RpcTracker.decodeResults reads for a call's reply (keep the two in step). */
