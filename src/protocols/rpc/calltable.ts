@@ -5,7 +5,10 @@
 // (several per exchange) were a tenth of the protocol pass.
 //
 // Linear probing with backward-shift deletion (no tombstones, so lookups stay short however many
-// entries come and go); the table doubles when half full. The ring holds (pair, xid, value) in
+// entries come and go); the table doubles when half full. A slot's key is two adjacent 32-bit
+// words (pair + 1, 0 marking a free slot, then the XID), so a probe reads one cache line and a
+// lookup that misses (every new call looks in the 65,536-entry answered table) never touches the
+// value array. The ring holds (pair, xid, value) in
 // the order entries were set; an entry whose key was deleted or set again since is stale and
 // skipped, and the ring is compacted when stale entries outnumber live ones. Contract: a value
 // object is set once (the tracker makes a new call record for every call), so a live ring entry
@@ -16,8 +19,8 @@ const COMPACT_SLACK = 1024;
 
 export class CallTable<V> {
   private mask = FIRST_CAPACITY - 1;
-  private pairs = new Int32Array(FIRST_CAPACITY);
-  private xids = new Int32Array(FIRST_CAPACITY);
+  /** keys[2i] = pair + 1 (0: free), keys[2i + 1] = XID as int32 */
+  private keys = new Int32Array(2 * FIRST_CAPACITY);
   private vals: (V | undefined)[] = new Array<V | undefined>(FIRST_CAPACITY).fill(undefined);
   private count = 0;
   private ringP: number[] = [];
@@ -30,13 +33,16 @@ export class CallTable<V> {
   }
 
   private slot(pair: number, xid: number): number {
-    let h = Math.imul(xid ^ Math.imul(pair, 0x9e3779b1), 0x85ebca6b);
-    h ^= h >>> 15;
-    let i = h & this.mask;
+    const keys = this.keys;
+    const mask = this.mask;
+    const p1 = pair + 1;
+    const x = xid | 0;
+    let i = home(pair, xid) & mask;
     for (;;) {
-      if (this.vals[i] === undefined) return -1 - i; // free slot where the key would go
-      if (this.xids[i] === (xid | 0) && this.pairs[i] === pair) return i;
-      i = (i + 1) & this.mask;
+      const k = keys[2 * i];
+      if (k === 0) return -1 - i; // free slot where the key would go
+      if (k === p1 && keys[2 * i + 1] === x) return i;
+      i = (i + 1) & mask;
     }
   }
 
@@ -57,8 +63,8 @@ export class CallTable<V> {
         i = this.slot(pair, xid);
       }
       i = -1 - i;
-      this.pairs[i] = pair;
-      this.xids[i] = xid | 0;
+      this.keys[2 * i] = pair + 1;
+      this.keys[2 * i + 1] = xid | 0;
       this.count++;
     }
     this.vals[i] = v;
@@ -83,7 +89,7 @@ export class CallTable<V> {
       const i = this.slot(this.ringP[h], this.ringX[h]);
       if (i >= 0 && this.vals[i] === v) {
         this.removeAt(i);
-        if (this.head > COMPACT_SLACK && this.head * 2 > this.ringV.length) this.compact();
+        if (this.head > COMPACT_SLACK && this.head * 2 > this.ringV.length) this.dropHead();
         return v;
       }
     }
@@ -102,8 +108,7 @@ export class CallTable<V> {
 
   clear(): void {
     this.mask = FIRST_CAPACITY - 1;
-    this.pairs = new Int32Array(FIRST_CAPACITY);
-    this.xids = new Int32Array(FIRST_CAPACITY);
+    this.keys = new Int32Array(2 * FIRST_CAPACITY);
     this.vals = new Array<V | undefined>(FIRST_CAPACITY).fill(undefined);
     this.count = 0;
     this.ringP = [];
@@ -115,43 +120,47 @@ export class CallTable<V> {
   /** Backward-shift deletion: later entries of the probe run move up so no hole breaks it. */
   private removeAt(i: number): void {
     const mask = this.mask;
-    this.vals[i] = undefined;
-    this.count--;
+    const keys = this.keys;
     let hole = i;
     let j = (i + 1) & mask;
-    while (this.vals[j] !== undefined) {
-      let h = Math.imul(this.xids[j] ^ Math.imul(this.pairs[j], 0x9e3779b1), 0x85ebca6b);
-      h ^= h >>> 15;
-      const home = h & mask;
+    while (keys[2 * j] !== 0) {
+      const h = home(keys[2 * j] - 1, keys[2 * j + 1]) & mask;
       // move j into the hole when its home slot is not inside (hole, j] (cyclically)
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
-        this.pairs[hole] = this.pairs[j];
-        this.xids[hole] = this.xids[j];
+      if (((j - h) & mask) >= ((j - hole) & mask)) {
+        keys[2 * hole] = keys[2 * j];
+        keys[2 * hole + 1] = keys[2 * j + 1];
         this.vals[hole] = this.vals[j];
-        this.vals[j] = undefined;
         hole = j;
       }
       j = (j + 1) & mask;
     }
+    keys[2 * hole] = 0;
+    this.vals[hole] = undefined;
+    this.count--;
   }
 
   private grow(): void {
-    const oldP = this.pairs;
-    const oldX = this.xids;
+    const oldK = this.keys;
     const oldV = this.vals;
     const cap = oldV.length * 2;
     this.mask = cap - 1;
-    this.pairs = new Int32Array(cap);
-    this.xids = new Int32Array(cap);
+    this.keys = new Int32Array(2 * cap);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     for (let k = 0; k < oldV.length; k++) {
-      const v = oldV[k];
-      if (v === undefined) continue;
-      const i = -1 - this.slot(oldP[k], oldX[k]);
-      this.pairs[i] = oldP[k];
-      this.xids[i] = oldX[k];
-      this.vals[i] = v;
+      if (oldK[2 * k] === 0) continue;
+      const i = -1 - this.slot(oldK[2 * k] - 1, oldK[2 * k + 1]);
+      this.keys[2 * i] = oldK[2 * k];
+      this.keys[2 * i + 1] = oldK[2 * k + 1];
+      this.vals[i] = oldV[k];
     }
+  }
+
+  /** Forgets the ring entries before the head (already consumed), without checking the rest. */
+  private dropHead(): void {
+    this.ringP = this.ringP.slice(this.head);
+    this.ringX = this.ringX.slice(this.head);
+    this.ringV = this.ringV.slice(this.head);
+    this.head = 0;
   }
 
   /** Keeps only the live ring entries, in order. */
@@ -171,4 +180,10 @@ export class CallTable<V> {
     this.ringV = v;
     this.head = 0;
   }
+}
+
+/** Hash of a key (its home slot is this masked to the table size). */
+function home(pair: number, xid: number): number {
+  const h = Math.imul(xid ^ Math.imul(pair, 0x9e3779b1), 0x85ebca6b);
+  return h ^ (h >>> 15);
 }
