@@ -102,6 +102,10 @@ export async function exchangesCommand(files: string[], o: { json: boolean }, ou
     await runProtocols(file, (e) => w.push(e.requestFrame || e.responseFrame, o.json ? exchangeJson(file, e) : exchangeLine(e)),
       null, out.drain);
     w.flush();
+    if (w.late > 0) {
+      process.stderr.write(`pcapdx: ${termSafe(file)}: ${w.late} exchange(s) printed out of request order: they completed ` +
+        `after ${EXCHANGE_ORDER_WINDOW} exchanges with later requests were printed\n`);
+    }
   }
   return 0;
 }

@@ -6,6 +6,7 @@ import { concat, opaque, record, rpcCall, rpcReply, str, u32, u64 } from '../tes
 import { Xdr } from './xdr.js';
 import { newRpcHeader, parseRpcHeader } from './message.js';
 import { uaddrPort } from './portmap.js';
+import { MAX_ADDRESS_PAIRS } from './tracker.js';
 
 const CLIENT: Endpoint = { addr: '10.1.1.1', port: 800 };
 const SERVER: Endpoint = { addr: '10.1.1.2', port: 2049 };
@@ -167,4 +168,26 @@ test('UDP: plain RPC, reply needs a pending call, non-RPC ignored', () => {
   assert.equal(d.udp(b, a, ...buf(rpcReply(0x66)), 3, 0, 5000), true);
   assert.equal(d.udp(a, b, ...buf(new Uint8Array(40).fill(1)), 4, 0, 0), false);
   assert.deepEqual(ex.map((e) => [e.service, e.command, e.latencyNs, e.transport, e.stream]), [['MOUNTv3', 'NULL', 5000, 'udp', -1]]);
+});
+
+test('address-pair numbers: past MAX_ADDRESS_PAIRS the table starts over (counted) and pairing goes on', () => {
+  const { d, ex } = setup();
+  const server: Endpoint = { addr: '10.9.0.1', port: 2049 };
+  const call = rpcCall(0x42, 100003, 3, 1, FH);
+  const reply = rpcReply(0x42, u32(0));
+  let frame = 1;
+  // a call over loopback (caller = callee address) takes one number, not two, so that the table
+  // later starts over between the two numbers of a pair
+  const lo: Endpoint = { addr: '127.0.0.1', port: 2049 };
+  d.udp({ addr: lo.addr, port: 800 }, lo, call, 0, call.length, call.length, frame++, 0, 0);
+  d.udp(lo, { addr: lo.addr, port: 800 }, reply, 0, reply.length, reply.length, frame++, 0, 0);
+  // every client makes a call and gets its reply: each (client, server) pair needs two numbers
+  for (let i = 0; i <= MAX_ADDRESS_PAIRS / 2; i++) {
+    const client: Endpoint = { addr: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 700 };
+    d.udp(client, server, call, 0, call.length, call.length, frame++, 0, 0);
+    d.udp(server, client, reply, 0, reply.length, reply.length, frame++, 0, 0);
+  }
+  assert.equal(d.counters.rpc_address_pairs_reset, 1);
+  assert.equal(ex.length, MAX_ADDRESS_PAIRS / 2 + 2);
+  assert.ok(ex.every((e) => e.kind === 'pair' && e.command === 'GETATTR'));
 });

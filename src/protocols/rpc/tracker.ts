@@ -104,6 +104,8 @@ class PairIds {
   /** bumped when the table starts over: cached numbers from before are stale */
   generation = 0;
 
+  constructor(private readonly counters: ProtoOutput['counters']) {}
+
   id(caller: string, callee: string): number {
     const k = `${caller}|${callee}`;
     let id = this.map.get(k);
@@ -111,6 +113,7 @@ class PairIds {
       if (this.map.size >= MAX_ADDRESS_PAIRS) {
         this.map.clear();
         this.generation++;
+        bump(this.counters, 'rpc_address_pairs_reset');
       }
       id = this.next;
       this.next = this.next + 1 >= PAIR_ID_LIMIT ? 1 : this.next + 1;
@@ -130,13 +133,15 @@ export class RpcTracker {
   private readonly pending = new CallTable<Call>();
   private readonly recent = new CallTable<Call>();
   private readonly bodies = new BodyStore<Call>();
-  private readonly pairs = new PairIds();
+  private readonly pairs: PairIds;
   private readonly x = new Xdr();
   private readonly h = newRpcHeader();
   private readonly kx = new Xdr(); // for keep(): not the reader of a message being decoded
   private readonly kh = newRpcHeader();
 
-  constructor(private readonly out: ProtoOutput) {}
+  constructor(private readonly out: ProtoOutput) {
+    this.pairs = new PairIds(out.counters);
+  }
 
   /** A reply with this XID would have a call to pair with (used by resync and UDP heuristics). */
   isPending(callerAddr: string, calleeAddr: string, xid: number): boolean {
@@ -146,10 +151,11 @@ export class RpcTracker {
 
   /** Pair number of messages from o.src to o.dst (forward) or back (reverse), cached on `o`. */
   private pairOf(o: RpcOrigin, forward: boolean): number {
-    if (o.pairGen !== this.pairs.generation || o.fwdPair === undefined || o.revPair === undefined) {
+    while (o.pairGen !== this.pairs.generation || o.fwdPair === undefined || o.revPair === undefined) {
+      // the table may start over between the two: then both are taken again (at most twice)
+      o.pairGen = this.pairs.generation;
       o.fwdPair = this.pairs.id(o.src.addr, o.dst.addr);
       o.revPair = this.pairs.id(o.dst.addr, o.src.addr);
-      o.pairGen = this.pairs.generation;
     }
     return forward ? o.fwdPair : o.revPair;
   }
