@@ -3,6 +3,7 @@
 // windows themselves are flow control doing its job; only a long one is a stall worth naming.
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
+import { L_KEEP_ALIVE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE } from '../../tcp/labels.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
 
@@ -22,13 +23,17 @@ export const tcpZeroWindowStall: Rule<AnalysedTrace> = {
       out.push({
         id: 'tcp/zero-window-stall',
         severity: 'warning',
-        summary: `${who} on ${connLabel(c)} advertised a zero window for ${fmtDuration(h.maxZeroWindowNs / 1e9)} (frame ${h.zeroWindowFrame}${open ? ', never reopened in the capture' : ` to ${h.zeroWindowEndFrame}`}); ${h.zeroWindows} zero-window episode(s).`,
+        summary: `${h.zeroWindowDir === 0 ? 'The client' : 'The server'} ${who} advertised a zero window for ${fmtDuration(h.maxZeroWindowNs / 1e9)} (frame ${h.zeroWindowFrame}${open ? ', never reopened in the capture' : ` to ${h.zeroWindowEndFrame}`}); ${h.zeroWindows} zero-window episode(s).`,
         explanation:
           `${who} closed its receive window (frame ${h.zeroWindowFrame}): its application did not read the data it had received, so the sender had to wait ` +
           (open ? 'until the end of the capture.' : `until the window reopened (frame ${h.zeroWindowEndFrame}).`) +
           ' This is a slow or stuck receiving application, not the network.',
         connection: connRef(c),
-        frames: evidenceFrames([h.zeroWindowFrame, ...(open ? [] : [h.zeroWindowEndFrame])]),
+        // the first zero window, the sender's probes and the receiver's repeated zero windows, the reopening
+        frames: evidenceFrames([h.zeroWindowFrame,
+          ...c.keySegments.filter((s) => s.frame > h.zeroWindowFrame && (open || s.frame < h.zeroWindowEndFrame) &&
+            (s.labels & (L_ZERO_WINDOW | L_ZERO_WINDOW_PROBE | L_KEEP_ALIVE))).map((s) => s.frame),
+          ...(open ? [] : [h.zeroWindowEndFrame])].sort((a, b) => a - b)),
         metrics: { stall_s: round(h.maxZeroWindowNs / 1e9, 3), episodes: h.zeroWindows, reopened: open ? 'no' : 'yes', receiver: h.zeroWindowDir === 0 ? 'client' : 'server' },
       });
     }
