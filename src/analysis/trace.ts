@@ -9,7 +9,7 @@ import type { ConnRecord, TrackerStats } from '../tcp/tracker.js';
 import type { LabelName } from '../tcp/labels.js';
 import type { Exchange } from '../protocols/types.js';
 import type { ConnectLatencyFacts } from './connect-latency.js';
-import type { RetentionStats } from './payload-ring.js';
+import type { PayloadDiff, RetentionStats } from './payload-ring.js';
 import type { SegmentStore } from './segment-store.js';
 
 export type { ConnectLatencyFacts } from './connect-latency.js';
@@ -99,24 +99,15 @@ export interface ConnHealth {
   zeroWindowDir: 0 | 1;
 }
 
-/** A TCP retransmission whose bytes differ from what the first transmission carried. */
-export interface TcpDataDiffFact {
+/** A TCP retransmission whose bytes differ from what the first transmission carried: the
+ *  comparison (PayloadDiff: seq, len, first differing byte, counts, hex of both) and where. */
+export interface TcpDataDiffFact extends PayloadDiff {
   capture: number;
   stream: number;
   dir: 0 | 1;
-  /** retransmitted segment: frame, absolute sequence number, payload length */
+  /** the retransmitted segment's frame and time */
   frame: number;
   ns: bigint;
-  seq: number;
-  len: number;
-  /** frame of the first transmission of the first differing byte (0 when not indexed) */
-  firstFrame: number;
-  /** offset of the first differing byte within the retransmitted segment */
-  firstDiff: number;
-  differing: number;
-  compared: number;
-  originalHex: string;
-  retransmitHex: string;
 }
 
 /** An ICMP or ICMPv6 error, tied to the TCP connection its quoted header belongs to (if any). */

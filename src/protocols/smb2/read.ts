@@ -1,25 +1,10 @@
 // SMB2 READ (MS-SMB2 2.2.19 request, 2.2.20 response): offset and length asked, bytes returned.
-import { u16le, u32le } from '../../bytes/reader.js';
-import { hex } from '../text.js';
 import type { Smb2Args } from './args.js';
-import { u64le } from './header.js';
+import { decodeIo, IO_BODY_BYTES_READ } from './io.js';
 
-const REQUEST_SIZE = 49;
-const RESPONSE_SIZE = 17;
-/** Most body bytes decodeRead reads (the request's fixed part up to the FileId); the data of a
- *  response is never read. */
-export const READ_BODY_BYTES_READ = 32;
+/** Most body bytes decodeRead reads; the data of a response is never read. */
+export const READ_BODY_BYTES_READ = IO_BODY_BYTES_READ;
 
 export function decodeRead(b: Uint8Array, _hdr: number, body: number, end: number, response: boolean, args: Smb2Args): void {
-  if (end - body < 8) return;
-  const size = u16le(b, body);
-  if (!response) {
-    if (size !== REQUEST_SIZE || end - body < 32) return;
-    args.length = u32le(b, body + 4);
-    args.offset = u64le(b, body + 8);
-    args.fileId = hex(b, body + 16, 16);
-  } else {
-    if (size !== RESPONSE_SIZE) return;
-    args.dataLength = u32le(b, body + 4);
-  }
+  decodeIo(b, body, end, response, args, 'dataLength');
 }
