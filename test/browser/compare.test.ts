@@ -7,46 +7,35 @@
 // evidence link, and `pcapdx compare --html` on hostile file names rendering them as text.
 // Screenshots go to test/browser/out/ (git-ignored).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tempDir } from '../synth/tshark.js';
 import { DEFAULTS, generatePair, type PairResult } from '../compare/twopoint.js';
 import { compareCaptures } from '../../src/correlate/compare.js';
 import { buildModel, type CompareModel } from '../../src/correlate/model.js';
 import { writeCompareHtml } from '../../src/report/html/compare.js';
-import { Browser, chromiumMissing, type Page } from './cdp.js';
+import type { Page } from './cdp.js';
+import { browserSuite, OUT } from './suite.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
-const OUT = join(HERE, 'out');
 const WIDTH = 1200;
 /** First contentful paint of this small report. */
 const FIRST_PAINT_BUDGET_MS = 3000;
 /** Pixels of a colour the delay plot must have: a few dots' worth (a 2.2 px dot is ~15 px). */
 const MIN_COLOUR_PIXELS = 40;
 
-const tmp = tempDir();
-let browser: Browser;
+const suite = browserSuite();
+const tmp = suite.tmp;
 let page: Page | null = null;
 
-before(async () => {
-  const missing = chromiumMissing();
-  if (missing) throw new Error(missing);
-  mkdirSync(OUT, { recursive: true });
-  browser = await Browser.launch();
-});
-after(async () => {
-  await browser?.close();
-  tmp.done();
-});
 
 async function open(file: string): Promise<{ page: Page; fcp: number }> {
   if (page) await page.close();
-  page = await browser.newPage(WIDTH, 1000);
+  page = await suite.browser().newPage(WIDTH, 1000);
   await page.send('Page.bringToFront');
   await page.goto(pathToFileURL(file).href);
   await page.waitFor('window.pcapdxDrawn');

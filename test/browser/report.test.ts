@@ -5,24 +5,23 @@
 // sort, checks that hostile strings from a capture render as text, and saves screenshots to
 // test/browser/out/ (git-ignored) for a person to look at.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tempDir } from '../synth/tshark.js';
 import { generateIncidentA, generateIncidentB, generateIncidentC, generateIncidentD } from '../incidents/index.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import { buildReport, type ReportModel } from '../../src/report/model.js';
 import { buildHtmlPlots, writeHtmlReport } from '../../src/report/html/write.js';
 import { renderHtml } from '../../src/report/html.js';
 import type { PlotData } from '../../src/report/plotdata.js';
-import { Browser, chromiumMissing, type Page } from './cdp.js';
+import type { Page } from './cdp.js';
+import { browserSuite, OUT } from './suite.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
-const OUT = join(HERE, 'out');
 const WIDTH = 1200;
 /** First contentful paint of these small reports; the 1M-packet measurement is in perf.ts. */
 const FIRST_PAINT_BUDGET_MS = 3000;
@@ -32,20 +31,10 @@ const MIN_DATA_PIXELS = 40;
 /** The legend row at the top of every plot is excluded from the count (it is drawn always). */
 const LEGEND_ROWS_PX = 24;
 
-const tmp = tempDir();
-let browser: Browser;
+const suite = browserSuite();
+const tmp = suite.tmp;
 const pages: Page[] = [];
 
-before(async () => {
-  const missing = chromiumMissing();
-  if (missing) throw new Error(missing);
-  mkdirSync(OUT, { recursive: true });
-  browser = await Browser.launch();
-});
-after(async () => {
-  await browser?.close();
-  tmp.done();
-});
 
 async function makeReport(name: string, capture: string): Promise<{ model: ReportModel; plots: PlotData; file: string }> {
   const trace = await analyse([capture]);
@@ -59,7 +48,7 @@ interface PlotState { plot: string; drawn: string | undefined; error: string | u
 
 async function open(file: string): Promise<{ page: Page; fcp: number }> {
   for (const p of pages.splice(0)) await p.close();
-  const page = await browser.newPage(WIDTH, 1000);
+  const page = await suite.browser().newPage(WIDTH, 1000);
   pages.push(page);
   await page.send('Page.bringToFront');
   await page.goto(pathToFileURL(file).href);
