@@ -122,13 +122,7 @@ export class PayloadRing {
       const n = len - skip;
       this.grow(this.size + n, budget);
       const cap = this.buf.length;
-      let pos = this.top % cap;
-      for (let i = 0; i < n; ) {
-        const chunk = Math.min(n - i, cap - pos);
-        this.buf.set(b.subarray(off + skip + i, off + skip + i + chunk), pos);
-        i += chunk;
-        pos = (pos + chunk) % cap;
-      }
+      copyIn(b, off + skip, n, this.buf, (this.top & (cap - 1)) >>> 0);
       this.top = end;
       this.size = Math.min(cap, this.size + n);
       if (this.segSeq.length < SEGMENT_INDEX) {
@@ -149,12 +143,21 @@ export class PayloadRing {
     let cap = this.buf.length;
     while (cap < want && cap < RING_BYTES && budget.take(cap)) cap *= 2;
     if (cap === this.buf.length) return;
-    const nb = new Uint8Array(cap);
+    const nb = budget.buffer(cap);
     const old = this.buf;
-    for (let i = 0; i < this.size; i++) {
-      const at = (this.top - this.size + i) >>> 0;
-      nb[at % cap] = old[at % old.length];
+    // the retained bytes [top - size, top) keep their positions modulo the size: at most two
+    // runs in the old buffer, each landing in at most two runs of the new one
+    const oldMask = old.length - 1;
+    let at = (this.top - this.size) >>> 0;
+    let left = this.size;
+    while (left > 0) {
+      const from = (at & oldMask) >>> 0;
+      const run = Math.min(left, old.length - from);
+      copyIn(old, from, run, nb, (at & (cap - 1)) >>> 0);
+      at = (at + run) >>> 0;
+      left -= run;
     }
+    budget.recycle(old);
     this.buf = nb;
   }
 
@@ -165,8 +168,9 @@ export class PayloadRing {
     const start = seqDiff(from, seq);
     let first = -1;
     let differing = 0;
+    const mask = this.buf.length - 1;
     for (let i = 0; i < n; i++) {
-      const old = this.buf[(from + i) % this.buf.length];
+      const old = this.buf[((from + i) & mask) >>> 0];
       if (old !== b[off + start + i]) {
         if (first < 0) first = i;
         differing++;
@@ -179,7 +183,7 @@ export class PayloadRing {
     let oh = '';
     let rh = '';
     for (let i = 0; i < k; i++) {
-      oh += this.buf[(at + i) % this.buf.length].toString(16).padStart(2, '0');
+      oh += this.buf[((at + i) & mask) >>> 0].toString(16).padStart(2, '0');
       rh += b[off + start + first + i].toString(16).padStart(2, '0');
     }
     return { seq, len, firstFrame: this.frameOf(at), firstDiff: start + first, differing, compared: n, originalHex: oh, retransmitHex: rh };
@@ -204,17 +208,48 @@ export class PayloadRing {
 export interface Budget {
   /** reserve n more bytes; false when the budget is spent */
   take(n: number): boolean;
+  /** a buffer of n bytes (a power of two) for a growing ring; its old one comes back through recycle */
+  buffer(n: number): Uint8Array;
+  recycle(b: Uint8Array): void;
 }
 
+/** Copies below this many bytes byte by byte: a subarray view and a set() call cost more than
+ *  the loop for the short payloads most segments carry. */
+const SMALL_COPY = 64;
+
+/** Writes src[off, off + n) into the ring buffer `dst` from position `pos`, wrapping at its end
+ *  (when n exceeds the buffer, the later bytes overwrite the earlier ones, as a ring does). */
+function copyIn(src: Uint8Array, off: number, n: number, dst: Uint8Array, pos: number): void {
+  const cap = dst.length;
+  for (let i = 0; i < n; ) {
+    const chunk = Math.min(n - i, cap - pos);
+    if (chunk < SMALL_COPY) for (let j = 0; j < chunk; j++) dst[pos + j] = src[off + i + j];
+    else dst.set(src.subarray(off + i, off + i + chunk), pos);
+    i += chunk;
+    pos += chunk;
+    if (pos === cap) pos = 0;
+  }
+}
+
+/** Ring buffers up to this size are carved out of slabs (one allocation per SLAB_BYTES instead
+ *  of one per ring growth: typed-array allocation dominated a capture of many short connections). */
+const SLAB_MAX_PIECE = 8 * 1024;
+/** Larger released buffers kept for reuse, at most this many bytes in all (the rest go to the
+ *  collector). */
+const FREE_LARGE_BYTES = 16 * 1024 * 1024;
+
 /** Hands out rings under the byte budget and takes them back (a returned ring's bytes go back
- *  to the budget; its buffer is dropped so an idle pool holds nothing). */
+ *  to the budget, its buffer to a free list of its size for the next ring). Memory held: the
+ *  budget in use, plus slab pieces released (at most the peak of the budget in use, since every
+ *  piece was in use once) and FREE_LARGE_BYTES of larger free buffers. */
 export class RingPool implements Budget {
   private used = 0;
   private slab: Uint8Array | null = null;
   private slabPos = 0;
-  /** initial-size buffers of released rings, reused (zeroing is not needed: bytes are only read
+  /** released buffers by log2 of their size, reused (zeroing is not needed: bytes are only read
    *  after being written) */
-  private freeSmall: Uint8Array[] = [];
+  private free: Uint8Array[][] = [];
+  private freeLarge = 0;
   readonly stats: RetentionStats = { compared: 0, differing: 0, notCompared: 0, directionsNotRetained: 0 };
 
   take(n: number): boolean {
@@ -228,20 +263,38 @@ export class RingPool implements Budget {
       this.stats.directionsNotRetained++;
       return null;
     }
-    let b = this.freeSmall.pop();
-    if (!b) {
-      if (this.slab === null || this.slabPos + RING_INITIAL_BYTES > this.slab.length) {
-        this.slab = new Uint8Array(SLAB_BYTES);
-        this.slabPos = 0;
-      }
-      b = this.slab.subarray(this.slabPos, this.slabPos + RING_INITIAL_BYTES);
-      this.slabPos += RING_INITIAL_BYTES;
+    return new PayloadRing(this.buffer(RING_INITIAL_BYTES));
+  }
+
+  buffer(n: number): Uint8Array {
+    const k = Math.log2(n);
+    const b = this.free[k]?.pop();
+    if (b) {
+      if (n > SLAB_MAX_PIECE) this.freeLarge -= n;
+      return b;
     }
-    return new PayloadRing(b);
+    if (n > SLAB_MAX_PIECE) return new Uint8Array(n);
+    if (this.slab === null || this.slabPos + n > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabPos = 0;
+    }
+    const piece = this.slab.subarray(this.slabPos, this.slabPos + n);
+    this.slabPos += n;
+    return piece;
+  }
+
+  recycle(b: Uint8Array): void {
+    const n = b.length;
+    if (n > SLAB_MAX_PIECE) {
+      if (this.freeLarge + n > FREE_LARGE_BYTES) return;
+      this.freeLarge += n;
+    }
+    const k = Math.log2(n);
+    (this.free[k] ??= []).push(b);
   }
 
   release(r: PayloadRing): void {
     this.used -= r.bytes;
-    if (r.buf.length === RING_INITIAL_BYTES) this.freeSmall.push(r.buf);
+    this.recycle(r.buf);
   }
 }
