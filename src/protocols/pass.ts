@@ -68,8 +68,11 @@ export class ProtocolPass {
     // the acknowledgement first: the peer had the bytes it acknowledges before it sent this
     // segment, so a request completed by that knowledge precedes a response in this segment
     if ((pkt.tcpFlags & TCP_ACK) !== 0) cs.dirs[1 - seg.dir].peerAck(pkt.ack, frame.number);
-    cs.dirs[seg.dir].segment(pkt.seq, pkt.tcpFlags, frame.data, pkt.payloadOffset, pkt.payloadCaptured, pkt.payloadLength,
-      frame.number, frame.tsSec, frame.tsNsec);
+    // the reader's buffer with the frame's start, not frame.data: that view is made on first use,
+    // one allocation per segment (about 5% of the pass on the bench captures); every consumer
+    // bounds its reads by the lengths it is given, never by the array's end
+    cs.dirs[seg.dir].segment(pkt.seq, pkt.tcpFlags, frame.buf, frame.start + pkt.payloadOffset, pkt.payloadCaptured,
+      pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
   }
 
   /** The tracker released a connection: deliver what waits and close its requests. */
@@ -85,8 +88,8 @@ export class ProtocolPass {
   /** Any decoded packet: UDP datagrams (first IP fragments included) may carry RPC. */
   packet(frame: Frame, pkt: Packet): void {
     if (pkt.proto !== PROTO_UDP || pkt.srcPort < 0 || pkt.udpLength < 0 || pkt.fragment === 2) return;
-    const b = frame.data;
-    const off = pkt.payloadOffset;
+    const b = frame.buf; // not frame.data: no view per datagram (see tcp())
+    const off = frame.start + pkt.payloadOffset;
     const len = pkt.payloadCaptured;
     // cheap shape filter before any string work: an RPC message type word at offset 4
     if (len < 12 || u32be(b, off + 4) > 1) return;
