@@ -18,6 +18,7 @@ import { formatAddr } from '../wire/addr.js';
 import { TcpTracker } from '../tcp/tracker.js';
 import { OPENER_NAMES, connState, type Conn, type Dir, type EndReason } from '../tcp/conn.js';
 import { termSafe } from './common.js';
+import { ByteSink } from './output.js';
 
 export interface FlowsOptions { json: boolean }
 
@@ -25,21 +26,32 @@ const HEADER = ['stream', 'originator', 'responder', 'vlan', 'opener', 'start', 
   'pkts>', 'bytes>', 'pkts<', 'bytes<', 'retrans>', 'retrans<'];
 
 /** Formatted addresses, direct-mapped by a hash of the words: a server address repeats on every
- *  connection; a miss costs one formatting. */
+ *  connection; a miss costs one formatting. Each entry is kept as text and as ASCII bytes. */
 const ADDR_CACHE_SIZE = 4096;
 class AddrCache {
   private readonly l3 = new Int32Array(ADDR_CACHE_SIZE);
   private readonly w = new Int32Array(ADDR_CACHE_SIZE * 4);
   private readonly text: string[] = new Array<string>(ADDR_CACHE_SIZE).fill('');
+  private readonly ascii: Uint8Array[] = new Array<Uint8Array>(ADDR_CACHE_SIZE).fill(EMPTY);
   private readonly words = [0, 0, 0, 0];
+  /** the entry of the last get() */
+  private at = 0;
 
   get(l3: number, w0: number, w1: number, w2: number, w3: number): string {
+    return this.text[this.find(l3, w0, w1, w2, w3)];
+  }
+
+  getBytes(l3: number, w0: number, w1: number, w2: number, w3: number): Uint8Array {
+    return this.ascii[this.find(l3, w0, w1, w2, w3)];
+  }
+
+  private find(l3: number, w0: number, w1: number, w2: number, w3: number): number {
     let h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2d);
     h = (h ^ (h >>> 15)) & (ADDR_CACHE_SIZE - 1);
     const k = h * 4;
     const w = this.w;
     if (this.l3[h] === l3 && w[k] === (w0 | 0) && w[k + 1] === (w1 | 0) && w[k + 2] === (w2 | 0) && w[k + 3] === (w3 | 0)) {
-      return this.text[h];
+      return h;
     }
     const words = this.words;
     words[0] = w0; words[1] = w1; words[2] = w2; words[3] = w3;
@@ -47,82 +59,75 @@ class AddrCache {
     this.l3[h] = l3;
     w[k] = w0; w[k + 1] = w1; w[k + 2] = w2; w[k + 3] = w3;
     this.text[h] = s;
-    return s;
+    this.ascii[h] = Buffer.from(s, 'latin1');
+    return h;
   }
 }
+const EMPTY = new Uint8Array(0);
 
-/** A line built as bytes in a reused buffer: ASCII through str/int/codes, and a fixed UTF-8
- *  prefix (the file name may be anything) through bytes. */
-class ByteLine {
-  private buf = Buffer.allocUnsafe(1024);
-  private pos = 0;
+/** The fixed pieces of a JSON line as bytes (ASCII), copied without a string per line. */
+const lit = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+const J_STREAM = lit('"stream":');
+const J_V4 = lit(',"ip_version":4,"vlans":[');
+const J_V6 = lit(',"ip_version":6,"vlans":[');
+const J_ORIG_ADDR = lit('],"orig_addr":"');
+const J_ORIG_PORT = lit('","orig_port":');
+const J_RESP_ADDR = lit(',"resp_addr":"');
+const J_RESP_PORT = lit('","resp_port":');
+/** the opener's name with the keys around it */
+const J_OPENER = OPENER_NAMES.map((o) => lit(`,"opener":"${o}","start":"`));
+const J_DURATION = lit('","duration_s":');
+const J_HS_RTT = lit(',"handshake_rtt_s":');
+const J_NULL = lit('null');
+const J_HISTORY = lit(',"history":"');
+const J_STATE = lit('","state":"');
+const J_REUSED = lit('","reused_ports":true,"first_frame":');
+const J_NOT_REUSED = lit('","reused_ports":false,"first_frame":');
+const J_LAST_FRAME = lit(',"last_frame":');
+const J_END = lit(',"end":"');
+const J_ORIG = lit('","orig":{"pkts":');
+const J_RESP = lit('},"resp":{"pkts":');
+const J_IP_BYTES = lit(',"ip_bytes":');
+const J_PAYLOAD = lit(',"payload":');
+const J_RETRANS = lit(',"retransmissions":');
+const J_MSS = lit(',"mss":');
+const J_CLOSE = lit('}}');
+const CH_DOT = 0x2e;
+const CH_COMMA = 0x2c;
 
-  reset(): void {
-    this.pos = 0;
+/** Below this many nanoseconds String(ns / 1e9) is in exponent form (below 1e-6 s). */
+const FIXED_FORM_MIN_NS = 1000;
+/** Up to 15 significant digits a decimal is the shortest that gives its double (DBL_DIG), so
+ *  String(ns / 1e9) is the digits of ns with the point moved (trailing zeros dropped). */
+const EXACT_DIGITS_MAX_NS = 1e15;
+
+/** Writes String(ns / 1e9) for a count of nanoseconds: digits directly when that is the same
+ *  text (an integer count with at most 15 digits, at least 1 µs), else through String(). */
+export function writeSeconds(l: ByteSink, ns: number): void {
+  if (!(ns >= FIXED_FORM_MIN_NS && ns < EXACT_DIGITS_MAX_NS && Math.floor(ns) === ns)) {
+    l.str(String(ns / 1e9));
+    return;
   }
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(b, 0, 0, this.pos);
-    this.buf = b;
+  const sec = Math.floor(ns / 1e9);
+  let frac = ns - sec * 1e9;
+  l.int(sec);
+  if (frac === 0) return;
+  let digits = 9;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
   }
-
-  /** Characters below 0x80 only. */
-  str(s: string): void {
-    const n = s.length;
-    this.room(n);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-    this.pos = p;
+  // frac has `digits` digits after the point, leading zeros included
+  l.room(digits + 1);
+  const b = l.buf;
+  let p = l.pos;
+  b[p] = CH_DOT;
+  for (let k = p + digits; k > p; k--) {
+    const q = Math.floor(frac / 10);
+    b[k] = 0x30 + (frac - q * 10);
+    frac = q;
   }
-
-  /** Raw bytes (already encoded). */
-  bytes(src: Uint8Array, n: number): void {
-    this.room(n);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) b[p++] = src[i];
-    this.pos = p;
-  }
-
-  /** A non-negative integer below 2^53 (others through String()). */
-  int(v: number): void {
-    if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v)) {
-      this.str(String(v));
-      return;
-    }
-    this.room(16);
-    const b = this.buf;
-    let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    do {
-      const q = Math.floor(v / 10);
-      b[--p] = 0x30 + (v - q * 10);
-      v = q;
-    } while (v > 0);
-  }
-
-  /** An integer 0..999,999,999 as exactly nine digits (leading zeros). */
-  int9(v: number): void {
-    this.room(9);
-    const b = this.buf;
-    const p = this.pos;
-    for (let k = p + 8; k >= p; k--) {
-      const q = Math.floor(v / 10);
-      b[k] = 0x30 + (v - q * 10);
-      v = q;
-    }
-    this.pos = p + 9;
-  }
-
-  /** The line as one flat string: 'latin1' when every byte is ASCII (the fast copy), else 'utf8'. */
-  toString(encoding: 'latin1' | 'utf8'): string {
-    return this.buf.toString(encoding, 0, this.pos);
-  }
+  l.pos = p + digits + 1;
 }
 
 /** Writes the lines of one capture's connections. */
@@ -132,16 +137,30 @@ class FlowWriter {
   private readonly jsonPrefix: Buffer;
   /** how a JSON line's bytes become a string: only a non-ASCII file name needs UTF-8 decoding */
   private readonly jsonEncoding: 'latin1' | 'utf8';
-  private readonly line = new ByteLine();
+  /** where JSON lines are built: the output's own chunk when given, else a private buffer whose
+   *  lines become strings for `out` */
+  private readonly line: ByteSink;
+  private readonly toBytes: boolean;
 
-  constructor(file: string, private readonly json: boolean, private readonly tracker: TcpTracker, private readonly out: (s: string) => void) {
+  constructor(file: string, private readonly json: boolean, private readonly tracker: TcpTracker,
+    private readonly out: (s: string) => void, sink: ByteSink | null) {
     const prefix = `{"file":${JSON.stringify(file)},`;
     this.jsonPrefix = Buffer.from(prefix, 'utf8');
     this.jsonEncoding = this.jsonPrefix.length === prefix.length ? 'latin1' : 'utf8';
+    this.toBytes = sink !== null;
+    this.line = sink ?? new ByteSink();
   }
 
   readonly onEnd = (c: Conn, reason: EndReason): void => {
-    this.out(this.json ? this.jsonLine(c, reason) : this.row(c));
+    if (!this.json) {
+      this.out(this.row(c));
+      return;
+    }
+    const l = this.line;
+    l.beginLine();
+    this.jsonLine(l, c, reason);
+    if (this.toBytes) l.endLine();
+    else this.out(l.takeLine(this.jsonEncoding));
   };
 
   private origAddr(c: Conn): string {
@@ -165,60 +184,65 @@ class FlowWriter {
 
   /** The same document JSON.stringify made of the ConnRecord, key for key; every string but
    *  the file name is known to be ASCII needing no escaping (digits, hex, fixed words). */
-  private jsonLine(c: Conn, reason: EndReason): string {
-    const l = this.line;
-    l.reset();
-    l.bytes(this.jsonPrefix, this.jsonPrefix.length);
-    l.str('"stream":'); l.int(c.stream);
-    l.str(c.l3 === 6 ? ',"ip_version":6,"vlans":[' : ',"ip_version":4,"vlans":[');
-    for (let i = 0; i < c.vlans.length; i++) {
-      if (i > 0) l.str(',');
-      l.int(c.vlans[i]);
+  private jsonLine(l: ByteSink, c: Conn, reason: EndReason): void {
+    l.lit(this.jsonPrefix);
+    l.lit(J_STREAM); l.int(c.stream);
+    l.lit(c.l3 === 6 ? J_V6 : J_V4);
+    const vlans = c.vlans;
+    for (let i = 0; i < vlans.length; i++) {
+      if (i > 0) l.bytes(COMMA, 1);
+      l.int(vlans[i]);
     }
-    l.str('],"orig_addr":"'); l.str(this.origAddr(c));
-    l.str('","orig_port":'); l.int(c.aPort);
-    l.str(',"resp_addr":"'); l.str(this.respAddr(c));
-    l.str('","resp_port":'); l.int(c.bPort);
-    l.str(',"opener":"'); l.str(OPENER_NAMES[c.opener]);
-    l.str('","start":"');
+    const addrs = this.addrs;
+    l.lit(J_ORIG_ADDR); l.lit(addrs.getBytes(c.l3, c.a0, c.a1, c.a2, c.a3));
+    l.lit(J_ORIG_PORT); l.int(c.aPort);
+    l.lit(J_RESP_ADDR); l.lit(addrs.getBytes(c.l3, c.b0, c.b1, c.b2, c.b3));
+    l.lit(J_RESP_PORT); l.int(c.bPort);
+    l.lit(J_OPENER[c.opener]);
     const tr = this.tracker;
     if (tr.epochParts(c.firstTime)) {
       // formatEpochPair(sec, nsec, 9) as digits: no string per line
-      l.int(tr.epochSec); l.str('.'); l.int9(tr.epochNsec);
+      l.int(tr.epochSec); l.bytes(DOT, 1); l.int9(tr.epochNsec);
     } else {
       l.str(tr.epochString(c.firstTime, 9));
     }
-    l.str('","duration_s":'); l.str(String(durationNs(c) / 1e9));
-    l.str(',"handshake_rtt_s":'); l.str(c.firstRtt > 0 ? String(c.firstRtt / 1e9) : 'null');
+    l.lit(J_DURATION); writeSeconds(l, durationNs(c));
+    l.lit(J_HS_RTT);
+    const rtt = c.firstRtt;
+    if (rtt > 0) writeSeconds(l, rtt);
+    else l.lit(J_NULL);
     // letters of Zeek's fixed set (tracker.ts), straight from their codes: no string per line
-    l.str(',"history":"'); l.bytes(c.historyCodes, c.historyLen);
-    l.str('","state":"'); l.str(connState(c));
-    l.str(c.reusedPorts ? '","reused_ports":true,"first_frame":' : '","reused_ports":false,"first_frame":');
+    l.lit(J_HISTORY); l.bytes(c.historyCodes, c.historyLen);
+    l.lit(J_STATE); l.str(connState(c));
+    l.lit(c.reusedPorts ? J_REUSED : J_NOT_REUSED);
     l.int(c.firstFrame);
-    l.str(',"last_frame":'); l.int(c.lastFrame);
-    l.str(',"end":"'); l.str(reason);
-    l.str('","orig":'); dirJson(l, c.d0);
-    l.str(',"resp":'); dirJson(l, c.d1);
-    l.str('}');
-    return l.toString(this.jsonEncoding);
+    l.lit(J_LAST_FRAME); l.int(c.lastFrame);
+    l.lit(J_END); l.str(reason);
+    l.lit(J_ORIG); dirJson(l, c.d0);
+    l.lit(J_RESP); dirJson(l, c.d1);
+    l.lit(J_CLOSE);
   }
 }
+const DOT = Uint8Array.of(CH_DOT);
+const COMMA = Uint8Array.of(CH_COMMA);
 
 /** Last minus first packet time, as the exact integer nanoseconds the records carry. */
 function durationNs(c: Conn): number {
   return Math.round(c.lastTime) - Math.round(c.firstTime);
 }
 
-function dirJson(l: ByteLine, d: Dir): void {
-  l.str('{"pkts":'); l.int(d.pkts);
-  l.str(',"ip_bytes":'); l.int(d.ipBytes);
-  l.str(',"payload":'); l.int(d.payload);
-  l.str(',"retransmissions":'); l.int(d.retransmissions);
-  l.str(',"mss":'); l.int(d.mss);
-  l.str('}');
+/** A direction's numbers, after its opening `{"pkts":` (the caller writes the brace after). */
+function dirJson(l: ByteSink, d: Dir): void {
+  l.int(d.pkts);
+  l.lit(J_IP_BYTES); l.int(d.ipBytes);
+  l.lit(J_PAYLOAD); l.int(d.payload);
+  l.lit(J_RETRANS); l.int(d.retransmissions);
+  l.lit(J_MSS); l.int(d.mss);
 }
 
-export async function flowsCommand(files: string[], opts: FlowsOptions, out: (s: string) => void): Promise<void> {
+/** `out` takes the table rows and, without `sink`, the JSON lines as strings; with `sink` (the
+ *  CLI's Output.bytes) JSON lines are written there as bytes. */
+export async function flowsCommand(files: string[], opts: FlowsOptions, out: (s: string) => void, sink: ByteSink | null = null): Promise<void> {
   for (const file of files) {
     if (!opts.json) {
       if (files.length > 1) out(`# ${termSafe(file)}`);
@@ -226,7 +250,7 @@ export async function flowsCommand(files: string[], opts: FlowsOptions, out: (s:
     }
     let writer: FlowWriter | null = null;
     const tracker = new TcpTracker({ onEndConn: (c, reason) => writer!.onEnd(c, reason) });
-    writer = new FlowWriter(file, opts.json, tracker, out);
+    writer = new FlowWriter(file, opts.json, tracker, out, sink);
     const pkt = newPacket();
     await readCapture(file, (frame) => {
       decodeFrame(frame, pkt);

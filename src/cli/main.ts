@@ -92,7 +92,7 @@ program
   .option('--json', 'NDJSON, one object per connection')
   .action((files: string[], o: { json?: boolean }) =>
     run(async (out) => {
-      await flowsCommand(files, { json: !!o.json }, (s) => out.line(s));
+      await flowsCommand(files, { json: !!o.json }, (s) => out.line(s), out.bytes);
       return 0;
     }));
 
