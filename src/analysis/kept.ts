@@ -39,7 +39,7 @@ export class KeptConnection implements ConnectionFacts {
   private segs: SegmentFact[] | null = null;
 
   constructor(
-    rec: ConnRecord, capture: number, private readonly store: SegmentStore, private readonly baseNs: bigint, rowStart: number, rowEnd: number,
+    rec: ConnRecord, capture: number, private readonly store: SegmentStore, readonly baseNs: bigint, rowStart: number, rowEnd: number,
     facts: Pick<ConnectionFacts, 'segmentsOmitted' | 'labelCounts' | 'keepAlives' | 'health' | 'connect'>,
   ) {
     this.stream = rec.stream;

@@ -63,6 +63,24 @@ export class SegmentStore {
     return this.frame[i];
   }
 
+  // single columns of row i, for walks over many rows that build no object
+  /** ns since the capture's first frame */
+  relAt(i: number): number {
+    return this.rel[i];
+  }
+  dirAt(i: number): 0 | 1 {
+    return (this.meta[i] & 1) as 0 | 1;
+  }
+  flagsAt(i: number): number {
+    return this.flags[i];
+  }
+  seqAt(i: number): number {
+    return this.seq[i];
+  }
+  ackAt(i: number): number {
+    return this.ack[i];
+  }
+
   /** Row i as a SegmentFact with absolute time baseNs + rel. */
   fact(i: number, baseNs: bigint): SegmentFact {
     const m = this.meta[i];

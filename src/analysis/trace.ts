@@ -59,6 +59,8 @@ export interface ConnectionFacts extends ConnRecord {
   capture: number;
   /** built from `segments` on first use (src/analysis/kept.ts) */
   keySegments: SegmentFact[];
+  /** absolute time (ns) of the capture's first frame: a row's time is baseNs + its relative time */
+  readonly baseNs: bigint;
   /** the key segments are rows [keyRowStart, keyRowEnd) of AnalysedTrace.segments, in frame order */
   keyRowStart: number;
   keyRowEnd: number;

@@ -7,17 +7,35 @@
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import type { Exchange } from '../protocols/types.js';
 import type { AnalysedTrace, ConnectionFacts, SegmentFact } from './trace.js';
+import type { SegmentStore } from './segment-store.js';
 
-export interface TupleGroup {
-  capture: number;
-  client: string;
-  clientPort: number;
-  server: string;
-  serverPort: number;
+/** Connections on one (capture, originator, responder) tuple, with their key segments as rows of
+ *  trace.segments: walks read the columns (a capture of 100,000 connections has 800,000 key
+ *  segments; objects for all of them cost more than the rules), `segmentAt` and `segs` build
+ *  SegmentFact objects for what a rule keeps. */
+export class TupleGroup {
   /** connections on the tuple in order of first frame */
-  conns: ConnectionFacts[];
-  /** every kept segment of those connections, in frame order */
-  segs: SegmentFact[];
+  readonly conns: ConnectionFacts[] = [];
+  /** rows of trace.segments of those connections' key segments, in frame order */
+  readonly rows: number[] = [];
+  private all: SegmentFact[] | null = null;
+
+  constructor(
+    readonly store: SegmentStore, readonly capture: number, readonly client: string, readonly clientPort: number,
+    readonly server: string, readonly serverPort: number,
+  ) {}
+
+  /** rows[i] as a new SegmentFact (its time from the capture's base, which every connection of
+   *  the group shares) */
+  segmentAt(i: number): SegmentFact {
+    return this.store.fact(this.rows[i], this.conns[0].baseNs);
+  }
+
+  /** every kept segment of the connections, in frame order (built on first use) */
+  get segs(): SegmentFact[] {
+    if (this.all === null) this.all = this.rows.map((_, i) => this.segmentAt(i));
+    return this.all;
+  }
 }
 
 const tupleCache = new WeakMap<AnalysedTrace, TupleGroup[]>();
@@ -32,29 +50,36 @@ export function tupleGroups(trace: AnalysedTrace): TupleGroup[] {
     const k = `${c.capture}|${c.origAddr}|${c.origPort}|${c.respAddr}|${c.respPort}`;
     let g = map.get(k);
     if (!g) {
-      g = { capture: c.capture, client: c.origAddr, clientPort: c.origPort, server: c.respAddr, serverPort: c.respPort, conns: [], segs: [] };
+      g = new TupleGroup(trace.segments, c.capture, c.origAddr, c.origPort, c.respAddr, c.respPort);
       map.set(k, g);
     }
     g.conns.push(c);
   }
   const out = [...map.values()];
+  const store = trace.segments;
   for (const g of out) {
     g.conns.sort((a, b) => a.firstFrame - b.firstFrame);
-    // each connection's segments are in frame order: sorted only when connections overlap
+    // each connection's rows are in frame order: sorted only when connections overlap
     let sorted = true;
+    let lastFrame = -1;
+    const rows = g.rows;
     for (const c of g.conns) {
-      for (const s of c.keySegments) {
-        if (g.segs.length > 0 && g.segs[g.segs.length - 1].frame > s.frame) sorted = false;
-        g.segs.push(s);
+      for (let r = c.keyRowStart; r < c.keyRowEnd; r++) {
+        const f = store.frameAt(r);
+        if (f < lastFrame) sorted = false;
+        lastFrame = f;
+        rows.push(r);
       }
     }
-    if (!sorted) g.segs.sort((a, b) => a.frame - b.frame);
+    if (!sorted) rows.sort((a, b) => store.frameAt(a) - store.frameAt(b));
   }
   out.sort((a, b) => a.capture - b.capture || a.conns[0].firstFrame - b.conns[0].firstFrame);
   tupleCache.set(trace, out);
   return out;
 }
 
+export const isSynFlags = (flags: number): boolean => (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+export const isSynAckFlags = (flags: number): boolean => (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
 export const isSyn = (s: SegmentFact): boolean => (s.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
 export const isSynAck = (s: SegmentFact): boolean => (s.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
 export const isRst = (s: SegmentFact): boolean => (s.flags & TCP_RST) !== 0;

@@ -51,6 +51,60 @@ function jsonReplacer(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
+/** Elements of a top-level array made into text at a time (then written, with a wait for the
+ *  output to drain): large enough that the per-call cost of JSON.stringify vanishes, small enough
+ *  that the text of a batch stays a few hundred KB. */
+const JSON_BATCH = 512;
+
+/**
+ * Writes JSON.stringify(doc, jsonReplacer, 2) + '\n' in pieces: the elements of each top-level
+ * array are made into text a batch at a time, so no string of the whole document exists
+ * (100,000 connections are about 40 MB of text) and a slow reader holds the writer back. The
+ * bytes are the same: a batch is stringified as an array and its brackets dropped, and JSON
+ * text has no raw line break inside a string, so indenting every line after a break moves the
+ * elements to their depth.
+ */
+export async function writeJsonDocument(out: Output, doc: Record<string, unknown>): Promise<void> {
+  const keys = Object.keys(doc).filter((k) => doc[k] !== undefined);
+  if (keys.length === 0) {
+    out.write('{}\n');
+    return;
+  }
+  out.write('{');
+  for (let i = 0; i < keys.length; i++) {
+    const v = doc[keys[i]];
+    out.write(`${i > 0 ? ',' : ''}\n  ${JSON.stringify(keys[i])}: `);
+    if (!Array.isArray(v) || v.length === 0) {
+      out.write(indentJson(stringify(v), '\n  '));
+      continue;
+    }
+    out.write('[');
+    for (let j = 0; j < v.length; j += JSON_BATCH) {
+      const text = stringify(v.slice(j, j + JSON_BATCH));
+      // "[\n  a,\n  b\n]" -> "\n    a,\n    b"
+      out.write(`${j > 0 ? ',' : ''}${indentJson(text.slice(1, text.length - 2), '\n  ')}`);
+      await out.drain();
+    }
+    out.write('\n  ]');
+  }
+  out.write('\n}\n');
+}
+
+/** JSON.stringify(v, jsonReplacer, 2): without the replacer first (a replacer call per value
+ *  costs more than the text), with it when a bigint is met (JSON.stringify throws on those). */
+function stringify(v: unknown): string {
+  try {
+    return JSON.stringify(v, null, 2);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    return JSON.stringify(v, jsonReplacer, 2);
+  }
+}
+
+function indentJson(text: string, newline: string): string {
+  return text.includes('\n') ? text.replace(/\n/g, newline) : text;
+}
+
 export async function diagnoseCommand(files: string[], opts: DiagnoseOptions, out: Output): Promise<number> {
   const showProgress = progressWanted(!!opts.quiet);
   const sizes = showProgress ? await Promise.all(files.map((f) => captureSize(f).catch(() => null))) : [];
@@ -78,7 +132,7 @@ export async function diagnoseCommand(files: string[], opts: DiagnoseOptions, ou
       findings: model.findings.map(({ ladder, ...f }) => ({ ...f, ladder: ladder.map(({ ns, ...r }) => ({ ...r, time: ns })) })),
       connections: model.connections,
     };
-    out.line(JSON.stringify(doc, jsonReplacer, 2));
+    await writeJsonDocument(out, doc);
   } else {
     out.write(renderTerminal(model, { color: opts.color, width: Math.min(process.stdout.columns || 100, 120) }));
   }

@@ -39,28 +39,34 @@ function endOf(c: ConnectionFacts): ConnectionSummary['end'] {
   return 'open';
 }
 
-export function connectionSummaries(trace: AnalysedTrace): ConnectionSummary[] {
-  const protos = new Map<string, Set<string>>();
+/** One summary per kept connection; with `capture`, each also names it (as its last key). */
+export function connectionSummaries(trace: AnalysedTrace): ConnectionSummary[];
+export function connectionSummaries(trace: AnalysedTrace, capture: number): (ConnectionSummary & { capture: number })[];
+export function connectionSummaries(trace: AnalysedTrace, capture?: number): ConnectionSummary[] {
+  // application protocols by stream (numbers: no key string per exchange or connection)
+  const protos = new Map<number, Set<string>>();
   for (const e of trace.exchanges) {
     if (e.stream < 0) continue;
-    const key = `${e.stream}`;
-    let s = protos.get(key);
-    if (!s) protos.set(key, (s = new Set()));
+    let s = protos.get(e.stream);
+    if (!s) protos.set(e.stream, (s = new Set()));
     s.add(e.protocol === 'rpc' ? e.service.replace(/v\d+$/, '').toLowerCase() : e.protocol);
   }
-  return trace.connections.map((c) => ({
-    stream: c.stream,
-    client: { addr: c.origAddr, port: c.origPort },
-    server: { addr: c.respAddr, port: c.respPort },
-    opener: c.opener,
-    first_frame: c.firstFrame,
-    last_frame: c.lastFrame,
-    packets: c.orig.pkts + c.resp.pkts,
-    client_bytes: c.orig.payload,
-    server_bytes: c.resp.payload,
-    end: endOf(c),
-    protocols: [...(protos.get(`${c.stream}`) ?? [])].sort(),
-  }));
+  const out = new Array<ConnectionSummary>(trace.connections.length);
+  for (let i = 0; i < out.length; i++) {
+    const c = trace.connections[i];
+    const p = protos.get(c.stream);
+    const protocols = p ? [...p].sort() : [];
+    out[i] = capture === undefined ? {
+      stream: c.stream, client: { addr: c.origAddr, port: c.origPort }, server: { addr: c.respAddr, port: c.respPort }, opener: c.opener,
+      first_frame: c.firstFrame, last_frame: c.lastFrame, packets: c.orig.pkts + c.resp.pkts, client_bytes: c.orig.payload,
+      server_bytes: c.resp.payload, end: endOf(c), protocols,
+    } : {
+      stream: c.stream, client: { addr: c.origAddr, port: c.origPort }, server: { addr: c.respAddr, port: c.respPort }, opener: c.opener,
+      first_frame: c.firstFrame, last_frame: c.lastFrame, packets: c.orig.pkts + c.resp.pkts, client_bytes: c.orig.payload,
+      server_bytes: c.resp.payload, end: endOf(c), protocols, capture,
+    } as ConnectionSummary & { capture: number };
+  }
+  return out;
 }
 
 export function diagnoseTrace(trace: AnalysedTrace): Diagnosis {

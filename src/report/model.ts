@@ -133,7 +133,7 @@ export function buildReport(traces: AnalysedTrace[]): ReportModel {
     const idx = indexTrace(trace, new Set(findings.flatMap((f) => f.frames)));
     model.captures.push({ ...captureSummaries(trace)[0], stats: stats(trace, 0) });
     for (const f of findings) model.findings.push({ ...f, capture, ladder: ladder(f, idx) });
-    for (const c of connectionSummaries(trace)) model.connections.push({ ...c, capture });
+    for (const c of connectionSummaries(trace, capture)) model.connections.push(c);
   });
   const order = sortFindings(model.findings);
   model.findings = order as ReportFinding[];

@@ -5,8 +5,9 @@
 // icmp/unreachable-for-tcp and tcp/handshake-failed (INCIDENTS.md B). Not a rule.
 
 import type { AnalysedTrace, IcmpErrorFact, SegmentFact } from '../../analysis/trace.js';
-import { isRst, isSyn, isSynAck, tupleGroups, type TupleGroup } from '../../analysis/views.js';
-import { TCP_ACK, TCP_SYN } from '../../wire/packet.js';
+import { isSynAckFlags, isSynFlags, tupleGroups, type TupleGroup } from '../../analysis/views.js';
+import type { SegmentStore } from '../../analysis/segment-store.js';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../wire/packet.js';
 
 /** SYNs from one source port with different ISNs within this window are one burst: the seed's
  *  bursts span well under a millisecond, while a stack's own SYN retransmission waits its initial
@@ -47,8 +48,13 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
     l.push(e);
   }
   const out: AttemptSet[] = [];
+  const st = trace.segments;
+  const windowNs = Number(SYN_BURST_WINDOW_NS);
   for (const g of tupleGroups(trace)) {
-    const syns = g.segs.filter((s) => s.dir === 0 && isSyn(s));
+    // walks over the group's rows (columns, no objects); SegmentFacts only for what is kept
+    const rows = g.rows;
+    const syns: SegmentFact[] = [];
+    for (let i = 0; i < rows.length; i++) if (st.dirAt(rows[i]) === 0 && isSynFlags(st.flagsAt(rows[i]))) syns.push(g.segmentAt(i));
     if (syns.length === 0) continue;
     const set: AttemptSet = { g, syns, bursts: [], staleSynAcks: [], synAcks: [], clientRsts: [], icmp: [], completedAck: null };
     for (const c of g.conns) set.icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
@@ -56,17 +62,22 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
     // bursts: consecutive SYNs with new ISNs within the window of the burst's first SYN, with no
     // answer or reset between them (after an answer the client's next SYN is a new attempt).
     // One walk over the group's segments in frame order: `other` says whether any segment that is
-    // not a client SYN came since the previous client SYN.
+    // not a client SYN came since the previous client SYN. Times compare as relative ns (exact
+    // integers: the same differences as the absolute bigint times).
     let cur: Burst | null = null;
+    let curRel = 0;
     let other = false;
-    for (const s of g.segs) {
-      if (!(s.dir === 0 && isSyn(s))) {
+    let k = 0; // the next client SYN's index in syns
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      if (!(st.dirAt(r) === 0 && isSynFlags(st.flagsAt(r)))) {
         other = true;
         continue;
       }
+      const s = syns[k++];
       const between = cur !== null && other;
       other = false;
-      if (cur && !between && s.ns - cur.syns[0].ns <= SYN_BURST_WINDOW_NS) {
+      if (cur && !between && st.relAt(r) - curRel <= windowNs) {
         if (!cur.isns.includes(s.seq)) {
           cur.syns.push(s);
           cur.isns.push(s.seq);
@@ -75,21 +86,26 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
       }
       if (cur && cur.isns.length >= 2) set.bursts.push(cur);
       cur = { syns: [s], isns: [s.seq] };
+      curRel = st.relAt(r);
     }
     if (cur && cur.isns.length >= 2) set.bursts.push(cur);
     // answers: each SYN-ACK against the newest SYN sent before it (and, for a stale one, the
     // newest earlier SYN with the ISN it acknowledges), in one walk
-    const completing = pureAcksByAck(g.segs);
+    const completing = pureAcksByAck(st, rows);
     const newestWithIsn = new Map<number, SegmentFact>();
     let newest: SegmentFact | undefined;
     let established = false;
-    for (let i = 0; i < g.segs.length; i++) {
-      const s = g.segs[i];
-      if (s.dir === 0 && isSyn(s)) {
-        newest = s;
-        newestWithIsn.set(s.seq, s);
+    k = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const dir = st.dirAt(r);
+      const flags = st.flagsAt(r);
+      if (dir === 0 && isSynFlags(flags)) {
+        newest = syns[k++];
+        newestWithIsn.set(newest.seq, newest);
       }
-      if (s.dir === 1 && isSynAck(s)) {
+      if (dir === 1 && isSynAckFlags(flags)) {
+        const s = g.segmentAt(i);
         set.synAcks.push(s);
         if (!newest) continue;
         const acked = (s.ack - 1) >>> 0;
@@ -101,10 +117,10 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
           const ack = firstAfter(completing.get((s.seq + 1) >>> 0), i);
           if (ack >= 0) {
             established = true;
-            if (!set.completedAck) set.completedAck = g.segs[ack];
+            if (!set.completedAck) set.completedAck = g.segmentAt(ack);
           }
         }
-      } else if (s.dir === 0 && isRst(s) && !established) set.clientRsts.push(s);
+      } else if (dir === 0 && (flags & TCP_RST) !== 0 && !established) set.clientRsts.push(g.segmentAt(i));
     }
     out.push(set);
   }
@@ -112,14 +128,15 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
   return out;
 }
 
-/** Indexes (ascending) of the client's pure ACKs (ACK without SYN and RST), by ack number. */
-function pureAcksByAck(segs: TupleGroup['segs']): Map<number, number[]> {
+/** Indexes (ascending) into `rows` of the client's pure ACKs (ACK without SYN and RST), by ack number. */
+function pureAcksByAck(st: SegmentStore, rows: readonly number[]): Map<number, number[]> {
   const m = new Map<number, number[]>();
-  for (let i = 0; i < segs.length; i++) {
-    const s = segs[i];
-    if (s.dir !== 0 || (s.flags & (TCP_SYN | TCP_ACK)) !== TCP_ACK || isRst(s)) continue;
-    let l = m.get(s.ack);
-    if (!l) m.set(s.ack, (l = []));
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (st.dirAt(r) !== 0 || (st.flagsAt(r) & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_ACK) continue;
+    const a = st.ackAt(r);
+    let l = m.get(a);
+    if (!l) m.set(a, (l = []));
     l.push(i);
   }
   return m;

@@ -18,7 +18,7 @@ export const tcpUnansweredSyn: Rule<AnalysedTrace> = {
     const out: Finding[] = [];
     const perCapture = new Map<number, { tuples: string[]; syns: number; frames: number[] }>();
     for (const a of synAttempts(trace)) {
-      const answered = a.g.segs.some((s) => s.dir === 1) || a.icmp.length > 0;
+      const answered = a.g.rows.some((r) => trace.segments.dirAt(r) === 1) || a.icmp.length > 0;
       if (answered) continue;
       const last = a.syns[a.syns.length - 1];
       const end = trace.captures[a.g.capture].lastNs ?? last.ns;
