@@ -25,16 +25,24 @@ const SMALL_COPY = 256;
 /** The queue of retained entries is compacted once this many evicted ones sit at its front. */
 const QUEUE_SLACK = 4096;
 
-/** What the store needs of a retaining object: where its copy is (-1 once evicted) and its size. */
-export interface Retainer {
-  bodyAt: number;
-  bodyStored: number;
-}
-
-export class BodyStore<T extends Retainer> {
-  /** the ring; a live body is bytes[bodyAt, bodyAt + bodyStored) */
+/**
+ * Each retained body gets a sequence number (0, 1, 2, ... in retain order); since bodies are
+ * dropped oldest first, a body is live exactly while its number is at or past `firstLive`. The
+ * store keeps no reference to whoever retained a body: the caller keeps (position, size, number)
+ * and asks live(). (It used to write -1 into the retaining call record on eviction, which kept
+ * every record of the last 64 MiB of calls reachable from here: they all survived into the old
+ * generation, a large part of the scavenger's work on NFS captures.)
+ */
+export class BodyStore {
+  /** the ring; a live body is bytes[at, at + n) as returned by retain() */
   bytes = new Uint8Array(0);
-  private queue: T[] = [];
+  /** sequence number of the body retain() placed last */
+  lastSeq = -1;
+  /** bodies with a lower sequence number were dropped */
+  private firstLive = 0;
+  // queue of retained bodies, oldest first: entry i (from qHead) is body number firstLive + i - qHead
+  private qAt: number[] = [];
+  private qLen: number[] = [];
   private qHead = 0;
   private total = 0; // bytes of live bodies
   private head = 0; // next write position
@@ -45,14 +53,20 @@ export class BodyStore<T extends Retainer> {
   /** Number of bodies dropped for the budget since the last call (the caller counts them). */
   evicted = 0;
 
-  /** Copies b[from, from+n) (n <= MAX_RETAINED_BODY) for `r`, dropping the oldest bodies first. */
-  retain(r: T, b: Uint8Array, from: number, n: number): void {
-    while (this.total + n > MAX_RETAINED_TOTAL && this.qHead < this.queue.length) this.evictOldest();
+  /** Is body number `seq` still held? */
+  live(seq: number): boolean {
+    return seq >= this.firstLive && seq <= this.lastSeq;
+  }
+
+  /** Copies b[from, from+n) (n <= MAX_RETAINED_BODY), dropping the oldest bodies first; returns
+   *  its position in `bytes` (its sequence number is then `lastSeq`). */
+  retain(b: Uint8Array, from: number, n: number): number {
+    while (this.total + n > MAX_RETAINED_TOTAL && this.qHead < this.qAt.length) this.evictOldest();
     if (this.bytes.length === 0) this.bytes = new Uint8Array(CAPACITY);
     let at = this.place(n);
     while (at < 0) {
       // unreachable by the capacity argument above; safe anyway
-      if (this.qHead < this.queue.length) this.evictOldest();
+      if (this.qHead < this.qAt.length) this.evictOldest();
       else this.resetRing();
       at = this.place(n);
     }
@@ -62,13 +76,15 @@ export class BodyStore<T extends Retainer> {
     } else {
       this.bytes.set(b.subarray(from, from + n), at);
     }
-    r.bodyAt = at;
-    r.bodyStored = n;
-    this.queue.push(r);
-    if (this.qHead > QUEUE_SLACK && this.qHead * 2 > this.queue.length) {
-      this.queue.splice(0, this.qHead);
+    this.qAt.push(at);
+    this.qLen.push(n);
+    this.lastSeq++;
+    if (this.qHead > QUEUE_SLACK && this.qHead * 2 > this.qAt.length) {
+      this.qAt = this.qAt.slice(this.qHead);
+      this.qLen = this.qLen.slice(this.qHead);
       this.qHead = 0;
     }
+    return at;
   }
 
   /** Position for n more bytes, -1 when there is no contiguous room. */
@@ -107,18 +123,18 @@ export class BodyStore<T extends Retainer> {
   }
 
   private evictOldest(): void {
-    const r = this.queue[this.qHead++];
-    if (r.bodyAt < 0) return;
+    const at = this.qAt[this.qHead];
+    const n = this.qLen[this.qHead];
+    this.qHead++;
+    this.firstLive++;
     this.evicted++;
-    const n = r.bodyStored;
     this.total -= n;
     if (n > 0) {
-      this.tail = r.bodyAt + n;
+      this.tail = at + n;
       if (this.wrapped && this.tail === this.wrapMark) {
         this.tail = 0;
         this.wrapped = false;
       }
     }
-    r.bodyAt = -1;
   }
 }

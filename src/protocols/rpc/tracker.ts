@@ -39,6 +39,7 @@ import { PortTable } from './ports.js';
 import { BodyStore, MAX_RETAINED_BODY } from './retained.js';
 import { Xdr } from './xdr.js';
 import { CallTable } from './calltable.js';
+import { RecentCalls, type RecentCall } from './recent.js';
 import { KEEP_UNDECIDED } from '../framer.js';
 
 export { MAX_RETAINED_BODY, MAX_RETAINED_TOTAL } from './retained.js';
@@ -75,10 +76,11 @@ interface Call {
   callee: Endpoint;
   transport: 'tcp' | 'udp';
   stream: number;
-  /** copy of the procedure arguments in the body store: position (-1 when not retained or
-   *  evicted) and bytes stored */
+  /** copy of the procedure arguments in the body store: position (-1 when not retained), bytes
+   *  stored and the store's sequence number for it (the copy is gone once !bodies.live(bodySeq)) */
   bodyAt: number;
   bodyStored: number;
+  bodySeq: number;
   bodyComplete: boolean;
   bodyLen: number;
   replyFrame: number;
@@ -131,8 +133,13 @@ class PairIds {
 export class RpcTracker {
   readonly ports = new PortTable();
   private readonly pending = new CallTable<Call>();
-  private readonly recent = new CallTable<Call>();
-  private readonly bodies = new BodyStore<Call>();
+  private readonly recent = new RecentCalls();
+  /** what compareBodies reads of a recent call, filled from its row */
+  private readonly recentView: RecentCall = {
+    program: 0, procedure: 0, frame: 0, sec: 0, nsec: 0, replyFrame: 0, transport: 'tcp', stream: 0, bodyAt: -1,
+    bodyStored: 0, bodySeq: -1, bodyComplete: false, bodyLen: 0,
+  };
+  private readonly bodies = new BodyStore();
   private readonly pairs: PairIds;
   private readonly x = new Xdr();
   private readonly h = newRpcHeader();
@@ -211,11 +218,12 @@ export class RpcTracker {
     const complete = missing === 0;
 
     const open = this.pending.get(k, h.xid);
-    const done = open ? undefined : this.recent.get(k, h.xid);
-    const prior = open ?? done;
+    const doneRow = open ? -1 : this.recent.find(k, h.xid);
+    const done = doneRow >= 0 ? this.recent.load(doneRow, this.recentView) : undefined;
+    const prior: RecentCall | undefined = open ?? done;
     let retransmit: RpcRetransmitInfo | undefined;
     if (prior && prior.program === h.program && prior.procedure === h.procedure) {
-      retransmit = compareBodies(prior, this.bodies.bytes, b, bodyPos, bodyEnd, complete, sec, nsec, o, done !== undefined, bodyPos - off);
+      retransmit = compareBodies(prior, this.bodies, b, bodyPos, bodyEnd, complete, sec, nsec, o, done !== undefined, bodyPos - off);
       bump(c, 'rpc_retransmitted_calls');
       if (retransmit.body === 'different') bump(c, 'rpc_retransmissions_with_different_data');
       if (open) {
@@ -254,10 +262,10 @@ export class RpcTracker {
     const k = this.pairOf(o, false);
     const call = this.pending.get(k, h.xid);
     if (!call) {
-      const old = this.recent.get(k, h.xid);
+      const old = this.recent.find(k, h.xid);
       this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: REPLY,
-        program: old ? old.program : -1, procedure: old ? old.procedure : -1 });
-      if (old) {
+        program: old >= 0 ? this.recent.program(old) : -1, procedure: old >= 0 ? this.recent.procedure(old) : -1 });
+      if (old >= 0) {
         bump(c, 'rpc_duplicate_replies');
         return;
       }
@@ -280,12 +288,13 @@ export class RpcTracker {
     }
     call.replyFrame = frame;
     this.emit('pair', call, frame, sec, nsec, status, code, call.retransmit);
-    // remembered only to recognise a late retransmission: let the arguments (now the exchange's)
-    // go, so that they die young instead of being carried by MAX_RECENT_CALLS old records
+    // remembered only to recognise a late retransmission or a duplicate reply, as a row of
+    // numbers (recent.ts); the record can still sit in the pending table's ring for a while, so
+    // let the arguments (now the exchange's) go with the exchange
     call.args = NO_ARGS;
     call.write = null;
     if (this.recent.size >= MAX_RECENT_CALLS && this.recent.shift()) bump(c, 'rpc_recent_evicted');
-    this.recent.set(k, h.xid, call);
+    this.recent.add(k, h.xid, call);
   }
 
   private decodeResults(call: Call, frame: number): { code: number; name: string } | null {
@@ -323,7 +332,9 @@ export class RpcTracker {
     if (n < to - from) call.bodyComplete = false;
     const store = this.bodies;
     store.evicted = 0;
-    store.retain(call, b, from, n);
+    call.bodyAt = store.retain(b, from, n);
+    call.bodyStored = n;
+    call.bodySeq = store.lastSeq;
     if (store.evicted > 0) bump(this.out.counters, 'rpc_bodies_evicted', store.evicted);
   }
 
@@ -367,6 +378,7 @@ class CallRecord implements Call {
   stream: number;
   bodyAt = -1;
   bodyStored = 0;
+  bodySeq = -1;
   replyFrame = 0;
   retransmit: RpcRetransmitInfo | undefined = undefined;
 
@@ -424,7 +436,7 @@ function decodeCallArgs(x: Xdr, prog: number, vers: number, proc: number, bodyPo
   }
 }
 
-function compareBodies(prior: Call, store: Uint8Array, b: Uint8Array, from: number, to: number, complete: boolean, sec: number,
+function compareBodies(prior: RecentCall, bodies: BodyStore, b: Uint8Array, from: number, to: number, complete: boolean, sec: number,
   nsec: number, o: RpcOrigin, afterReply: boolean, headerLen: number): RpcRetransmitInfo {
   const info: RpcRetransmitInfo = {
     originalFrame: prior.frame,
@@ -434,8 +446,8 @@ function compareBodies(prior: Call, store: Uint8Array, b: Uint8Array, from: numb
     sameConnection: prior.transport === o.transport && prior.stream === o.stream,
     body: 'unknown', firstDiff: -1, headerLen, differingBytes: -1, originalHex: '', retransmitHex: '',
   };
-  if (prior.bodyAt < 0) return info;
-  const a = store;
+  if (prior.bodyAt < 0 || !bodies.live(prior.bodySeq)) return info;
+  const a = bodies.bytes;
   const at = prior.bodyAt;
   const aLen = prior.bodyStored;
   const n = to - from;

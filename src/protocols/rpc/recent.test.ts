@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RecentCalls, type RecentCall } from './recent.js';
+
+function call(i: number): RecentCall {
+  return {
+    program: 100003 + (i % 3), procedure: i % 22, frame: i + 1, sec: 1_700_000_000 + i, nsec: (i * 7919) % 1e9,
+    replyFrame: i + 2, transport: i % 2 ? 'udp' : 'tcp', stream: i % 5 === 0 ? -1 : i, bodyAt: i % 4 === 0 ? -1 : i * 10,
+    bodyStored: i % 50, bodySeq: i - 3, bodyComplete: i % 3 !== 0, bodyLen: i % 70,
+  };
+}
+
+const view = (): RecentCall => call(0);
+
+// the reference: a Map keeps insertion order; adding a key again makes it newest
+test('same entries, oldest-first eviction and fields as a Map in insertion order, under churn', () => {
+  let seed = 11;
+  const rnd = (n: number): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+  const t = new RecentCalls();
+  const ref = new Map<string, { pair: number; xid: number; c: RecentCall }>();
+  const MAX = 3000;
+  for (let i = 0; i < 60_000; i++) {
+    // few pairs, XIDs from a small space so that keys come back (re-add, delete)
+    const pair = rnd(4);
+    const xid = (rnd(8000) * 2654435761) >>> 0; // the whole 32-bit range, as XIDs are
+    const key = `${pair}/${xid}`;
+    const op = rnd(10);
+    if (op < 2) {
+      assert.equal(t.delete(pair, xid), ref.delete(key));
+    } else {
+      if (t.size >= MAX) {
+        const oldest = ref.keys().next().value as string;
+        ref.delete(oldest);
+        assert.ok(t.shift());
+      }
+      const c = call(i);
+      t.add(pair, xid, c);
+      ref.delete(key);
+      ref.set(key, { pair, xid, c });
+    }
+    assert.equal(t.size, ref.size);
+    if (i % 997 === 0) {
+      for (const { pair: p, xid: x, c } of ref.values()) {
+        const r = t.find(p, x);
+        assert.ok(r >= 0);
+        assert.deepEqual(t.load(r, view()), c);
+        assert.equal(t.program(r), c.program);
+        assert.equal(t.procedure(r), c.procedure);
+      }
+    }
+  }
+  // drain in order
+  for (const { pair, xid, c } of ref.values()) {
+    const r = t.find(pair, xid);
+    assert.deepEqual(t.load(r, view()), c);
+  }
+  const order = [...ref.values()];
+  for (let k = 0; k < order.length; k++) {
+    assert.ok(t.shift());
+    assert.equal(t.find(order[k].pair, order[k].xid), -1, `evicted in order ${k}`);
+    if (k + 1 < order.length) assert.ok(t.find(order[k + 1].pair, order[k + 1].xid) >= 0);
+  }
+  assert.equal(t.size, 0);
+  assert.equal(t.shift(), false);
+  assert.equal(t.find(1, 2), -1);
+});
+
+test('many deletes between adds: the ring is rebuilt without losing order', () => {
+  const t = new RecentCalls();
+  for (let i = 0; i < 10_000; i++) {
+    t.add(1, i, call(i));
+    if (i % 10 !== 0) t.delete(1, i); // one in ten stays
+  }
+  assert.equal(t.size, 1000);
+  for (let i = 0; i < 10_000; i += 10) {
+    assert.ok(t.shift());
+    assert.equal(t.find(1, i), -1);
+  }
+  assert.equal(t.size, 0);
+});
