@@ -43,6 +43,9 @@ const MAX_UDP_ENDPOINTS = 4096;
 export class ProtocolPass {
   readonly dispatcher: Dispatcher;
   private readonly conns = new Map<number, ConnStreams>();
+  /** the connection of the previous segment (segments come in runs of one connection) */
+  private lastStream = -1;
+  private lastConn: ConnStreams | null = null;
   private readonly udpEndpoints = new Map<string, Endpoint>();
 
   constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null) {
@@ -55,7 +58,7 @@ export class ProtocolPass {
 
   /** A TCP segment the tracker analysed. */
   tcp(frame: Frame, pkt: Packet, seg: SegmentRef): void {
-    let cs = this.conns.get(seg.stream);
+    let cs = seg.stream === this.lastStream ? this.lastConn : this.conns.get(seg.stream);
     if (!cs) {
       const client = endpointOfConn(seg.conn, 0);
       const server = endpointOfConn(seg.conn, 1);
@@ -63,6 +66,8 @@ export class ProtocolPass {
       cs = { proto, dirs: [new StreamDirection(proto.fromClient), new StreamDirection(proto.fromServer)], lastFrame: 0 };
       this.conns.set(seg.stream, cs);
     }
+    this.lastStream = seg.stream;
+    this.lastConn = cs;
     cs.lastFrame = frame.number;
     if (cs.proto.protocol === 'none') return;
     // the acknowledgement first: the peer had the bytes it acknowledges before it sent this
@@ -80,6 +85,10 @@ export class ProtocolPass {
     const cs = this.conns.get(stream);
     if (!cs) return;
     this.conns.delete(stream);
+    if (stream === this.lastStream) {
+      this.lastStream = -1;
+      this.lastConn = null;
+    }
     cs.dirs[0].flush(cs.lastFrame);
     cs.dirs[1].flush(cs.lastFrame);
     cs.proto.finish();

@@ -21,11 +21,10 @@
 // number with the XID (calltable.ts). Building and hashing a `${caller}|${callee}|${xid}` string
 // per message was one of the largest costs of the pass on NFS captures.
 
-import { toNs } from '../../bytes/time.js';
 import type { ProtoOutput } from '../output.js';
 import { hex } from '../text.js';
 import {
-  bump, diffNs, type ArgValue, type Endpoint, type Exchange, type ExchangeKind, type RpcRetransmitInfo, type WriteInfo,
+  bump, diffNs, epochNs, NO_FRAMES, type ArgValue, type Endpoint, type Exchange, type ExchangeKind, type RpcRetransmitInfo, type WriteInfo,
 } from '../types.js';
 import { CALL, MSG_ACCEPTED, ACCEPT_SUCCESS, REPLY, newRpcHeader, parseRpcHeader, replyStatusName } from './message.js';
 import {
@@ -356,9 +355,9 @@ export class RpcTracker {
       service: known ? serviceName(call.program, call.version) : 'RPC',
       command: known ? procedureName(call.program, call.version, call.procedure) : '?',
       program: call.program, version: call.version, procedure: call.procedure, id: call.xid, kind,
-      requestFrame: call.frame, responseFrame: resFrame, interimFrames: [],
-      requestNs: call.frame > 0 ? toNs(call.sec, call.nsec) : null,
-      responseNs: resFrame > 0 ? toNs(resSec, resNsec) : null,
+      requestFrame: call.frame, responseFrame: resFrame, interimFrames: NO_FRAMES,
+      requestNs: call.frame > 0 ? epochNs(call.sec, call.nsec) : null,
+      responseNs: resFrame > 0 ? epochNs(resSec, resNsec) : null,
       latencyNs: call.frame > 0 && resFrame > 0 ? diffNs(call.sec, call.nsec, resSec, resNsec) : -1,
       status, statusCode: code, args: call.args, client: call.caller, server: call.callee,
       transport: call.transport, stream: call.stream,

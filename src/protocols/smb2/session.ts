@@ -11,8 +11,7 @@
 import { u16le, u32be, u32le, u8 } from '../../bytes/reader.js';
 import type { PduInfo } from '../framer.js';
 import type { ProtoOutput } from '../output.js';
-import { bump, diffNs, type ConnContext, type Endpoint, type Exchange, type ExchangeKind } from '../types.js';
-import { toNs } from '../../bytes/time.js';
+import { bump, diffNs, epochNs, NO_FRAMES, type ConnContext, type Endpoint, type Exchange, type ExchangeKind } from '../types.js';
 import type { CommandDecoder, Smb2Args } from './args.js';
 import { decodeClose } from './close.js';
 import {
@@ -170,7 +169,7 @@ export class SmbSession {
       if (this.pending.size >= MAX_SMB2_PENDING) this.evictOldest();
       this.pending.set(h.messageId, {
         msgId: h.messageId, command: h.command, frame: info.lastFrame, sec: info.sec, nsec: info.nsec,
-        args, interim: [], asyncId: h.asyncId, fromClient,
+        args, interim: NO_FRAMES, asyncId: h.asyncId, fromClient,
       });
       return;
     }
@@ -179,6 +178,7 @@ export class SmbSession {
       // interim response: the request stays open until the final async response
       bump(c, 'smb2_interim_responses');
       if (req) {
+        if (req.interim === NO_FRAMES) req.interim = [];
         req.interim.push(info.lastFrame);
         req.asyncId = h.asyncId;
       }
@@ -243,8 +243,8 @@ export class SmbSession {
       protocol: 'smb2', service: 'SMB2', command: smb2CommandName(command), program: 0, version: 2,
       procedure: command, id: msgId, kind,
       requestFrame: reqFrame, responseFrame: resFrame, interimFrames: interim,
-      requestNs: reqFrame > 0 ? toNs(reqSec, reqNsec) : null,
-      responseNs: resFrame > 0 ? toNs(resSec, resNsec) : null,
+      requestNs: reqFrame > 0 ? epochNs(reqSec, reqNsec) : null,
+      responseNs: resFrame > 0 ? epochNs(resSec, resNsec) : null,
       latencyNs: reqFrame > 0 && resFrame > 0 ? diffNs(reqSec, reqNsec, resSec, resNsec) : -1,
       status: status >= 0 ? ntStatusName(status) : '', statusCode: status,
       args, client, server, transport: ctx.transport, stream: ctx.stream,
