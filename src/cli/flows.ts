@@ -13,12 +13,12 @@
 
 import { readCapture } from '../capture/open.js';
 import { decodeFrame } from '../wire/decode.js';
-import { newPacket } from '../wire/packet.js';
+import { L3_IPV4, newPacket } from '../wire/packet.js';
 import { formatAddr } from '../wire/addr.js';
 import { TcpTracker } from '../tcp/tracker.js';
 import { OPENER_NAMES, connState, type Conn, type Dir, type EndReason } from '../tcp/conn.js';
 import { termSafe } from './common.js';
-import { ByteSink } from './output.js';
+import { ByteSink, Lit } from './output.js';
 
 export interface FlowsOptions { json: boolean }
 
@@ -32,7 +32,7 @@ class AddrCache {
   private readonly l3 = new Int32Array(ADDR_CACHE_SIZE);
   private readonly w = new Int32Array(ADDR_CACHE_SIZE * 4);
   private readonly text: string[] = new Array<string>(ADDR_CACHE_SIZE).fill('');
-  private readonly ascii: Uint8Array[] = new Array<Uint8Array>(ADDR_CACHE_SIZE).fill(EMPTY);
+  private readonly ascii: Lit[] = new Array<Lit>(ADDR_CACHE_SIZE).fill(EMPTY);
   private readonly words = [0, 0, 0, 0];
   /** the entry of the last get() */
   private at = 0;
@@ -41,7 +41,7 @@ class AddrCache {
     return this.text[this.find(l3, w0, w1, w2, w3)];
   }
 
-  getBytes(l3: number, w0: number, w1: number, w2: number, w3: number): Uint8Array {
+  getBytes(l3: number, w0: number, w1: number, w2: number, w3: number): Lit {
     return this.ascii[this.find(l3, w0, w1, w2, w3)];
   }
 
@@ -59,14 +59,14 @@ class AddrCache {
     this.l3[h] = l3;
     w[k] = w0; w[k + 1] = w1; w[k + 2] = w2; w[k + 3] = w3;
     this.text[h] = s;
-    this.ascii[h] = Buffer.from(s, 'latin1');
+    this.ascii[h] = lit(s);
     return h;
   }
 }
-const EMPTY = new Uint8Array(0);
+const EMPTY = new Lit('');
 
 /** The fixed pieces of a JSON line as bytes (ASCII), copied without a string per line. */
-const lit = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+const lit = (s: string): Lit => new Lit(s);
 const J_STREAM = lit('"stream":');
 const J_V4 = lit(',"ip_version":4,"vlans":[');
 const J_V6 = lit(',"ip_version":6,"vlans":[');
@@ -92,6 +92,16 @@ const J_PAYLOAD = lit(',"payload":');
 const J_RETRANS = lit(',"retransmissions":');
 const J_MSS = lit(',"mss":');
 const J_CLOSE = lit('}}');
+/** Fixed words (states, end reasons: a handful) as Lit, made on first use. */
+const WORDS = new Map<string, Lit>();
+function word(s: string): Lit {
+  let w = WORDS.get(s);
+  if (w === undefined) {
+    w = lit(s);
+    WORDS.set(s, w);
+  }
+  return w;
+}
 const CH_DOT = 0x2e;
 const CH_COMMA = 0x2c;
 
@@ -109,32 +119,32 @@ export function writeSeconds(l: ByteSink, ns: number): void {
     return;
   }
   const sec = Math.floor(ns / 1e9);
-  let frac = ns - sec * 1e9;
+  let frac = (ns - sec * 1e9) | 0; // below 1e9: int32 arithmetic from here
   l.int(sec);
   if (frac === 0) return;
   let digits = 9;
-  while (frac % 10 === 0) {
-    frac /= 10;
+  for (let q = (frac / 10) | 0; frac - q * 10 === 0; q = (frac / 10) | 0) {
+    frac = q;
     digits--;
   }
   // frac has `digits` digits after the point, leading zeros included
   l.room(digits + 1);
   const b = l.buf;
-  let p = l.pos;
+  const p = l.pos;
   b[p] = CH_DOT;
   for (let k = p + digits; k > p; k--) {
-    const q = Math.floor(frac / 10);
-    b[k] = 0x30 + (frac - q * 10);
+    const q = (frac / 10) | 0;
+    b[k] = 0x30 + frac - q * 10;
     frac = q;
   }
   l.pos = p + digits + 1;
 }
 
 /** Writes the lines of one capture's connections. */
-class FlowWriter {
+export class FlowWriter {
   private readonly addrs = new AddrCache();
   /** the start of every JSON line as UTF-8: the file name may need escaping and be non-ASCII */
-  private readonly jsonPrefix: Buffer;
+  private readonly jsonPrefix: Lit;
   /** how a JSON line's bytes become a string: only a non-ASCII file name needs UTF-8 decoding */
   private readonly jsonEncoding: 'latin1' | 'utf8';
   /** where JSON lines are built: the output's own chunk when given, else a private buffer whose
@@ -145,7 +155,7 @@ class FlowWriter {
   constructor(file: string, private readonly json: boolean, private readonly tracker: TcpTracker,
     private readonly out: (s: string) => void, sink: ByteSink | null) {
     const prefix = `{"file":${JSON.stringify(file)},`;
-    this.jsonPrefix = Buffer.from(prefix, 'utf8');
+    this.jsonPrefix = new Lit(prefix);
     this.jsonEncoding = this.jsonPrefix.length === prefix.length ? 'latin1' : 'utf8';
     this.toBytes = sink !== null;
     this.line = sink ?? new ByteSink();
@@ -190,19 +200,23 @@ class FlowWriter {
     l.lit(c.l3 === 6 ? J_V6 : J_V4);
     const vlans = c.vlans;
     for (let i = 0; i < vlans.length; i++) {
-      if (i > 0) l.bytes(COMMA, 1);
+      if (i > 0) l.byte(CH_COMMA);
       l.int(vlans[i]);
     }
     const addrs = this.addrs;
-    l.lit(J_ORIG_ADDR); l.lit(addrs.getBytes(c.l3, c.a0, c.a1, c.a2, c.a3));
+    l.lit(J_ORIG_ADDR);
+    if (c.l3 === L3_IPV4) ipv4(l, c.a0);
+    else l.lit(addrs.getBytes(c.l3, c.a0, c.a1, c.a2, c.a3));
     l.lit(J_ORIG_PORT); l.int(c.aPort);
-    l.lit(J_RESP_ADDR); l.lit(addrs.getBytes(c.l3, c.b0, c.b1, c.b2, c.b3));
+    l.lit(J_RESP_ADDR);
+    if (c.l3 === L3_IPV4) ipv4(l, c.b0);
+    else l.lit(addrs.getBytes(c.l3, c.b0, c.b1, c.b2, c.b3));
     l.lit(J_RESP_PORT); l.int(c.bPort);
     l.lit(J_OPENER[c.opener]);
     const tr = this.tracker;
     if (tr.epochParts(c.firstTime)) {
       // formatEpochPair(sec, nsec, 9) as digits: no string per line
-      l.int(tr.epochSec); l.bytes(DOT, 1); l.int9(tr.epochNsec);
+      l.int(tr.epochSec); l.byte(CH_DOT); l.int9(tr.epochNsec);
     } else {
       l.str(tr.epochString(c.firstTime, 9));
     }
@@ -213,18 +227,25 @@ class FlowWriter {
     else l.lit(J_NULL);
     // letters of Zeek's fixed set (tracker.ts), straight from their codes: no string per line
     l.lit(J_HISTORY); l.bytes(c.historyCodes, c.historyLen);
-    l.lit(J_STATE); l.str(connState(c));
+    l.lit(J_STATE); l.lit(word(connState(c)));
     l.lit(c.reusedPorts ? J_REUSED : J_NOT_REUSED);
     l.int(c.firstFrame);
     l.lit(J_LAST_FRAME); l.int(c.lastFrame);
-    l.lit(J_END); l.str(reason);
+    l.lit(J_END); l.lit(word(reason));
     l.lit(J_ORIG); dirJson(l, c.d0);
     l.lit(J_RESP); dirJson(l, c.d1);
     l.lit(J_CLOSE);
   }
 }
-const DOT = Uint8Array.of(CH_DOT);
-const COMMA = Uint8Array.of(CH_COMMA);
+
+/** An IPv4 address word as formatAddr writes it (dotted quad): straight digits, as a million
+ *  clients would mostly miss any cache. */
+function ipv4(l: ByteSink, w: number): void {
+  l.int((w >>> 24) & 255); l.byte(CH_DOT);
+  l.int((w >>> 16) & 255); l.byte(CH_DOT);
+  l.int((w >>> 8) & 255); l.byte(CH_DOT);
+  l.int(w & 255);
+}
 
 /** Last minus first packet time, as the exact integer nanoseconds the records carry. */
 function durationNs(c: Conn): number {

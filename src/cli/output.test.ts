@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { ByteSink, Output } from './output.js';
+import { ByteSink, Lit, Output } from './output.js';
 import { writeSeconds } from './flows.js';
 
 /** A stream that keeps what it is given, as bytes, and the chunks' sizes. */
@@ -18,6 +18,8 @@ function sinkStream(): { stream: Writable; text: () => string; chunks: number[] 
   return { stream, text: () => Buffer.concat(parts).toString('utf8'), chunks };
 }
 
+const COLON = new Lit(':');
+
 test('Output: byte lines and string lines keep their order; long lines move or grow the chunk', async () => {
   const s = sinkStream();
   const out = new Output(s.stream);
@@ -32,7 +34,7 @@ test('Output: byte lines and string lines keep their order; long lines move or g
     b.beginLine();
     // some lines far longer than a chunk
     const len = i % 5000 === 17 ? 700_000 : i % 50;
-    b.str('L'); b.int(i); b.str(':');
+    b.str('L'); b.int(i); b.lit(COLON);
     for (let k = 0; k < len; k++) b.bytes(Uint8Array.of(0x61 + (k % 26)), 1);
     b.int9(i);
     b.endLine();
@@ -51,13 +53,16 @@ test('ByteSink without a stream: takeLine gives each line as a string', () => {
   const got: string[] = [];
   for (let i = 0; i < 3; i++) {
     b.beginLine();
-    b.lit(Buffer.from('{"file":"é",', 'utf8'));
+    b.lit(new Lit('{"file":"é",'));
     b.int(i * 1e12 + 7);
     got.push(b.takeLine('utf8'));
   }
   assert.deepEqual(got, ['{"file":"é",7', '{"file":"é",1000000000007', '{"file":"é",2000000000007']);
-  b.int(-1); b.str('|'); b.int(0.5); b.str('|'); b.int(2 ** 60);
-  assert.equal(b.takeLine('latin1'), `-1|0.5|${2 ** 60}`);
+  b.int(-1); b.str('|'); b.int(0.5); b.str('|'); b.int(2 ** 60); b.byte(0x7c);
+  for (const v of [0, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 1e15 + 1, 2 ** 53 - 1]) { b.int(v); b.lit(COLON); }
+  b.int9(0); b.int9(999_999_999); b.int9(1234);
+  assert.equal(b.takeLine('latin1'), `-1|0.5|${2 ** 60}|0:9:10:99:100:2147483647:2147483648:4294967301:1000000000000001:9007199254740991:` +
+    '000000000999999999000001234');
 });
 
 test('writeSeconds writes exactly String(ns / 1e9)', () => {
