@@ -421,7 +421,7 @@ function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, b
     keepAlives: b.zeroByteKa || b.oneByteKa ? { zeroByte: b.zeroByteKa, oneByte: b.oneByteKa } : NO_KEEP_ALIVES,
     health: b.health,
     connect: b.synAckFrame > 0
-      ? { synFrame: b.synFrame, synNs: baseNs + BigInt(b.synRel), synAckFrame: b.synAckFrame, synAckNs: baseNs + BigInt(b.synAckRel) }
+      ? { synFrame: b.synFrame, synNs: baseNs + BigInt(b.synRel), synAckFrame: b.synAckFrame, synAckNs: baseNs + BigInt(b.synAckRel), setupNs: b.synAckRel - b.synRel }
       : null,
   });
 }

@@ -72,7 +72,7 @@ export interface ConnectionFacts extends ConnRecord {
   health: ConnHealth;
   /** the handshake: first SYN of the originator's ISN and the SYN-ACK acknowledging it; null
    *  when either was not seen */
-  connect: { synFrame: number; synNs: bigint; synAckFrame: number; synAckNs: bigint } | null;
+  connect: { synFrame: number; synNs: bigint; synAckFrame: number; synAckNs: bigint; /** synAckNs - synNs */ setupNs: number } | null;
 }
 
 /** Per-connection health counters, computed for every segment (not only the key segments). */

@@ -57,7 +57,7 @@ export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
       const nOut = sorted.filter((x) => x > threshold).length;
       if (nOut === 0) continue;
       const conns = (byPort.get(`${p.capture}|${p.serverPort}`) ?? [])
-        .filter((c) => Number(c.connect!.synAckNs - c.connect!.synNs) > threshold)
+        .filter((c) => c.connect!.setupNs > threshold)
         .sort((a, b) => a.firstFrame - b.firstFrame);
       const causes = new Map<string, number>();
       for (const c of conns) {
