@@ -15,7 +15,7 @@ function dirState(d: Dir): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(d)) if (typeof v !== 'object') o[k] = v;
   for (const k of ACCESSORS_DIR) o[k] = d[k];
-  o.unacked = [d.unacked.count, d.unacked.mainCount, d.unacked.sideCount, d.unacked.seq.length, d.unacked.sSeq.length];
+  o.unacked = [d.unacked.count, d.unacked.mainCount, d.unacked.sideCount, d.unacked.capacity, d.unacked.sideCapacity];
   return o;
 }
 

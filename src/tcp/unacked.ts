@@ -1,6 +1,6 @@
 // The segments one direction has sent that the other has not acknowledged yet: Wireshark's
 // per-flow "unacked list" (tcp_unacked_t), which gives ack_rtt (the data segment an ACK covers
-// exactly) and bytes in flight. No allocation per segment: parallel typed arrays, grown by
+// exactly) and bytes in flight. No allocation per segment: typed arrays of entries, grown by
 // doubling up to a bound.
 //
 // Two parts, so that an ACK costs O(1) amortised even while segments are out of order:
@@ -14,7 +14,7 @@
 //
 // Bound: like Wireshark (TCP_MAX_UNACKED_SEGMENTS), a segment is not recorded while 10,000 are
 // already unacknowledged (the ACKs are probably not in the capture). Memory per direction is at
-// most about RING_MAX entries x 28 bytes per part, and only while that much is in flight.
+// most about RING_MAX entries x 40 bytes per part, and only while that much is in flight.
 
 import { seqGt, seqLe, seqLt } from '../bytes/seq.js';
 
@@ -24,23 +24,24 @@ const RING_MIN = 8;
 const RING_MAX = 16_384; // first power of two above MAX_UNACKED_SEGMENTS
 const SIDE_MIN = 4;
 
+// Each part is one Float64Array of entries of ENTRY numbers (seq, next, frame, time, insertion
+// order) side by side: an ACK or a push touches one array and one or two cache lines, where five
+// parallel arrays (one per field) touched five objects and five backing stores per packet.
+const E_SEQ = 0;
+const E_NEXT = 1;
+const E_FRAME = 2;
+const E_TS = 3;
+const E_ORD = 4;
+const ENTRY = 5;
+
 export class UnackedRing {
-  // ---- main ring (sorted), `mainCount` entries from `head`
-  seq: Uint32Array = EMPTY_U32;
-  next: Uint32Array = EMPTY_U32;
-  frame: Uint32Array = EMPTY_U32;
-  /** send time, ns relative to the tracker's time base */
-  ts: Float64Array = EMPTY_F64;
-  /** insertion order (a per-ring counter), to find the oldest of main and side matches */
-  ord: Float64Array = EMPTY_F64;
+  // ---- main ring (sorted), `mainCount` entries from entry `head`; capacity `cap` entries (2^k)
+  m: Float64Array = EMPTY_F64;
+  cap = 0;
   head = 0;
   mainCount = 0;
-  // ---- side list (out-of-order segments), `sideCount` entries from index 0
-  sSeq: Uint32Array = EMPTY_U32;
-  sNext: Uint32Array = EMPTY_U32;
-  sFrame: Uint32Array = EMPTY_U32;
-  sTs: Float64Array = EMPTY_F64;
-  sOrd: Float64Array = EMPTY_F64;
+  // ---- side list (out-of-order segments), `sideCount` entries from entry 0
+  s: Float64Array = EMPTY_F64;
   sideCount = 0;
   /** all unacknowledged segments: mainCount + sideCount */
   count = 0;
@@ -52,39 +53,42 @@ export class UnackedRing {
   ackNo = 0;
   spanBase = 0;
 
+  /** Entries the main ring and the side list can hold without growing (for tests). */
+  get capacity(): number { return this.cap; }
+  get sideCapacity(): number { return this.s.length / ENTRY; }
+
   push(seq: number, next: number, frame: number, ts: number): void {
     if (this.count >= MAX_UNACKED_SEGMENTS) return;
     const ord = this.pushes++;
     this.count++;
     if (this.mainCount > 0) {
-      const last = (this.head + this.mainCount - 1) & (this.seq.length - 1);
-      if (seqLt(seq, this.seq[last]) || seqLt(next, this.next[last])) {
+      const last = ((this.head + this.mainCount - 1) & (this.cap - 1)) * ENTRY;
+      if (seqLt(seq, this.m[last + E_SEQ]) || seqLt(next, this.m[last + E_NEXT])) {
         this.pushSide(seq, next, frame, ts, ord);
         return;
       }
     }
-    let cap = this.seq.length;
-    if (this.mainCount === cap) {
-      this.grow(cap === 0 ? RING_MIN : Math.min(cap * 2, RING_MAX));
-      cap = this.seq.length;
-    }
-    const i = (this.head + this.mainCount) & (cap - 1);
-    this.seq[i] = seq;
-    this.next[i] = next;
-    this.frame[i] = frame;
-    this.ts[i] = ts;
-    this.ord[i] = ord;
+    if (this.mainCount === this.cap) this.grow(this.cap === 0 ? RING_MIN : Math.min(this.cap * 2, RING_MAX));
+    const m = this.m;
+    const i = ((this.head + this.mainCount) & (this.cap - 1)) * ENTRY;
+    m[i + E_SEQ] = seq;
+    m[i + E_NEXT] = next;
+    m[i + E_FRAME] = frame;
+    m[i + E_TS] = ts;
+    m[i + E_ORD] = ord;
     this.mainCount++;
   }
 
   private pushSide(seq: number, next: number, frame: number, ts: number, ord: number): void {
     const n = this.sideCount;
-    if (n === this.sSeq.length) this.growSide(n === 0 ? SIDE_MIN : Math.min(n * 2, RING_MAX));
-    this.sSeq[n] = seq;
-    this.sNext[n] = next;
-    this.sFrame[n] = frame;
-    this.sTs[n] = ts;
-    this.sOrd[n] = ord;
+    if (n * ENTRY === this.s.length) this.growSide(n === 0 ? SIDE_MIN : Math.min(n * 2, RING_MAX));
+    const s = this.s;
+    const i = n * ENTRY;
+    s[i + E_SEQ] = seq;
+    s[i + E_NEXT] = next;
+    s[i + E_FRAME] = frame;
+    s[i + E_TS] = ts;
+    s[i + E_ORD] = ord;
     this.sideCount = n + 1;
   }
 
@@ -92,55 +96,27 @@ export class UnackedRing {
     if (cap === RING_MIN && this.mainCount === 0 && poolLen > 0) {
       // small rings come from the pool: short connections allocate no typed arrays
       const k = --poolLen;
-      this.seq = poolSeq[k];
-      this.next = poolNext[k];
-      this.frame = poolFrame[k];
-      this.ts = poolTs[k];
-      this.ord = poolOrd[k];
-      poolSeq[k] = poolNext[k] = poolFrame[k] = EMPTY_U32;
-      poolTs[k] = poolOrd[k] = EMPTY_F64;
+      this.m = pool[k];
+      pool[k] = EMPTY_F64;
+      this.cap = RING_MIN;
       this.head = 0;
       return;
     }
-    const seq = new Uint32Array(cap);
-    const next = new Uint32Array(cap);
-    const frame = new Uint32Array(cap);
-    const ts = new Float64Array(cap);
-    const ord = new Float64Array(cap);
-    const oldMask = this.seq.length - 1;
+    const m = new Float64Array(cap * ENTRY);
+    const oldMask = this.cap - 1;
     for (let k = 0; k < this.mainCount; k++) {
-      const j = (this.head + k) & oldMask;
-      seq[k] = this.seq[j];
-      next[k] = this.next[j];
-      frame[k] = this.frame[j];
-      ts[k] = this.ts[j];
-      ord[k] = this.ord[j];
+      const j = ((this.head + k) & oldMask) * ENTRY;
+      m.set(this.m.subarray(j, j + ENTRY), k * ENTRY);
     }
-    this.seq = seq;
-    this.next = next;
-    this.frame = frame;
-    this.ts = ts;
-    this.ord = ord;
+    this.m = m;
+    this.cap = cap;
     this.head = 0;
   }
 
   private growSide(cap: number): void {
-    const n = this.sideCount;
-    const seq = new Uint32Array(cap);
-    const next = new Uint32Array(cap);
-    const frame = new Uint32Array(cap);
-    const ts = new Float64Array(cap);
-    const ord = new Float64Array(cap);
-    seq.set(this.sSeq.subarray(0, n));
-    next.set(this.sNext.subarray(0, n));
-    frame.set(this.sFrame.subarray(0, n));
-    ts.set(this.sTs.subarray(0, n));
-    ord.set(this.sOrd.subarray(0, n));
-    this.sSeq = seq;
-    this.sNext = next;
-    this.sFrame = frame;
-    this.sTs = ts;
-    this.sOrd = ord;
+    const s = new Float64Array(cap * ENTRY);
+    s.set(this.s.subarray(0, this.sideCount * ENTRY));
+    this.s = s;
   }
 
   /**
@@ -164,21 +140,22 @@ export class UnackedRing {
     let bestOrd = Infinity;
     if (this.mainCount > 0) {
       // Sorted: the acknowledged segments form a prefix; partial ones follow while seq < ack.
-      const mask = this.seq.length - 1;
+      const mask = this.cap - 1;
+      const m = this.m;
       let head = this.head;
       let n = this.mainCount;
-      const nextA = this.next;
-      while (n > 0 && seqLe(nextA[head], ack)) {
-        if (nextA[head] === ack && bestOrd === Infinity) {
-          bestOrd = this.ord[head];
-          this.ackedFrame = this.frame[head];
-          this.ackedTs = this.ts[head];
+      for (; n > 0; n--) {
+        const e = head * ENTRY;
+        const next = m[e + E_NEXT];
+        if (!seqLe(next, ack)) break;
+        if (next === ack && bestOrd === Infinity) {
+          bestOrd = m[e + E_ORD];
+          this.ackedFrame = m[e + E_FRAME];
+          this.ackedTs = m[e + E_TS];
         }
         head = (head + 1) & mask;
-        n--;
       }
-      const seqA = this.seq;
-      for (let k = 0, j = head; k < n && seqLt(seqA[j], ack); k++, j = (j + 1) & mask) seqA[j] = ack;
+      for (let k = 0, j = head; k < n && seqLt(m[j * ENTRY + E_SEQ], ack); k++, j = (j + 1) & mask) m[j * ENTRY + E_SEQ] = ack;
       this.count -= this.mainCount - n;
       this.head = head;
       this.mainCount = n;
@@ -191,57 +168,41 @@ export class UnackedRing {
   private ackSide(ack: number, bestOrd: number): void {
     let w = 0;
     const n = this.sideCount;
-    const sSeq = this.sSeq;
-    const sNext = this.sNext;
+    const s = this.s;
     for (let k = 0; k < n; k++) {
-      const next = sNext[k];
+      const e = k * ENTRY;
+      const next = s[e + E_NEXT];
       if (seqLe(next, ack)) {
-        if (next === ack && this.sOrd[k] < bestOrd) {
-          bestOrd = this.sOrd[k];
-          this.ackedFrame = this.sFrame[k];
-          this.ackedTs = this.sTs[k];
+        if (next === ack && s[e + E_ORD] < bestOrd) {
+          bestOrd = s[e + E_ORD];
+          this.ackedFrame = s[e + E_FRAME];
+          this.ackedTs = s[e + E_TS];
         }
         continue;
       }
-      let seq = sSeq[k];
+      let seq = s[e + E_SEQ];
       if (seqGt(ack, seq)) seq = ack;
-      sSeq[w] = seq;
-      sNext[w] = next;
-      this.sFrame[w] = this.sFrame[k];
-      this.sTs[w] = this.sTs[k];
-      this.sOrd[w] = this.sOrd[k];
+      const o = w * ENTRY;
+      s[o + E_SEQ] = seq;
+      s[o + E_NEXT] = next;
+      s[o + E_FRAME] = s[e + E_FRAME];
+      s[o + E_TS] = s[e + E_TS];
+      s[o + E_ORD] = s[e + E_ORD];
       w++;
     }
     this.count -= n - w;
     this.sideCount = w;
-    if (w === 0 && this.sSeq.length > SIDE_KEEP) this.dropSide();
+    if (w === 0 && this.s.length > SIDE_KEEP * ENTRY) this.s = EMPTY_F64;
   }
 
-  /** An empty main ring gives small arrays back to the pool (idle connections hold none). */
+  /** An empty main ring gives a small array back to the pool (idle connections hold none). */
   private releaseMain(): void {
     this.head = 0;
-    if (this.seq.length === RING_MIN && poolLen < POOL_MAX) {
-      // parallel arrays, not an object per entry: giving arrays back allocates nothing
-      const k = poolLen++;
-      poolSeq[k] = this.seq;
-      poolNext[k] = this.next;
-      poolFrame[k] = this.frame;
-      poolTs[k] = this.ts;
-      poolOrd[k] = this.ord;
-      this.seq = EMPTY_U32;
-      this.next = EMPTY_U32;
-      this.frame = EMPTY_U32;
-      this.ts = EMPTY_F64;
-      this.ord = EMPTY_F64;
+    if (this.cap === RING_MIN && poolLen < POOL_MAX) {
+      pool[poolLen++] = this.m;
+      this.m = EMPTY_F64;
+      this.cap = 0;
     }
-  }
-
-  private dropSide(): void {
-    this.sSeq = EMPTY_U32;
-    this.sNext = EMPTY_U32;
-    this.sFrame = EMPTY_U32;
-    this.sTs = EMPTY_F64;
-    this.sOrd = EMPTY_F64;
   }
 
   /** Wireshark 4.0's bytes in flight: the span from the lowest unacknowledged sequence number to
@@ -259,24 +220,26 @@ export class UnackedRing {
     let last = 0;
     const n = this.mainCount;
     if (n > 0) {
-      const mask = this.seq.length - 1;
+      const m = this.m;
+      const mask = this.cap - 1;
       const h = this.head;
-      first = (this.seq[h] - base) >>> 0;
-      last = (this.next[(h + n - 1) & mask] - base) >>> 0;
+      first = (m[h * ENTRY + E_SEQ] - base) >>> 0;
+      last = (m[((h + n - 1) & mask) * ENTRY + E_NEXT] - base) >>> 0;
       if (last < first) {
         // the ring's sequence numbers wrap around relative to base: look at every entry
         for (let k = 0; k < n; k++) {
-          const j = (h + k) & mask;
-          const s = (this.seq[j] - base) >>> 0;
-          const e = (this.next[j] - base) >>> 0;
+          const j = ((h + k) & mask) * ENTRY;
+          const s = (m[j + E_SEQ] - base) >>> 0;
+          const e = (m[j + E_NEXT] - base) >>> 0;
           if (s < first) first = s;
           if (e > last) last = e;
         }
       }
     }
+    const side = this.s;
     for (let k = 0; k < this.sideCount; k++) {
-      const s = (this.sSeq[k] - base) >>> 0;
-      const e = (this.sNext[k] - base) >>> 0;
+      const s = (side[k * ENTRY + E_SEQ] - base) >>> 0;
+      const e = (side[k * ENTRY + E_NEXT] - base) >>> 0;
       if (s < first) first = s;
       if (e > last) last = e;
     }
@@ -288,29 +251,22 @@ export class UnackedRing {
     this.count = 0;
     this.mainCount = 0;
     this.sideCount = 0;
-    this.releaseMain();
-    this.seq = EMPTY_U32;
-    this.next = EMPTY_U32;
-    this.frame = EMPTY_U32;
-    this.ts = EMPTY_F64;
-    this.ord = EMPTY_F64;
-    this.dropSide();
+    if (this.cap !== 0) this.releaseMain();
+    this.head = 0;
+    this.m = EMPTY_F64;
+    this.cap = 0;
+    this.s = EMPTY_F64;
     this.pushes = 0;
     this.ackedFrame = 0;
     this.ackedTs = 0;
   }
 }
 
-const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_F64 = new Float64Array(0);
 /** An empty side list keeps arrays this small (a connection with a little reordering reuses
  *  them); larger ones are dropped. */
 const SIDE_KEEP = 64;
-/** Free small rings, shared by all trackers (bounded: 4,096 x 224 bytes). */
+/** Free small rings, shared by all trackers (bounded: 4,096 x 320 bytes). */
 const POOL_MAX = 4096;
-const poolSeq = new Array<Uint32Array>(POOL_MAX).fill(EMPTY_U32);
-const poolNext = new Array<Uint32Array>(POOL_MAX).fill(EMPTY_U32);
-const poolFrame = new Array<Uint32Array>(POOL_MAX).fill(EMPTY_U32);
-const poolTs = new Array<Float64Array>(POOL_MAX).fill(EMPTY_F64);
-const poolOrd = new Array<Float64Array>(POOL_MAX).fill(EMPTY_F64);
+const pool = new Array<Float64Array>(POOL_MAX).fill(EMPTY_F64);
 let poolLen = 0;
