@@ -91,7 +91,7 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
     if (cur && cur.isns.length >= 2) set.bursts.push(cur);
     // answers: each SYN-ACK against the newest SYN sent before it (and, for a stale one, the
     // newest earlier SYN with the ISN it acknowledges), in one walk
-    const completing = pureAcksByAck(st, rows);
+    let completing: Map<number, number[]> | null = null;
     const newestWithIsn = new Map<number, SegmentFact>();
     let newest: SegmentFact | undefined;
     let established = false;
@@ -114,7 +114,9 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
           set.staleSynAcks.push({ s, ackedIsn: acked, newestIsn: newest.seq, answers, newest });
         } else if (!established) {
           // the client's first ACK (no SYN, no RST) after this SYN-ACK acknowledging it completes the handshake
-          const ack = firstAfter(completing.get((s.seq + 1) >>> 0), i);
+          const want = (s.seq + 1) >>> 0;
+          let ack = nearbyPureAck(st, rows, i, want);
+          if (ack === NOT_NEARBY) ack = firstAfter((completing ??= pureAcksByAck(st, rows)).get(want), i);
           if (ack >= 0) {
             established = true;
             if (!set.completedAck) set.completedAck = g.segmentAt(ack);
@@ -126,6 +128,23 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
   }
   cache.set(trace, out);
   return out;
+}
+
+/** Rows looked at after a SYN-ACK for the ACK completing it before the group's index of pure
+ *  ACKs is built (the ACK normally follows within a few segments; the index serves groups where
+ *  it does not, without a walk to the end for each SYN-ACK). */
+const NEARBY_ROWS = 32;
+const NOT_NEARBY = -2;
+
+/** The first index after i of a client pure ACK acknowledging `ack` within NEARBY_ROWS rows;
+ *  -1 when the rows end first, NOT_NEARBY when none is that close. */
+function nearbyPureAck(st: SegmentStore, rows: readonly number[], i: number, ack: number): number {
+  const end = Math.min(rows.length, i + 1 + NEARBY_ROWS);
+  for (let j = i + 1; j < end; j++) {
+    const r = rows[j];
+    if (st.dirAt(r) === 0 && (st.flagsAt(r) & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && st.ackAt(r) === ack) return j;
+  }
+  return end === rows.length ? -1 : NOT_NEARBY;
 }
 
 /** Indexes (ascending) into `rows` of the client's pure ACKs (ACK without SYN and RST), by ack number. */

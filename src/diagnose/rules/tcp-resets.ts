@@ -7,7 +7,7 @@
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { isRst, isSyn, isSynAck } from '../../analysis/views.js';
-import { TCP_FIN } from '../../wire/packet.js';
+import { TCP_FIN, TCP_RST } from '../../wire/packet.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 
 type Kind = 'refused' | 'after-close' | 'in-handshake' | 'abort';
@@ -16,11 +16,16 @@ export const tcpResets: Rule<AnalysedTrace> = {
   id: 'tcp/resets',
   run(trace) {
     const out: Finding[] = [];
+    const st = trace.segments;
     trace.captures.forEach((_, capture) => {
       const kinds = new Map<string, { n: number; frames: number[] }>();
       let total = 0;
       for (const c of trace.connections) {
         if (c.capture !== capture) continue;
+        // most connections have no RST among their key segments: screened on the flags column
+        let hasRst = false;
+        for (let i = c.keyRowStart; i < c.keyRowEnd && !hasRst; i++) hasRst = (st.flagsAt(i) & TCP_RST) !== 0;
+        if (!hasRst) continue;
         const segs = c.keySegments;
         const ri = segs.findIndex(isRst);
         if (ri < 0) continue;
