@@ -60,6 +60,9 @@ const D_LAST_RST_SEQ = 10;
 const D_IP_BYTES = 11;
 const D_PAYLOAD = 12;
 
+/** The slab of a new Conn (made on the first reset). */
+let SLAB_TEMPLATE: Float64Array | null = null;
+
 /** Why a connection left the table. */
 export type EndReason = 'closed' | 'idle' | 'evicted' | 'reused' | 'end';
 
@@ -165,6 +168,11 @@ export class Dir {
   /** Back to the state of a new Dir (a recycled connection); the ring keeps no arrays. */
   reset(): void {
     this.resetNumbers();
+    this.resetFields();
+  }
+
+  /** reset() but for the numbers in the slab (Conn.reset copies them for both directions). */
+  resetFields(): void {
     this.baseSet = false;
     this.winScale = WS_UNKNOWN;
     this.nextSeqFrame = 0;
@@ -311,7 +319,9 @@ export class Conn {
 
   /** Back to the state of a new Conn, for reuse from the tracker's free list. */
   reset(): void {
-    this.resetNumbers();
+    // every number of the Conn and of both directions at once, from a new Conn's slab
+    if (SLAB_TEMPLATE === null) SLAB_TEMPLATE = new Conn().n;
+    this.n.set(SLAB_TEMPLATE);
     this.stream = 0;
     this.l3 = 0;
     this.vlanKey = 0;
@@ -321,8 +331,8 @@ export class Conn {
     this.aPort = 0;
     this.bPort = 0;
     this.opener = OPENER_INFERRED;
-    this.d0.reset();
-    this.d1.reset();
+    this.d0.resetFields();
+    this.d1.resetFields();
     this.firstFrame = 0;
     this.lastFrame = 0;
     this.historyLen = 0;

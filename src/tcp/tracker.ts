@@ -161,14 +161,20 @@ export class TcpTracker {
   // ---- the table: linear probing over (hash, slot) pairs, length 2^k, at most half full.
   // Several connections can share a key (other VLAN tags, see lookup): the newest, the highest
   // stream number, is preferred, whatever their order in the table.
-  private tabHash = new Int32Array(INITIAL_TABLE);
-  private tabSlot = new Int32Array(INITIAL_TABLE).fill(NONE);
+  // A position i is the pair tab[2i] (hash) and tab[2i + 1] (slot, NONE when empty): one cache
+  // line per probe (two arrays cost two misses on a table of a few MB).
+  private tab = emptyTable(INITIAL_TABLE);
   private tabMask = INITIAL_TABLE - 1;
   /** closed connections in the order they closed: a ring of (slot, stream number). An entry
    *  whose Conn left the table meanwhile (or was reused: another stream number) is stale and
    *  skipped; stale entries count towards maxClosed until they reach the head. */
   private closedSlots = new Int32Array(0);
   private closedStreams = new Float64Array(0);
+  /** the closeTime of each entry's Conn, so that the check of the head touches no Conn */
+  private closedTimes = new Float64Array(0);
+  /** per slot: the stream number of its Conn while in the table, -1 otherwise (liveness of a
+   *  closed-queue entry without reading the Conn, which is cold by then) */
+  private slotStream = new Float64Array(0);
   private closedHead = 0;
   private closedLen = 0;
   private nextStream = 0;
@@ -319,9 +325,10 @@ export class TcpTracker {
     // (the newest connection with these addresses and ports)
     let best: Conn | null = null;
     const mask = this.tabMask;
-    for (let i = hash & mask; this.tabSlot[i] !== NONE; i = (i + 1) & mask) {
-      if (this.tabHash[i] !== hash) continue;
-      const p = this.conns[this.tabSlot[i]]!;
+    const tab = this.tab;
+    for (let i = hash & mask; tab[2 * i + 1] !== NONE; i = (i + 1) & mask) {
+      if (tab[2 * i] !== hash) continue;
+      const p = this.conns[tab[2 * i + 1]]!;
       const d = keyMatches(p, l3, src, dst, sport, dport);
       if (d >= 0 && (best === null || p.stream > best.stream)) {
         best = p;
@@ -339,16 +346,15 @@ export class TcpTracker {
    */
   private lookup(hash: number, l3: number, src: Uint32Array, dst: Uint32Array, sport: number, dport: number, vlanKey: number): Conn | null {
     const mask = this.tabMask;
-    const tabHash = this.tabHash;
-    const tabSlot = this.tabSlot;
+    const tab = this.tab;
     let fit: Conn | null = null;
     let fitDir = 0;
     let loose: Conn | null = null;
     let looseDir = 0;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const s = tabSlot[i];
+      const s = tab[2 * i + 1];
       if (s === NONE) break;
-      if (tabHash[i] !== hash) continue;
+      if (tab[2 * i] !== hash) continue;
       const c = this.conns[s]!;
       const d = keyMatches(c, l3, src, dst, sport, dport);
       if (d < 0) continue;
@@ -448,6 +454,7 @@ export class TcpTracker {
     c.vlanKey = pkt.vlanKey;
     if (pkt.vlanDepth > 0) c.vlans = Array.from(pkt.vlans.subarray(0, pkt.vlanDepth));
     c.stream = this.nextStream++;
+    this.slotStream[slot] = c.stream;
     c.firstTime = c.lastTime = now;
     c.firstFrame = c.lastFrame = frameNo;
     c.hash = hash;
@@ -457,7 +464,7 @@ export class TcpTracker {
     this.lruAppend(slot);
     this.stats.created++;
     this.stats.open++;
-    if (this.stats.open * 2 > this.tabSlot.length) this.growTable();
+    if (this.stats.open * 2 > this.tabMask + 1) this.growTable();
     if (this.stats.open > this.stats.peakOpen) this.stats.peakOpen = this.stats.open;
     if (this.stats.open > this.maxConnections && this.lruHead !== NONE && this.lruHead !== slot) {
       this.stats.evictedFull++;
@@ -470,6 +477,7 @@ export class TcpTracker {
     if (!c.inTable) return;
     c.inTable = false;
     const slot = c.slot;
+    this.slotStream[slot] = NONE;
     this.tabRemove(c.hash, slot);
     // unlink from the LRU list
     const prev = this.lruPrev[slot];
@@ -499,6 +507,9 @@ export class TcpTracker {
     next.set(this.lruNext);
     const time = new Float64Array(n);
     time.set(this.slotTime);
+    const stream = new Float64Array(n).fill(NONE);
+    stream.set(this.slotStream);
+    this.slotStream = stream;
     this.lruPrev = prev;
     this.lruNext = next;
     this.slotTime = time;
@@ -513,48 +524,46 @@ export class TcpTracker {
   /** Puts (hash, slot) at the first empty position from the hash's home. */
   private tabInsert(hash: number, slot: number): void {
     const mask = this.tabMask;
+    const tab = this.tab;
     let i = hash & mask;
-    while (this.tabSlot[i] !== NONE) i = (i + 1) & mask;
-    this.tabHash[i] = hash;
-    this.tabSlot[i] = slot;
+    while (tab[2 * i + 1] !== NONE) i = (i + 1) & mask;
+    tab[2 * i] = hash;
+    tab[2 * i + 1] = slot;
   }
 
   /** Removes a slot's entry and closes the hole by shifting later entries of the run back
    *  (backward-shift deletion: no tombstones, probes stay as short as after insertion). */
   private tabRemove(hash: number, slot: number): void {
     const mask = this.tabMask;
-    const tabHash = this.tabHash;
-    const tabSlot = this.tabSlot;
+    const tab = this.tab;
     let i = hash & mask;
-    while (tabSlot[i] !== slot) {
-      if (tabSlot[i] === NONE) return; // not there (cannot happen for a Conn in the table)
+    while (tab[2 * i + 1] !== slot) {
+      if (tab[2 * i + 1] === NONE) return; // not there (cannot happen for a Conn in the table)
       i = (i + 1) & mask;
     }
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const s = tabSlot[j];
+      const s = tab[2 * j + 1];
       if (s === NONE) break;
       // the entry at j may move to the hole at i unless its home lies cyclically in (i, j]
-      const home = tabHash[j] & mask;
+      const home = tab[2 * j] & mask;
       if (((j - home) & mask) >= ((j - i) & mask)) {
-        tabHash[i] = tabHash[j];
-        tabSlot[i] = s;
+        tab[2 * i] = tab[2 * j];
+        tab[2 * i + 1] = s;
         i = j;
       }
     }
-    tabSlot[i] = NONE;
+    tab[2 * i + 1] = NONE;
   }
 
   /** Doubles the table and re-inserts every entry. */
   private growTable(): void {
-    const oldHash = this.tabHash;
-    const oldSlot = this.tabSlot;
-    const n = oldSlot.length * 2;
-    this.tabHash = new Int32Array(n);
-    this.tabSlot = new Int32Array(n).fill(NONE);
+    const old = this.tab;
+    const n = (this.tabMask + 1) * 2;
+    this.tab = emptyTable(n);
     this.tabMask = n - 1;
-    for (let i = 0; i < oldSlot.length; i++) if (oldSlot[i] !== NONE) this.tabInsert(oldHash[i], oldSlot[i]);
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== NONE) this.tabInsert(old[i], old[i + 1]);
   }
 
   private lruAppend(slot: number): void {
@@ -579,14 +588,14 @@ export class TcpTracker {
     // closed connections past their grace period, or too many of them
     while (this.closedLen > 0) {
       const i = this.closedHead;
-      const q = this.conns[this.closedSlots[i]];
-      const live = q !== null && q.inTable && q.stream === this.closedStreams[i];
-      if (live && now - q.closeTime <= this.closedGraceNs && this.closedLen <= this.maxClosed) break;
+      const slot = this.closedSlots[i];
+      const live = this.slotStream[slot] === this.closedStreams[i];
+      if (live && now - this.closedTimes[i] <= this.closedGraceNs && this.closedLen <= this.maxClosed) break;
       this.closedHead = (i + 1) & (this.closedSlots.length - 1);
       this.closedLen--;
       if (live) {
         this.stats.releasedClosed++;
-        this.release(q, 'closed');
+        this.release(this.conns[slot]!, 'closed');
       }
     }
     // idle connections (the LRU head is the least recently active)
@@ -608,19 +617,23 @@ export class TcpTracker {
       const n = cap === 0 ? 64 : cap * 2;
       const slots = new Int32Array(n);
       const streams = new Float64Array(n);
+      const times = new Float64Array(n);
       for (let k = 0; k < this.closedLen; k++) {
         const j = (this.closedHead + k) & (cap - 1);
         slots[k] = this.closedSlots[j];
         streams[k] = this.closedStreams[j];
+        times[k] = this.closedTimes[j];
       }
       this.closedSlots = slots;
       this.closedStreams = streams;
+      this.closedTimes = times;
       this.closedHead = 0;
       cap = n;
     }
     const i = (this.closedHead + this.closedLen) & (cap - 1);
     this.closedSlots[i] = c.slot;
     this.closedStreams[i] = c.stream;
+    this.closedTimes[i] = now;
     this.closedLen++;
   }
 
@@ -672,6 +685,11 @@ export class TcpTracker {
   private once(c: Conn, code: number): void {
     if (!c.hasHistory(code)) c.addHistory(code);
   }
+}
+
+/** A table of n positions, all empty. */
+function emptyTable(n: number): Int32Array {
+  return new Int32Array(2 * n).fill(NONE);
 }
 
 /** Zeek records the t, g, w letters logarithmically: at the 1st, 10th, 100th... event. */
