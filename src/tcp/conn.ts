@@ -45,7 +45,8 @@ const C_B2 = 11;
 const C_B3 = 12;
 const D0_SLOT = 13;
 const D1_SLOT = D0_SLOT + 13;
-const SLAB_SIZE = D1_SLOT + 13;
+/** Numbers per connection: 39 used, padded so that each connection starts a 64-byte line. */
+export const SLAB_STRIDE = 40;
 const D_BASE_SEQ = 0;
 const D_WINDOW = 1;
 const D_NEXT_SEQ = 2;
@@ -60,8 +61,37 @@ const D_LAST_RST_SEQ = 10;
 const D_IP_BYTES = 11;
 const D_PAYLOAD = 12;
 
-/** The slab of a new Conn (made on the first reset). */
-let SLAB_TEMPLATE: Float64Array | null = null;
+/** The numbers of a new Conn and its directions (copied by reset). */
+const SLAB_TEMPLATE = new Float64Array(SLAB_STRIDE);
+SLAB_TEMPLATE[C_MRU_SYN_TIME] = NaN;
+for (const d of [D0_SLOT, D1_SLOT]) {
+  SLAB_TEMPLATE[d + D_WINDOW] = 0xffffffff; // Wireshark starts at G_MAXUINT32
+  SLAB_TEMPLATE[d + D_NEXT_SEQ_TIME] = NaN;
+  SLAB_TEMPLATE[d + D_LAST_ACK_TIME] = NaN;
+  SLAB_TEMPLATE[d + D_LAST_SYN_SEQ] = -1;
+  SLAB_TEMPLATE[d + D_LAST_SYNACK_SEQ] = -1;
+  SLAB_TEMPLATE[d + D_LAST_FIN_SEQ] = -1;
+  SLAB_TEMPLATE[d + D_LAST_RST_SEQ] = -1;
+}
+
+/**
+ * The numbers of many connections in one Float64Array, SLAB_STRIDE per connection, indexed by
+ * the tracker's slot: a connection's numbers are one contiguous stretch of five cache lines,
+ * with no typed-array object and separately allocated backing store of its own to reach first
+ * (with ~70,000 connections waiting out their grace period these were cold misses per packet).
+ */
+export class ConnSlab {
+  n: Float64Array;
+  constructor(slots: number) {
+    this.n = new Float64Array(slots * SLAB_STRIDE);
+  }
+  /** Room for `slots` connections, keeping the numbers; Conns must then rebind(). */
+  grow(slots: number): void {
+    const n = new Float64Array(slots * SLAB_STRIDE);
+    n.set(this.n);
+    this.n = n;
+  }
+}
 
 /** Why a connection left the table. */
 export type EndReason = 'closed' | 'idle' | 'evicted' | 'reused' | 'end';
@@ -70,7 +100,7 @@ export class Dir {
   /** The connection's number slab and this direction's first slot in it: the numbers that may
    *  exceed V8's small integers (sequence numbers, times, byte counts) live there, unboxed and
    *  together, instead of one heap box per field (half of a Conn's memory, and cache misses). */
-  private readonly n: Float64Array;
+  private n: Float64Array;
   private readonly o: number;
 
   constructor(n: Float64Array, o: number) {
@@ -165,6 +195,11 @@ export class Dir {
   /** first SYN's MSS option, -1 when none */
   mss = -1;
 
+  /** The slab moved (it grew). */
+  rebind(n: Float64Array): void {
+    this.n = n;
+  }
+
   /** Back to the state of a new Dir (a recycled connection); the ring keeps no arrays. */
   reset(): void {
     this.resetNumbers();
@@ -197,53 +232,56 @@ export class Dir {
 }
 
 export class Conn {
-  constructor() {
-    this.resetNumbers();
+  /** the slab holding this connection's numbers (its own unless a tracker's), and where */
+  private readonly slab: ConnSlab;
+  private n: Float64Array;
+  private readonly o: number;
+  readonly d0: Dir;
+  readonly d1: Dir;
+
+  /** A connection whose numbers are at `home` in a tracker's slab; alone, it has a slab of its own. */
+  constructor(slab: ConnSlab = new ConnSlab(1), home = 0) {
+    this.slab = slab;
+    this.n = slab.n;
+    this.o = home * SLAB_STRIDE;
+    this.n.set(SLAB_TEMPLATE, this.o);
+    this.d0 = new Dir(this.n, this.o + D0_SLOT);
+    this.d1 = new Dir(this.n, this.o + D1_SLOT);
   }
 
-  private resetNumbers(): void {
-    const n = this.n;
-    n[C_FIRST_TIME] = 0;
-    n[C_LAST_TIME] = 0;
-    n[C_MRU_SYN_TIME] = NaN;
-    n[C_FIRST_RTT] = 0;
-    n[C_CLOSE_TIME] = 0;
-    n[C_A0] = 0;
-    n[C_A1] = 0;
-    n[C_A2] = 0;
-    n[C_A3] = 0;
-    n[C_B0] = 0;
-    n[C_B1] = 0;
-    n[C_B2] = 0;
-    n[C_B3] = 0;
+  /** After the tracker's slab grew: read the new array. */
+  rebind(): void {
+    this.n = this.slab.n;
+    this.d0.rebind(this.n);
+    this.d1.rebind(this.n);
   }
 
-  get firstTime(): number { return this.n[C_FIRST_TIME]; }
-  set firstTime(v: number) { this.n[C_FIRST_TIME] = v; }
-  get lastTime(): number { return this.n[C_LAST_TIME]; }
-  set lastTime(v: number) { this.n[C_LAST_TIME] = v; }
-  get mruSynTime(): number { return this.n[C_MRU_SYN_TIME]; }
-  set mruSynTime(v: number) { this.n[C_MRU_SYN_TIME] = v; }
-  get firstRtt(): number { return this.n[C_FIRST_RTT]; }
-  set firstRtt(v: number) { this.n[C_FIRST_RTT] = v; }
-  get closeTime(): number { return this.n[C_CLOSE_TIME]; }
-  set closeTime(v: number) { this.n[C_CLOSE_TIME] = v; }
-  get a0(): number { return this.n[C_A0]; }
-  set a0(v: number) { this.n[C_A0] = v; }
-  get a1(): number { return this.n[C_A1]; }
-  set a1(v: number) { this.n[C_A1] = v; }
-  get a2(): number { return this.n[C_A2]; }
-  set a2(v: number) { this.n[C_A2] = v; }
-  get a3(): number { return this.n[C_A3]; }
-  set a3(v: number) { this.n[C_A3] = v; }
-  get b0(): number { return this.n[C_B0]; }
-  set b0(v: number) { this.n[C_B0] = v; }
-  get b1(): number { return this.n[C_B1]; }
-  set b1(v: number) { this.n[C_B1] = v; }
-  get b2(): number { return this.n[C_B2]; }
-  set b2(v: number) { this.n[C_B2] = v; }
-  get b3(): number { return this.n[C_B3]; }
-  set b3(v: number) { this.n[C_B3] = v; }
+  get firstTime(): number { return this.n[this.o + C_FIRST_TIME]; }
+  set firstTime(v: number) { this.n[this.o + C_FIRST_TIME] = v; }
+  get lastTime(): number { return this.n[this.o + C_LAST_TIME]; }
+  set lastTime(v: number) { this.n[this.o + C_LAST_TIME] = v; }
+  get mruSynTime(): number { return this.n[this.o + C_MRU_SYN_TIME]; }
+  set mruSynTime(v: number) { this.n[this.o + C_MRU_SYN_TIME] = v; }
+  get firstRtt(): number { return this.n[this.o + C_FIRST_RTT]; }
+  set firstRtt(v: number) { this.n[this.o + C_FIRST_RTT] = v; }
+  get closeTime(): number { return this.n[this.o + C_CLOSE_TIME]; }
+  set closeTime(v: number) { this.n[this.o + C_CLOSE_TIME] = v; }
+  get a0(): number { return this.n[this.o + C_A0]; }
+  set a0(v: number) { this.n[this.o + C_A0] = v; }
+  get a1(): number { return this.n[this.o + C_A1]; }
+  set a1(v: number) { this.n[this.o + C_A1] = v; }
+  get a2(): number { return this.n[this.o + C_A2]; }
+  set a2(v: number) { this.n[this.o + C_A2] = v; }
+  get a3(): number { return this.n[this.o + C_A3]; }
+  set a3(v: number) { this.n[this.o + C_A3] = v; }
+  get b0(): number { return this.n[this.o + C_B0]; }
+  set b0(v: number) { this.n[this.o + C_B0] = v; }
+  get b1(): number { return this.n[this.o + C_B1]; }
+  set b1(v: number) { this.n[this.o + C_B1] = v; }
+  get b2(): number { return this.n[this.o + C_B2]; }
+  set b2(v: number) { this.n[this.o + C_B2] = v; }
+  get b3(): number { return this.n[this.o + C_B3]; }
+  set b3(v: number) { this.n[this.o + C_B3] = v; }
 
   /** tcp.stream-like index, in order of first appearance */
   stream = 0;
@@ -261,10 +299,6 @@ export class Conn {
   // b0..b3 (in the slab)
   bPort = 0;
   opener = OPENER_INFERRED;
-  /** the numbers of the Conn and of both directions (see Dir) */
-  private readonly n = new Float64Array(SLAB_SIZE);
-  readonly d0 = new Dir(this.n, D0_SLOT);
-  readonly d1 = new Dir(this.n, D1_SLOT);
 
   /** times in ns relative to the tracker's time base */
   // firstTime: in the slab
@@ -320,8 +354,7 @@ export class Conn {
   /** Back to the state of a new Conn, for reuse from the tracker's free list. */
   reset(): void {
     // every number of the Conn and of both directions at once, from a new Conn's slab
-    if (SLAB_TEMPLATE === null) SLAB_TEMPLATE = new Conn().n;
-    this.n.set(SLAB_TEMPLATE);
+    this.n.set(SLAB_TEMPLATE, this.o);
     this.stream = 0;
     this.l3 = 0;
     this.vlanKey = 0;

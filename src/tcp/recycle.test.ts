@@ -10,10 +10,13 @@ const ACCESSORS_DIR = ['baseSeq', 'window', 'nextSeq', 'nextSeqTime', 'maxSeqToB
   'lastSynSeq', 'lastSynAckSeq', 'lastFinSeq', 'lastRstSeq', 'ipBytes', 'payload'] as const;
 const ACCESSORS_CONN = ['firstTime', 'lastTime', 'mruSynTime', 'firstRtt', 'closeTime', 'a0', 'a1', 'a2', 'a3', 'b0', 'b1', 'b2', 'b3'] as const;
 
+/** Where a Conn's or Dir's numbers are in the slab (differs between slots; not state). */
+const VIEW_FIELDS = new Set(['o']);
+
 /** Every observable value of a Dir: own fields (not the slab or ring) and the slab accessors. */
 function dirState(d: Dir): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(d)) if (typeof v !== 'object') o[k] = v;
+  for (const [k, v] of Object.entries(d)) if (typeof v !== 'object' && !VIEW_FIELDS.has(k)) o[k] = v;
   for (const k of ACCESSORS_DIR) o[k] = d[k];
   o.unacked = [d.unacked.count, d.unacked.mainCount, d.unacked.sideCount, d.unacked.capacity, d.unacked.sideCapacity];
   return o;
@@ -21,7 +24,7 @@ function dirState(d: Dir): Record<string, unknown> {
 
 function connState(c: Conn): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(c)) if (typeof v !== 'object' || v === null) o[k] = v;
+  for (const [k, v] of Object.entries(c)) if ((typeof v !== 'object' || v === null) && !VIEW_FIELDS.has(k)) o[k] = v;
   for (const k of ACCESSORS_CONN) o[k] = c[k];
   o.history = c.history;
   o.vlans = [...c.vlans];

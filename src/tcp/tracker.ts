@@ -23,7 +23,7 @@ import { PROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js
 import { NS_PER_S, formatEpoch, formatEpochPair } from '../bytes/time.js';
 import { analyzeSegment, noteWindowScale, type SegmentFacts } from './analyze.js';
 import {
-  Conn, Dir, OPENER_INFERRED, OPENER_NAMES, OPENER_SYN, OPENER_SYNACK, connState,
+  Conn, ConnSlab, Dir, OPENER_INFERRED, OPENER_NAMES, OPENER_SYN, OPENER_SYNACK, connState,
   type ConnState, type EndReason, type OpenerName,
 } from './conn.js';
 import { flowHash, keyMatches } from './flowkey.js';
@@ -148,6 +148,8 @@ export class TcpTracker {
 
   // ---- slots: the Conn of each, its LRU links and last packet time; free ones on a stack
   private conns: (Conn | null)[] = [];
+  /** every slot's numbers (a Conn reads and writes its stretch of it) */
+  private readonly slab = new ConnSlab(0);
   private lruPrev = new Int32Array(0);
   private lruNext = new Int32Array(0);
   /** last packet time per slot (the idle check reads the LRU head's without touching its Conn) */
@@ -426,7 +428,7 @@ export class TcpTracker {
     if (c !== null) {
       this.freeConns--;
     } else {
-      c = new Conn();
+      c = new Conn(this.slab, slot);
       this.conns[slot] = c;
     }
     c.slot = slot;
@@ -513,6 +515,8 @@ export class TcpTracker {
     this.lruPrev = prev;
     this.lruNext = next;
     this.slotTime = time;
+    this.slab.grow(n);
+    for (let i = 0; i < old; i++) this.conns[i]?.rebind();
     for (let i = old; i < n; i++) this.conns.push(null);
     const free = new Int32Array(n);
     free.set(this.freeSlots.subarray(0, this.freeLen));
