@@ -19,18 +19,42 @@ export interface Burst {
   isns: number[];
 }
 
-export interface AttemptSet {
-  g: TupleGroup;
-  syns: SegmentFact[];
-  bursts: Burst[];
+/** A tuple's attempts. The walks read the segment columns; SegmentFact objects are built only
+ *  for bursts and stale SYN-ACKs (rare), and for the other lists when a rule reads them (most
+ *  tuples are one plain handshake that no rule reports). */
+export class AttemptSet {
+  bursts: Burst[] = [];
   /** SYN-ACKs whose ack - 1 is not the ISN of the newest SYN sent before them */
-  staleSynAcks: { s: SegmentFact; ackedIsn: number; newestIsn: number; answers: SegmentFact | null; newest: SegmentFact }[];
-  synAcks: SegmentFact[];
+  staleSynAcks: { s: SegmentFact; ackedIsn: number; newestIsn: number; answers: SegmentFact | null; newest: SegmentFact }[] = [];
+  icmp: IcmpErrorFact[] = [];
+  /** indexes into g.rows of the client's SYNs, the server's SYN-ACKs, the client's RSTs before
+   *  the handshake completed, and of the client's ACK that completed it (-1: none) */
+  readonly synRows: number[] = [];
+  readonly synAckRows: number[] = [];
+  readonly clientRstRows: number[] = [];
+  completedAckRow = -1;
+  private synFacts: SegmentFact[] | null = null;
+  private synAckFacts: SegmentFact[] | null = null;
+  private rstFacts: SegmentFact[] | null = null;
+  private ackFact: SegmentFact | null = null;
+
+  constructor(readonly g: TupleGroup) {}
+
+  get syns(): SegmentFact[] {
+    return (this.synFacts ??= this.synRows.map((i) => this.g.segmentAt(i)));
+  }
+  get synAcks(): SegmentFact[] {
+    return (this.synAckFacts ??= this.synAckRows.map((i) => this.g.segmentAt(i)));
+  }
   /** client RSTs sent before the handshake completed */
-  clientRsts: SegmentFact[];
-  icmp: IcmpErrorFact[];
+  get clientRsts(): SegmentFact[] {
+    return (this.rstFacts ??= this.clientRstRows.map((i) => this.g.segmentAt(i)));
+  }
   /** the client's ACK that completed a handshake after the first burst, or null */
-  completedAck: SegmentFact | null;
+  get completedAck(): SegmentFact | null {
+    if (this.completedAckRow < 0) return null;
+    return (this.ackFact ??= this.g.segmentAt(this.completedAckRow));
+  }
 }
 
 const cache = new WeakMap<AnalysedTrace, AttemptSet[]>();
@@ -51,78 +75,91 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
   const st = trace.segments;
   const windowNs = Number(SYN_BURST_WINDOW_NS);
   for (const g of tupleGroups(trace)) {
-    // walks over the group's rows (columns, no objects); SegmentFacts only for what is kept
+    // walks over the group's rows (columns, no objects)
     const rows = g.rows;
-    const syns: SegmentFact[] = [];
-    for (let i = 0; i < rows.length; i++) if (st.dirAt(rows[i]) === 0 && isSynFlags(st.flagsAt(rows[i]))) syns.push(g.segmentAt(i));
-    if (syns.length === 0) continue;
-    const set: AttemptSet = { g, syns, bursts: [], staleSynAcks: [], synAcks: [], clientRsts: [], icmp: [], completedAck: null };
-    for (const c of g.conns) set.icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
-    set.icmp.sort((a, b) => a.frame - b.frame);
+    let first = -1;
+    for (let i = 0; i < rows.length && first < 0; i++) if (st.dirAt(rows[i]) === 0 && isSynFlags(st.flagsAt(rows[i]))) first = i;
+    if (first < 0) continue;
+    const set = new AttemptSet(g);
+    if (icmpBy.size > 0) {
+      for (const c of g.conns) set.icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
+      set.icmp.sort((a, b) => a.frame - b.frame);
+    }
     // bursts: consecutive SYNs with new ISNs within the window of the burst's first SYN, with no
     // answer or reset between them (after an answer the client's next SYN is a new attempt).
     // One walk over the group's segments in frame order: `other` says whether any segment that is
     // not a client SYN came since the previous client SYN. Times compare as relative ns (exact
-    // integers: the same differences as the absolute bigint times).
+    // integers: the same differences as the absolute bigint times). A burst's objects are built
+    // when a second ISN joins its first SYN.
+    let curFirst = -1; // index of the current burst's first SYN
     let cur: Burst | null = null;
     let curRel = 0;
     let other = false;
-    let k = 0; // the next client SYN's index in syns
-    for (let i = 0; i < rows.length; i++) {
+    for (let i = first; i < rows.length; i++) {
       const r = rows[i];
       if (!(st.dirAt(r) === 0 && isSynFlags(st.flagsAt(r)))) {
         other = true;
         continue;
       }
-      const s = syns[k++];
-      const between = cur !== null && other;
+      set.synRows.push(i);
+      const between = curFirst >= 0 && other;
       other = false;
-      if (cur && !between && st.relAt(r) - curRel <= windowNs) {
-        if (!cur.isns.includes(s.seq)) {
-          cur.syns.push(s);
-          cur.isns.push(s.seq);
+      if (curFirst >= 0 && !between && st.relAt(r) - curRel <= windowNs) {
+        const seq = st.seqAt(r);
+        if (cur === null) {
+          if (seq !== st.seqAt(rows[curFirst])) cur = { syns: [g.segmentAt(curFirst), g.segmentAt(i)], isns: [st.seqAt(rows[curFirst]), seq] };
+        } else if (!cur.isns.includes(seq)) {
+          cur.syns.push(g.segmentAt(i));
+          cur.isns.push(seq);
         }
         continue;
       }
-      if (cur && cur.isns.length >= 2) set.bursts.push(cur);
-      cur = { syns: [s], isns: [s.seq] };
+      if (cur) set.bursts.push(cur);
+      cur = null;
+      curFirst = i;
       curRel = st.relAt(r);
     }
-    if (cur && cur.isns.length >= 2) set.bursts.push(cur);
+    if (cur) set.bursts.push(cur);
     // answers: each SYN-ACK against the newest SYN sent before it (and, for a stale one, the
     // newest earlier SYN with the ISN it acknowledges), in one walk
     let completing: Map<number, number[]> | null = null;
-    const newestWithIsn = new Map<number, SegmentFact>();
-    let newest: SegmentFact | undefined;
+    let newest = -1; // index into rows of the newest client SYN so far
+    let k = 0; // SYNs seen so far (set.synRows[0, k))
     let established = false;
-    k = 0;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       const dir = st.dirAt(r);
       const flags = st.flagsAt(r);
       if (dir === 0 && isSynFlags(flags)) {
-        newest = syns[k++];
-        newestWithIsn.set(newest.seq, newest);
+        newest = i;
+        k++;
       }
       if (dir === 1 && isSynAckFlags(flags)) {
-        const s = g.segmentAt(i);
-        set.synAcks.push(s);
-        if (!newest) continue;
-        const acked = (s.ack - 1) >>> 0;
-        if (acked !== newest.seq) {
-          const answers = newestWithIsn.get(acked) ?? null;
-          set.staleSynAcks.push({ s, ackedIsn: acked, newestIsn: newest.seq, answers, newest });
+        set.synAckRows.push(i);
+        if (newest < 0) continue;
+        const acked = (st.ackAt(r) - 1) >>> 0;
+        const newestIsn = st.seqAt(rows[newest]);
+        if (acked !== newestIsn) {
+          // the newest earlier SYN with the acknowledged ISN
+          let answers: SegmentFact | null = null;
+          for (let j = k - 1; j >= 0; j--) {
+            if (st.seqAt(rows[set.synRows[j]]) === acked) {
+              answers = g.segmentAt(set.synRows[j]);
+              break;
+            }
+          }
+          set.staleSynAcks.push({ s: g.segmentAt(i), ackedIsn: acked, newestIsn, answers, newest: g.segmentAt(newest) });
         } else if (!established) {
           // the client's first ACK (no SYN, no RST) after this SYN-ACK acknowledging it completes the handshake
-          const want = (s.seq + 1) >>> 0;
+          const want = (st.seqAt(r) + 1) >>> 0;
           let ack = nearbyPureAck(st, rows, i, want);
           if (ack === NOT_NEARBY) ack = firstAfter((completing ??= pureAcksByAck(st, rows)).get(want), i);
           if (ack >= 0) {
             established = true;
-            if (!set.completedAck) set.completedAck = g.segmentAt(ack);
+            if (set.completedAckRow < 0) set.completedAckRow = ack;
           }
         }
-      } else if (dir === 0 && (flags & TCP_RST) !== 0 && !established) set.clientRsts.push(g.segmentAt(i));
+      } else if (dir === 0 && (flags & TCP_RST) !== 0 && !established) set.clientRstRows.push(i);
     }
     out.push(set);
   }

@@ -6,11 +6,18 @@
 // failure (tcp/handshake-failed, heartbeat/timeout-teardown).
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
-import { isRst, isSyn, isSynAck } from '../../analysis/views.js';
-import { TCP_FIN, TCP_RST } from '../../wire/packet.js';
+import { isSynFlags } from '../../analysis/views.js';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/packet.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 
 type Kind = 'refused' | 'after-close' | 'in-handshake' | 'abort';
+/** "<kind> by <who>" per kind and direction of the RST (0 = the originator, the client) */
+const KEYS: Record<Kind, readonly [string, string]> = {
+  refused: ['refused by client', 'refused by server'],
+  'after-close': ['after-close by client', 'after-close by server'],
+  'in-handshake': ['in-handshake by client', 'in-handshake by server'],
+  abort: ['abort by client', 'abort by server'],
+};
 
 export const tcpResets: Rule<AnalysedTrace> = {
   id: 'tcp/resets',
@@ -22,27 +29,36 @@ export const tcpResets: Rule<AnalysedTrace> = {
       let total = 0;
       for (const c of trace.connections) {
         if (c.capture !== capture) continue;
-        // most connections have no RST among their key segments: screened on the flags column
-        let hasRst = false;
-        for (let i = c.keyRowStart; i < c.keyRowEnd && !hasRst; i++) hasRst = (st.flagsAt(i) & TCP_RST) !== 0;
-        if (!hasRst) continue;
-        const segs = c.keySegments;
-        const ri = segs.findIndex(isRst);
+        // walks the connection's key-segment rows on the columns (no objects): the first RST,
+        // and what came before it
+        let ri = -1;
+        for (let i = c.keyRowStart; i < c.keyRowEnd; i++) {
+          if ((st.flagsAt(i) & TCP_RST) !== 0) {
+            ri = i;
+            break;
+          }
+        }
         if (ri < 0) continue;
-        const r = segs[ri];
-        const before = segs.slice(0, ri);
-        const prev = before[before.length - 1];
+        let fin = false;
+        let data = false;
+        let handshake = false;
+        for (let i = c.keyRowStart; i < ri; i++) {
+          const flags = st.flagsAt(i);
+          if ((flags & TCP_FIN) !== 0) fin = true;
+          if (st.lenAt(i) > 0) data = true;
+          if ((flags & TCP_SYN) !== 0) handshake = true; // a SYN or a SYN-ACK
+        }
+        const dir = st.dirAt(ri);
         let kind: Kind;
-        if (prev && isSyn(prev) && r.dir === 1) kind = 'refused';
-        else if (before.some((s) => (s.flags & TCP_FIN) !== 0)) kind = 'after-close';
-        else if (!before.some((s) => s.len > 0) && before.some((s) => isSyn(s) || isSynAck(s))) kind = 'in-handshake';
+        if (ri > c.keyRowStart && isSynFlags(st.flagsAt(ri - 1)) && dir === 1) kind = 'refused';
+        else if (fin) kind = 'after-close';
+        else if (!data && handshake) kind = 'in-handshake';
         else kind = 'abort';
-        const who = r.dir === 0 ? 'client' : 'server';
-        const k = `${kind} by ${who}`;
+        const k = KEYS[kind][dir];
         let e = kinds.get(k);
         if (!e) kinds.set(k, (e = { n: 0, frames: [] }));
         e.n++;
-        if (e.frames.length < 4) e.frames.push(r.frame);
+        if (e.frames.length < 4) e.frames.push(st.frameAt(ri));
         total++;
       }
       if (total === 0) return;
