@@ -17,7 +17,8 @@ import {
 import type { Frame } from '../capture/types.js';
 import { ConnectLatencyTable } from './connect-latency.js';
 import { RingPool, type PayloadRing } from './payload-ring.js';
-import { SegmentStore, type SegmentRow } from './segment-store.js';
+import { SegmentStore } from './segment-store.js';
+import { Builders, LABEL_KINDS } from './builders.js';
 import { KeptConnection } from './kept.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
@@ -31,82 +32,6 @@ export interface AnalyseOptions {
   onExchange?: (e: Exchange) => void;
   beforeRefill?: ReadOptions['beforeRefill'];
 }
-
-class ConnBuilder {
-  first: SegmentRow[] = [];
-  marked: SegmentRow[] = [];
-  /** ring of the most recent segments, objects reused */
-  last: SegmentRow[] = [];
-  lastPos = 0;
-  seen = 0;
-  labelCounts = new Uint32Array(LABELS.length);
-  zeroByteKa = 0;
-  oneByteKa = 0;
-  // ---- health (every segment, not only key ones)
-  /** time of the last segment on the connection, either direction (relative ns) */
-  lastRel = -1;
-  health: ConnHealth = newHealth();
-  /** per direction: start of the current zero-window episode (relative ns, -1 = none) and its frame */
-  zwRel: [number, number] = [-1, -1];
-  zwFrame: [number, number] = [0, 0];
-  // ---- handshake: the originator's first SYN (ISN, time) and the SYN-ACK acknowledging it
-  synSeq = -1;
-  synRel = 0;
-  synFrame = 0;
-  synAckRel = 0;
-  synAckFrame = 0;
-  /** the last data segment per direction, to tell a capture duplicate from a retransmission */
-  lastDataSeq: [number, number] = [-1, -1];
-  lastDataLen: [number, number] = [0, 0];
-  lastDataRel: [number, number] = [-1e18, -1e18];
-  lastDataFlags: [number, number] = [-1, -1];
-  lastDataIpId: [number, number] = [-1, -1];
-  /** the handshake's round trip: the originator's latest SYN before the SYN-ACK, then its first
-   *  ACK after the SYN-ACK (relative ns; rtt -1 until seen) */
-  lastSynRel = 0;
-  hsRtt = -1;
-  /** retained payload per direction for retransmission comparison (null: none or budget spent) */
-  rings: [PayloadRing | null, PayloadRing | null] = [null, null];
-  ringTried: [boolean, boolean] = [false, false];
-  /** row objects of a previous connection, reused for this one's key segments */
-  spare: SegmentRow[] = [];
-
-  /** Back to the state of a new builder, for the next connection (the health object went to
-   *  the finished connection's facts: a new one). */
-  reset(): void {
-    for (const l of [this.first, this.marked, this.last]) {
-      for (const r of l) this.spare.push(r);
-      l.length = 0;
-    }
-    this.lastPos = 0;
-    this.seen = 0;
-    this.labelCounts.fill(0);
-    this.zeroByteKa = 0;
-    this.oneByteKa = 0;
-    this.lastRel = -1;
-    this.health = newHealth();
-    this.zwRel[0] = this.zwRel[1] = -1;
-    this.zwFrame[0] = this.zwFrame[1] = 0;
-    this.synSeq = -1;
-    this.synRel = 0;
-    this.synFrame = 0;
-    this.synAckRel = 0;
-    this.synAckFrame = 0;
-    this.lastDataSeq[0] = this.lastDataSeq[1] = -1;
-    this.lastDataLen[0] = this.lastDataLen[1] = 0;
-    this.lastDataRel[0] = this.lastDataRel[1] = -1e18;
-    this.lastDataFlags[0] = this.lastDataFlags[1] = -1;
-    this.lastDataIpId[0] = this.lastDataIpId[1] = -1;
-    this.lastSynRel = 0;
-    this.hsRtt = -1;
-    this.rings[0] = this.rings[1] = null;
-    this.ringTried[0] = this.ringTried[1] = false;
-  }
-}
-
-/** Builders of ended connections kept for reuse (a capture of many short connections would
- *  otherwise allocate a dozen arrays and the segment rows per connection). */
-const MAX_FREE_BUILDERS = 1024;
 
 /** A retransmission of data after at least this much silence on the connection is an RTO stall:
  *  Linux's minimum retransmission timeout is 200 ms (TCP_RTO_MIN), RFC 6298's is 1 s, so a
@@ -149,8 +74,9 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
   const pkt = newPacket();
   const latency = new ConnectLatencyTable(capture);
   const exchangeStart = trace.exchanges.length;
-  const builders = new Map<number, ConnBuilder>();
-  const free: ConnBuilder[] = [];
+  /** builder slot (builders.ts) of each connection the tracker holds */
+  const slots = new Map<number, number>();
+  const B = new Builders();
   let baseSec = -1;
   let baseNsec = 0;
   let baseNs = 0n;
@@ -165,29 +91,29 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
 
   const finishConn = (rec: ConnRecord): void => {
     pass.connectionEnded(rec.stream);
-    const b = builders.get(rec.stream);
-    builders.delete(rec.stream);
-    if (b) {
-      for (const r of b.rings) if (r) pool.release(r);
-      if (b.synAckFrame > 0) latency.add(rec.respPort, b.synAckRel - b.synRel, b.synFrame);
-    }
+    const b = slots.get(rec.stream) ?? -1;
     let labelled = false;
-    for (let i = 0; i < LABELS.length; i++) {
-      const n = b ? b.labelCounts[i] : 0;
-      if (n) {
-        trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + n;
-        labelled = true;
+    if (b >= 0) {
+      slots.delete(rec.stream);
+      for (let d = 2 * b; d < 2 * b + 2; d++) {
+        const r = B.rings[d];
+        if (r) pool.release(r);
+      }
+      if (B.synAckFrame[b] > 0) latency.add(rec.respPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
+      for (let i = 0; i < LABEL_KINDS; i++) {
+        const n = B.labelCounts[b * LABEL_KINDS + i];
+        if (n) {
+          trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + n;
+          labelled = true;
+        }
       }
     }
-    const omitted = b ? b.seen - keptCount(b) : 0;
+    const omitted = b >= 0 ? B.seen[b] - B.kept(b) : 0;
     const interesting = omitted > 0 || labelled || rec.state !== 'SF';
     if (trace.connections.length < MAX_CONNECTIONS_KEPT || (interesting && trace.connections.length < 2 * MAX_CONNECTIONS_KEPT)) {
-      trace.connections.push(toFacts(rec, b, capture, baseNs, trace.segments));
+      trace.connections.push(toFacts(rec, B, b, capture, baseNs, trace.segments));
     } else trace.dropped.connections++;
-    if (b && free.length < MAX_FREE_BUILDERS) {
-      b.reset();
-      free.push(b);
-    }
+    if (b >= 0) B.free(b);
   };
   const tracker = new TcpTracker({ onEnd: finishConn });
 
@@ -204,14 +130,14 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       protocols.tcp++;
       const r = tracker.track(f, pkt);
       if (r === null) return;
-      let b = builders.get(r.stream);
+      let b = slots.get(r.stream);
       if (b === undefined) {
-        b = free.pop() ?? new ConnBuilder();
-        builders.set(r.stream, b);
+        b = B.alloc();
+        slots.set(r.stream, b);
       }
-      recordSegment(b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
-      noteHealth(b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
-      if (pkt.payloadCaptured > 0) retain(b, f, pkt, r.dir as 0 | 1, r.labels, r.stream, capture, baseNs + BigInt(rel), trace, pool);
+      recordSegment(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
+      noteHealth(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
+      if (pkt.payloadCaptured > 0) retain(B, b, f, pkt, r.dir as 0 | 1, r.labels, r.stream, capture, baseNs + BigInt(rel), trace, pool);
       pass.tcp(f, pkt, r);
       return;
     }
@@ -236,98 +162,98 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
   trace.captures.push(entry);
 }
 
-function recordSegment(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): void {
-  b.seen++;
+function recordSegment(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): void {
+  B.seen[b]++;
   if (labels !== 0) {
-    for (let i = 0; i < LABELS.length; i++) if (labels & LABELS[i][0]) b.labelCounts[i]++;
+    for (let i = 0; i < LABEL_KINDS; i++) if (labels & LABELS[i][0]) B.labelCounts[b * LABEL_KINDS + i]++;
     if (labels & L_KEEP_ALIVE) {
-      if (ka === KA_ONE_BYTE) b.oneByteKa++;
-      else b.zeroByteKa++;
+      if (ka === KA_ONE_BYTE) B.oneByteKa[b]++;
+      else B.zeroByteKa[b]++;
     }
   }
-  if (b.first.length < KEY_SEGMENTS_FIRST) {
-    b.first.push(seg(b, frame, rel, dir, p, labels, ka));
-    return;
-  }
-  if ((labels !== 0 || (p.tcpFlags & MARK_FLAGS) !== 0) && b.marked.length < KEY_SEGMENTS_MARKED) {
-    b.marked.push(seg(b, frame, rel, dir, p, labels, ka));
-    return;
-  }
-  // the most recent others, in a ring whose entries are overwritten in place
-  if (b.last.length < KEY_SEGMENTS_LAST) {
-    b.last.push(seg(b, frame, rel, dir, p, labels, ka));
-    return;
-  }
-  const s = b.last[b.lastPos];
-  b.lastPos = (b.lastPos + 1) % KEY_SEGMENTS_LAST;
-  s.frame = frame; s.rel = rel; s.dir = dir; s.flags = p.tcpFlags; s.seq = p.seq; s.ack = p.ack;
-  s.len = p.payloadLength; s.win = p.window; s.labels = labels; s.ka = ka; s.ipId = ipv4Id(p);
+  let r: number;
+  if (B.firstN[b] < KEY_SEGMENTS_FIRST) r = B.append(b, 0);
+  else if ((labels !== 0 || (p.tcpFlags & MARK_FLAGS) !== 0) && B.markedN[b] < KEY_SEGMENTS_MARKED) r = B.append(b, 1);
+  // the most recent others, in a ring whose oldest row is overwritten
+  else if (B.lastN[b] < KEY_SEGMENTS_LAST) r = B.append(b, 2);
+  else r = B.rotateLast(b);
+  const rows = B.rows;
+  rows.frame[r] = frame;
+  rows.rel[r] = rel;
+  rows.meta[r] = dir | (ka << 1);
+  rows.flags[r] = p.tcpFlags;
+  rows.seq[r] = p.seq;
+  rows.ack[r] = p.ack;
+  rows.len[r] = p.payloadLength;
+  rows.win[r] = p.window;
+  rows.labels[r] = labels;
+  rows.ipId[r] = ipv4Id(p);
 }
 
 /** Health counters and the handshake latency, for every segment (cheap: a few comparisons). */
-function noteHealth(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number): void {
-  const h = b.health;
+function noteHealth(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number): void {
   const flags = p.tcpFlags;
+  const d = 2 * b + dir; // per-direction columns
   // handshake: the originator's first SYN, then the SYN-ACK whose ack is that ISN + 1
-  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && b.synAckFrame === 0) b.lastSynRel = rel;
-  else if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && dir === 0 && b.synAckFrame > 0 && b.hsRtt < 0) b.hsRtt = rel - b.lastSynRel;
-  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && b.synSeq < 0) {
-    b.synSeq = p.seq;
-    b.synRel = rel;
-    b.synFrame = frame;
-  } else if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && dir === 1 && b.synSeq >= 0 && b.synAckFrame === 0 && p.ack === ((b.synSeq + 1) >>> 0)) {
-    b.synAckRel = rel;
-    b.synAckFrame = frame;
+  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && B.synAckFrame[b] === 0) B.lastSynRel[b] = rel;
+  else if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && dir === 0 && B.synAckFrame[b] > 0 && B.hsRtt[b] < 0) B.hsRtt[b] = rel - B.lastSynRel[b];
+  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && B.synSeq[b] < 0) {
+    B.synSeq[b] = p.seq;
+    B.synRel[b] = rel;
+    B.synFrame[b] = frame;
+  } else if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && dir === 1 && B.synSeq[b] >= 0 && B.synAckFrame[b] === 0 && p.ack === ((B.synSeq[b] + 1) >>> 0)) {
+    B.synAckRel[b] = rel;
+    B.synAckFrame[b] = frame;
   }
   // data and retransmissions (keep-alives and zero-window probes are neither)
   if (p.payloadLength > 0 && (flags & TCP_SYN) === 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0) {
     const ipId = ipv4Id(p);
-    const same = (labels & L_RETRANSMISSION) !== 0 && p.seq === b.lastDataSeq[dir] && p.payloadLength === b.lastDataLen[dir];
-    const since = rel - b.lastDataRel[dir];
+    const same = (labels & L_RETRANSMISSION) !== 0 && p.seq === B.lastDataSeq[d] && p.payloadLength === B.lastDataLen[d];
+    const since = rel - B.lastDataRel[d];
     const dup = same && (since <= DUPLICATE_WINDOW_NS
-      || (ipId > 0 && ipId === b.lastDataIpId[dir] && flags === b.lastDataFlags[dir] && since < duplicateIpIdWindow(b)));
-    b.lastDataSeq[dir] = p.seq;
-    b.lastDataLen[dir] = p.payloadLength;
-    b.lastDataRel[dir] = rel;
-    b.lastDataFlags[dir] = flags;
-    b.lastDataIpId[dir] = ipId;
+      || (ipId > 0 && ipId === B.lastDataIpId[d] && flags === B.lastDataFlags[d] && since < duplicateIpIdWindow(B.hsRtt[b])));
+    B.lastDataSeq[d] = p.seq;
+    B.lastDataLen[d] = p.payloadLength;
+    B.lastDataRel[d] = rel;
+    B.lastDataFlags[d] = flags;
+    B.lastDataIpId[d] = ipId;
     if (dup) {
-      h.captureDuplicates++;
-      if (h.firstDuplicateFrame === 0) h.firstDuplicateFrame = frame;
-    } else h.dataSegments[dir]++;
+      B.captureDuplicates[b]++;
+      if (B.firstDuplicateFrame[b] === 0) B.firstDuplicateFrame[b] = frame;
+    } else B.dataSegments[d]++;
     if (!dup && (labels & L_RETRANSMISSION)) {
-      h.retransmittedData[dir]++;
-      const silence = b.lastRel >= 0 ? rel - b.lastRel : 0;
+      B.retransmittedData[d]++;
+      const silence = B.lastRel[b] >= 0 ? rel - B.lastRel[b] : 0;
       if ((labels & L_FAST_RETRANSMISSION) === 0 && silence >= RTO_STALL_MIN_NS) {
-        h.rtoStalls++;
-        if (silence > h.maxRtoStallNs) {
-          h.maxRtoStallNs = silence;
-          h.maxRtoStallFrame = frame;
-          h.maxRtoStallDir = dir;
+        B.rtoStalls[b]++;
+        if (silence > B.maxRtoStallNs[b]) {
+          B.maxRtoStallNs[b] = silence;
+          B.maxRtoStallFrame[b] = frame;
+          B.maxRtoStallDir[b] = dir;
         }
       }
     }
   }
   // zero window: from the first advertisement of 0 to the first non-zero one of the same side
   if ((flags & (TCP_SYN | TCP_RST)) === 0) {
-    if (b.zwRel[dir] < 0) {
+    if (B.zwRel[d] < 0) {
       if (labels & L_ZERO_WINDOW) {
-        b.zwRel[dir] = rel;
-        b.zwFrame[dir] = frame;
-        h.zeroWindows++;
+        B.zwRel[d] = rel;
+        B.zwFrame[d] = frame;
+        B.zeroWindows[b]++;
       }
     } else if (p.window > 0 || (labels & L_WINDOW_UPDATE)) {
-      const d = rel - b.zwRel[dir];
-      if (d >= h.maxZeroWindowNs) {
-        h.maxZeroWindowNs = d;
-        h.zeroWindowFrame = b.zwFrame[dir];
-        h.zeroWindowEndFrame = frame;
-        h.zeroWindowDir = dir;
+      const z = rel - B.zwRel[d];
+      if (z >= B.maxZeroWindowNs[b]) {
+        B.maxZeroWindowNs[b] = z;
+        B.zeroWindowFrame[b] = B.zwFrame[d];
+        B.zeroWindowEndFrame[b] = frame;
+        B.zeroWindowDir[b] = dir;
       }
-      b.zwRel[dir] = -1;
+      B.zwRel[d] = -1;
     }
   }
-  b.lastRel = rel;
+  B.lastRel[b] = rel;
 }
 
 /** The IPv4 identification of a packet; -1 for IPv6 (its ID exists only in a fragment header). */
@@ -336,8 +262,8 @@ function ipv4Id(p: Packet): number {
 }
 
 /** How long after a data segment a copy with the same IP ID counts as a capture duplicate. */
-function duplicateIpIdWindow(b: ConnBuilder): number {
-  return Math.min(Math.max(b.hsRtt, DUPLICATE_IPID_MIN_WINDOW_NS), RTO_STALL_MIN_NS);
+function duplicateIpIdWindow(hsRtt: number): number {
+  return Math.min(Math.max(hsRtt, DUPLICATE_IPID_MIN_WINDOW_NS), RTO_STALL_MIN_NS);
 }
 
 /** Ethernet's minimum frame without FCS: a short segment is padded to it, and a device that
@@ -349,79 +275,76 @@ const MIN_ETHERNET_FRAME = 60;
 const MAX_PADDING_PAYLOAD = 6;
 
 /** Keeps the direction's recent payload and compares retransmitted bytes with it. */
-function retain(b: ConnBuilder, f: Frame, p: Packet, dir: 0 | 1, labels: number, stream: number, capture: number, ns: bigint,
+function retain(B: Builders, b: number, f: Frame, p: Packet, dir: 0 | 1, labels: number, stream: number, capture: number, ns: bigint,
   trace: AnalysedTrace, pool: RingPool): void {
   if ((p.tcpFlags & TCP_SYN) !== 0) return;
   if (f.caplen <= MIN_ETHERNET_FRAME && p.payloadCaptured <= MAX_PADDING_PAYLOAD) return;
-  let ring = b.rings[dir];
+  const d = 2 * b + dir;
+  let ring = B.rings[d];
   if (ring === null) {
-    if (b.ringTried[dir]) return;
-    b.ringTried[dir] = true;
-    ring = b.rings[dir] = pool.get();
+    if (B.ringTried[d]) return;
+    B.ringTried[d] = 1;
+    ring = B.rings[d] = pool.get();
     if (ring === null) return;
   }
   // keep-alives and zero-window probes may carry a garbage byte: never compared
   const compare = (labels & L_RETRANSMISSION) !== 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0;
-  const d = ring.take(p.seq, f.buf, f.start + p.payloadOffset, Math.min(p.payloadCaptured, p.payloadLength), f.number, compare, pool.stats, pool);
-  if (d === null) return;
+  const diff = ring.take(p.seq, f.buf, f.start + p.payloadOffset, Math.min(p.payloadCaptured, p.payloadLength), f.number, compare, pool.stats, pool);
+  if (diff === null) return;
   if (trace.tcpDataDiffs.length >= MAX_TCP_DATA_DIFFS_KEPT) {
     trace.dropped.tcpDataDiffs++;
     return;
   }
-  trace.tcpDataDiffs.push({ capture, stream, dir, frame: f.number, ns, ...d });
-}
-
-function seg(b: ConnBuilder, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): SegmentRow {
-  const s = b.spare.pop();
-  if (s === undefined) return { frame, rel, dir, flags: p.tcpFlags, seq: p.seq, ack: p.ack, len: p.payloadLength, win: p.window, labels, ka, ipId: ipv4Id(p) };
-  s.frame = frame; s.rel = rel; s.dir = dir; s.flags = p.tcpFlags; s.seq = p.seq; s.ack = p.ack;
-  s.len = p.payloadLength; s.win = p.window; s.labels = labels; s.ka = ka; s.ipId = ipv4Id(p);
-  return s;
-}
-
-/** Key segments a builder holds. */
-function keptCount(b: ConnBuilder): number {
-  return b.first.length + b.marked.length + b.last.length;
+  trace.tcpDataDiffs.push({ capture, stream, dir, frame: f.number, ns, ...diff });
 }
 
 const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
 const NO_KEEP_ALIVES = Object.freeze({ zeroByte: 0, oneByte: 0 });
 
 /** The connection's facts; its key segments go to the store as rows in frame order. */
-function toFacts(rec: ConnRecord, b: ConnBuilder | undefined, capture: number, baseNs: bigint, store: SegmentStore): ConnectionFacts {
+function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore): ConnectionFacts {
   const rowStart = store.length;
-  if (!b) {
+  if (b < 0) {
     return new KeptConnection(rec, capture, store, baseNs, rowStart, rowStart, {
       segmentsOmitted: 0, labelCounts: NO_LABELS, keepAlives: NO_KEEP_ALIVES, health: newHealth(), connect: null,
     });
   }
+  const health: ConnHealth = {
+    dataSegments: [B.dataSegments[2 * b], B.dataSegments[2 * b + 1]], retransmittedData: [B.retransmittedData[2 * b], B.retransmittedData[2 * b + 1]],
+    captureDuplicates: B.captureDuplicates[b], firstDuplicateFrame: B.firstDuplicateFrame[b], rtoStalls: B.rtoStalls[b],
+    maxRtoStallNs: B.maxRtoStallNs[b], maxRtoStallFrame: B.maxRtoStallFrame[b], maxRtoStallDir: B.maxRtoStallDir[b] as 0 | 1,
+    zeroWindows: B.zeroWindows[b], maxZeroWindowNs: B.maxZeroWindowNs[b], zeroWindowFrame: B.zeroWindowFrame[b],
+    zeroWindowEndFrame: B.zeroWindowEndFrame[b], zeroWindowDir: B.zeroWindowDir[b] as 0 | 1,
+  };
   // a zero window still closed at the end: its episode lasts until the connection's last segment
   for (const dir of [0, 1] as const) {
-    if (b.zwRel[dir] < 0) continue;
-    const d = b.lastRel - b.zwRel[dir];
-    if (d >= b.health.maxZeroWindowNs) {
-      b.health.maxZeroWindowNs = d;
-      b.health.zeroWindowFrame = b.zwFrame[dir];
-      b.health.zeroWindowEndFrame = 0;
-      b.health.zeroWindowDir = dir;
+    const zw = B.zwRel[2 * b + dir];
+    if (zw < 0) continue;
+    const d = B.lastRel[b] - zw;
+    if (d >= health.maxZeroWindowNs) {
+      health.maxZeroWindowNs = d;
+      health.zeroWindowFrame = B.zwFrame[2 * b + dir];
+      health.zeroWindowEndFrame = 0;
+      health.zeroWindowDir = dir;
     }
   }
-  // first, marked and the ring of the last are each in frame order; merged by frame
-  const segs: SegmentRow[] = b.marked.length === 0 && b.last.length === 0 ? b.first
-    : [...b.first, ...b.marked, ...b.last.slice(b.lastPos), ...b.last.slice(0, b.lastPos)].sort((x, y) => x.frame - y.frame);
-  for (const s of segs) store.push(s);
+  const kept = B.moveRows(b, store);
   let labelCounts = NO_LABELS;
-  for (let i = 0; i < LABELS.length; i++) {
-    if (!b.labelCounts[i]) continue;
+  for (let i = 0; i < LABEL_KINDS; i++) {
+    const n = B.labelCounts[b * LABEL_KINDS + i];
+    if (!n) continue;
     if (labelCounts === NO_LABELS) labelCounts = {};
-    labelCounts[LABELS[i][1]] = b.labelCounts[i];
+    labelCounts[LABELS[i][1]] = n;
   }
+  const zeroByte = B.zeroByteKa[b];
+  const oneByte = B.oneByteKa[b];
+  const synAckFrame = B.synAckFrame[b];
   return new KeptConnection(rec, capture, store, baseNs, rowStart, store.length, {
-    segmentsOmitted: b.seen - segs.length, labelCounts,
-    keepAlives: b.zeroByteKa || b.oneByteKa ? { zeroByte: b.zeroByteKa, oneByte: b.oneByteKa } : NO_KEEP_ALIVES,
-    health: b.health,
-    connect: b.synAckFrame > 0
-      ? { synFrame: b.synFrame, synNs: baseNs + BigInt(b.synRel), synAckFrame: b.synAckFrame, synAckNs: baseNs + BigInt(b.synAckRel), setupNs: b.synAckRel - b.synRel }
+    segmentsOmitted: B.seen[b] - kept, labelCounts,
+    keepAlives: zeroByte || oneByte ? { zeroByte, oneByte } : NO_KEEP_ALIVES,
+    health,
+    connect: synAckFrame > 0
+      ? { synFrame: B.synFrame[b], synNs: baseNs + BigInt(B.synRel[b]), synAckFrame, synAckNs: baseNs + BigInt(B.synAckRel[b]), setupNs: B.synAckRel[b] - B.synRel[b] }
       : null,
   });
 }

@@ -11,23 +11,6 @@ import type { SegmentFact } from './trace.js';
 /** Rows allocated at first; the columns double when full. */
 const INITIAL_ROWS = 4096;
 
-/** One segment as analyse.ts records it while its connection is open. */
-export interface SegmentRow {
-  frame: number;
-  /** ns since the capture's first frame (an exact integer as a number) */
-  rel: number;
-  dir: 0 | 1;
-  flags: number;
-  seq: number;
-  ack: number;
-  len: number;
-  win: number;
-  labels: number;
-  ka: number;
-  /** IPv4 identification, -1 for IPv6 */
-  ipId: number;
-}
-
 export class SegmentStore {
   length = 0;
   private frame: Float64Array = new Float64Array(INITIAL_ROWS);
@@ -42,20 +25,20 @@ export class SegmentStore {
   /** bit 0: direction; bits 1-2: keep-alive style */
   private meta: Uint8Array = new Uint8Array(INITIAL_ROWS);
 
-  /** Appends one row; returns its index. */
-  push(s: SegmentRow): number {
+  /** Appends one row (meta: bit 0 direction, bits 1-2 keep-alive style); returns its index. */
+  append(frame: number, rel: number, meta: number, flags: number, seq: number, ack: number, len: number, win: number, labels: number, ipId: number): number {
     if (this.length === this.frame.length) this.grow();
     const i = this.length++;
-    this.frame[i] = s.frame;
-    this.rel[i] = s.rel;
-    this.seq[i] = s.seq;
-    this.ack[i] = s.ack;
-    this.len[i] = s.len;
-    this.win[i] = s.win;
-    this.labels[i] = s.labels;
-    this.flags[i] = s.flags;
-    this.ipId[i] = s.ipId;
-    this.meta[i] = s.dir | (s.ka << 1);
+    this.frame[i] = frame;
+    this.rel[i] = rel;
+    this.seq[i] = seq;
+    this.ack[i] = ack;
+    this.len[i] = len;
+    this.win[i] = win;
+    this.labels[i] = labels;
+    this.flags[i] = flags;
+    this.ipId[i] = ipId;
+    this.meta[i] = meta;
     return i;
   }
 
@@ -79,6 +62,10 @@ export class SegmentStore {
   }
   ackAt(i: number): number {
     return this.ack[i];
+  }
+  /** payload length on the wire */
+  lenAt(i: number): number {
+    return this.len[i];
   }
 
   /** Row i as a SegmentFact with absolute time baseNs + rel. */

@@ -1,0 +1,279 @@
+// Per-connection analysis state while the tracker holds a connection, without an object per
+// connection: every field is a typed-array column indexed by a builder number (a slot), and slots
+// of ended connections are reused through a free list. The key segments a connection keeps (the
+// first ones, the marked ones, a ring of the last ones) are rows of one shared row pool, linked
+// per slot into three lists; when the connection ends they are merged by frame into the trace's
+// SegmentStore and the rows go back to the pool.
+//
+// Why: the tracker holds closed connections for their grace period (up to 65,536 of them), so a
+// capture of many short connections kept tens of thousands of builder objects (a dozen small
+// arrays and the segment row objects each) alive long enough to be promoted to the old generation:
+// garbage collection was a quarter of diagnose's time. Columns are a few large arrays instead.
+//
+// Bounds: slots = connections the tracker holds at once (its own bound); rows = at most
+// KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_LAST per slot. Both double when full
+// and never shrink (the peak of one capture).
+
+import { LABELS } from '../tcp/labels.js';
+import type { PayloadRing } from './payload-ring.js';
+import type { SegmentStore } from './segment-store.js';
+
+const INITIAL_SLOTS = 256;
+const INITIAL_ROWS = 2048;
+const NO_ROW = -1;
+export const LABEL_KINDS = LABELS.length;
+
+/** Key-segment rows of open connections (the same columns as SegmentStore, plus a link). */
+export class RowPool {
+  frame: Float64Array = new Float64Array(INITIAL_ROWS);
+  rel: Float64Array = new Float64Array(INITIAL_ROWS);
+  seq: Uint32Array = new Uint32Array(INITIAL_ROWS);
+  ack: Uint32Array = new Uint32Array(INITIAL_ROWS);
+  len: Uint32Array = new Uint32Array(INITIAL_ROWS);
+  win: Uint32Array = new Uint32Array(INITIAL_ROWS);
+  labels: Uint32Array = new Uint32Array(INITIAL_ROWS);
+  flags: Uint16Array = new Uint16Array(INITIAL_ROWS);
+  ipId: Int32Array = new Int32Array(INITIAL_ROWS);
+  /** bit 0: direction; bits 1-2: keep-alive style (as SegmentStore) */
+  meta: Uint8Array = new Uint8Array(INITIAL_ROWS);
+  /** the next row of the same list, or of the free list; NO_ROW at the end */
+  next: Int32Array = new Int32Array(INITIAL_ROWS);
+  private freeHead = NO_ROW;
+  /** rows ever handed out (the rest of the arrays is unused) */
+  private used = 0;
+
+  /** A free row (its link NO_ROW). */
+  take(): number {
+    let r = this.freeHead;
+    if (r !== NO_ROW) this.freeHead = this.next[r];
+    else {
+      if (this.used === this.frame.length) this.grow();
+      r = this.used++;
+    }
+    this.next[r] = NO_ROW;
+    return r;
+  }
+
+  /** Gives back the list starting at `head` and ending at `tail`. */
+  releaseList(head: number, tail: number): void {
+    if (head === NO_ROW) return;
+    this.next[tail] = this.freeHead;
+    this.freeHead = head;
+  }
+
+  private grow(): void {
+    const n = this.frame.length * 2;
+    const f64 = (a: Float64Array): Float64Array => { const b = new Float64Array(n); b.set(a); return b; };
+    const u32 = (a: Uint32Array): Uint32Array => { const b = new Uint32Array(n); b.set(a); return b; };
+    this.frame = f64(this.frame);
+    this.rel = f64(this.rel);
+    this.seq = u32(this.seq);
+    this.ack = u32(this.ack);
+    this.len = u32(this.len);
+    this.win = u32(this.win);
+    this.labels = u32(this.labels);
+    const flags = new Uint16Array(n);
+    flags.set(this.flags);
+    this.flags = flags;
+    const ipId = new Int32Array(n);
+    ipId.set(this.ipId);
+    this.ipId = ipId;
+    const meta = new Uint8Array(n);
+    meta.set(this.meta);
+    this.meta = meta;
+    const next = new Int32Array(n);
+    next.set(this.next);
+    this.next = next;
+  }
+}
+
+/** Column layout: every per-connection number of the analysis, by slot (two entries per slot for
+ *  per-direction fields: index 2 * slot + dir). Initial values are in `clear`. */
+export class Builders {
+  readonly rows = new RowPool();
+  private cap = INITIAL_SLOTS;
+  private freeSlots: number[] = [];
+  private nextSlot = 0;
+
+  // ---- key segments: three lists of pool rows per slot (first, marked, ring of the last)
+  firstHead: Int32Array = new Int32Array(INITIAL_SLOTS);
+  firstTail: Int32Array = new Int32Array(INITIAL_SLOTS);
+  firstN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  markedHead: Int32Array = new Int32Array(INITIAL_SLOTS);
+  markedTail: Int32Array = new Int32Array(INITIAL_SLOTS);
+  markedN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  lastHead: Int32Array = new Int32Array(INITIAL_SLOTS);
+  lastTail: Int32Array = new Int32Array(INITIAL_SLOTS);
+  lastN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  /** segments seen */
+  seen: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** label counts, LABEL_KINDS per slot (index slot * LABEL_KINDS + i, LABELS order) */
+  labelCounts: Float64Array = new Float64Array(INITIAL_SLOTS * LABEL_KINDS);
+  zeroByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
+  oneByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** time of the last segment on the connection, either direction (relative ns; -1 none) */
+  lastRel: Float64Array = new Float64Array(INITIAL_SLOTS);
+
+  // ---- health (ConnHealth fields), per slot or per 2 * slot + dir
+  dataSegments: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  retransmittedData: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  captureDuplicates: Float64Array = new Float64Array(INITIAL_SLOTS);
+  firstDuplicateFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  rtoStalls: Float64Array = new Float64Array(INITIAL_SLOTS);
+  maxRtoStallNs: Float64Array = new Float64Array(INITIAL_SLOTS);
+  maxRtoStallFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  maxRtoStallDir: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  zeroWindows: Float64Array = new Float64Array(INITIAL_SLOTS);
+  maxZeroWindowNs: Float64Array = new Float64Array(INITIAL_SLOTS);
+  zeroWindowFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  zeroWindowEndFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  zeroWindowDir: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  /** per direction: start of the current zero-window episode (relative ns, -1 = none) and its frame */
+  zwRel: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  zwFrame: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+
+  // ---- handshake: the originator's first SYN (ISN, time) and the SYN-ACK acknowledging it
+  synSeq: Float64Array = new Float64Array(INITIAL_SLOTS);
+  synRel: Float64Array = new Float64Array(INITIAL_SLOTS);
+  synFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  synAckRel: Float64Array = new Float64Array(INITIAL_SLOTS);
+  synAckFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** the handshake's round trip: the originator's latest SYN before the SYN-ACK, then its first
+   *  ACK after the SYN-ACK (relative ns; rtt -1 until seen) */
+  lastSynRel: Float64Array = new Float64Array(INITIAL_SLOTS);
+  hsRtt: Float64Array = new Float64Array(INITIAL_SLOTS);
+
+  // ---- the last data segment per direction (2 * slot + dir), to tell a capture duplicate from a retransmission
+  lastDataSeq: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  lastDataLen: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  lastDataRel: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  lastDataFlags: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
+  lastDataIpId: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
+
+  /** retained payload per direction (2 * slot + dir; null: none or budget spent), and whether a
+   *  ring was asked for (1) */
+  rings: (PayloadRing | null)[] = new Array<PayloadRing | null>(2 * INITIAL_SLOTS).fill(null);
+  ringTried: Uint8Array = new Uint8Array(2 * INITIAL_SLOTS);
+
+  /** A slot in its initial state. */
+  alloc(): number {
+    const s = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
+    if (s >= this.cap) this.grow();
+    this.clear(s);
+    return s;
+  }
+
+  /** Returns the slot's key-segment rows to the pool and the slot to the free list (rings are the
+   *  caller's to release first). */
+  free(s: number): void {
+    const rows = this.rows;
+    rows.releaseList(this.firstHead[s], this.firstTail[s]);
+    rows.releaseList(this.markedHead[s], this.markedTail[s]);
+    rows.releaseList(this.lastHead[s], this.lastTail[s]);
+    this.rings[2 * s] = this.rings[2 * s + 1] = null;
+    this.freeSlots.push(s);
+  }
+
+  /** Key segments the slot holds. */
+  kept(s: number): number {
+    return this.firstN[s] + this.markedN[s] + this.lastN[s];
+  }
+
+  /** Appends a row to one of the slot's lists (which: 0 first, 1 marked, 2 last). */
+  append(s: number, which: 0 | 1 | 2): number {
+    const r = this.rows.take();
+    const head = which === 0 ? this.firstHead : which === 1 ? this.markedHead : this.lastHead;
+    const tail = which === 0 ? this.firstTail : which === 1 ? this.markedTail : this.lastTail;
+    const n = which === 0 ? this.firstN : which === 1 ? this.markedN : this.lastN;
+    if (head[s] === NO_ROW) head[s] = r;
+    else this.rows.next[tail[s]] = r;
+    tail[s] = r;
+    n[s]++;
+    return r;
+  }
+
+  /** The ring of the last segments is full: its oldest row becomes its newest (returned, to be
+   *  overwritten). */
+  rotateLast(s: number): number {
+    const r = this.lastHead[s];
+    const next = this.rows.next;
+    if (this.lastTail[s] === r) return r;
+    this.lastHead[s] = next[r];
+    next[r] = NO_ROW;
+    next[this.lastTail[s]] = r;
+    this.lastTail[s] = r;
+    return r;
+  }
+
+  /** Moves the slot's key segments into the store, merged in frame order (each list is in frame
+   *  order already; a frame is in one list only). Returns the number of rows written. */
+  moveRows(s: number, store: SegmentStore): number {
+    const p = this.rows;
+    const next = p.next;
+    let a = this.firstHead[s];
+    let b = this.markedHead[s];
+    let c = this.lastHead[s];
+    let n = 0;
+    for (;;) {
+      let r = a;
+      if (r === NO_ROW || (b !== NO_ROW && p.frame[b] < p.frame[r])) r = b;
+      if (r === NO_ROW || (c !== NO_ROW && p.frame[c] < p.frame[r])) r = c;
+      if (r === NO_ROW) break;
+      if (r === a) a = next[a];
+      else if (r === b) b = next[b];
+      else c = next[c];
+      store.append(p.frame[r], p.rel[r], p.meta[r], p.flags[r], p.seq[r], p.ack[r], p.len[r], p.win[r], p.labels[r], p.ipId[r]);
+      n++;
+    }
+    return n;
+  }
+
+  private clear(s: number): void {
+    this.firstHead[s] = this.firstTail[s] = NO_ROW;
+    this.markedHead[s] = this.markedTail[s] = NO_ROW;
+    this.lastHead[s] = this.lastTail[s] = NO_ROW;
+    this.firstN[s] = this.markedN[s] = this.lastN[s] = 0;
+    this.seen[s] = 0;
+    this.labelCounts.fill(0, s * LABEL_KINDS, (s + 1) * LABEL_KINDS);
+    this.zeroByteKa[s] = this.oneByteKa[s] = 0;
+    this.lastRel[s] = -1;
+    this.captureDuplicates[s] = this.firstDuplicateFrame[s] = this.rtoStalls[s] = 0;
+    this.maxRtoStallNs[s] = this.maxRtoStallFrame[s] = this.maxRtoStallDir[s] = 0;
+    this.zeroWindows[s] = this.maxZeroWindowNs[s] = this.zeroWindowFrame[s] = this.zeroWindowEndFrame[s] = this.zeroWindowDir[s] = 0;
+    this.synSeq[s] = -1;
+    this.synRel[s] = this.synFrame[s] = this.synAckRel[s] = this.synAckFrame[s] = 0;
+    this.lastSynRel[s] = 0;
+    this.hsRtt[s] = -1;
+    for (let d = 2 * s; d < 2 * s + 2; d++) {
+      this.dataSegments[d] = this.retransmittedData[d] = 0;
+      this.zwRel[d] = -1;
+      this.zwFrame[d] = 0;
+      this.lastDataSeq[d] = -1;
+      this.lastDataLen[d] = 0;
+      this.lastDataRel[d] = -1e18;
+      this.lastDataFlags[d] = -1;
+      this.lastDataIpId[d] = -1;
+      this.rings[d] = null;
+      this.ringTried[d] = 0;
+    }
+  }
+
+  private grow(): void {
+    const n = this.cap * 2;
+    // every typed-array column (a field holding one) doubles; per-direction and label columns
+    // keep their multiple of the slot count
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(self)) {
+      const a = self[k];
+      if (!ArrayBuffer.isView(a) || a instanceof DataView) continue;
+      const per = (a as Float64Array).length / this.cap;
+      const Ctor = (a as Float64Array).constructor as new (n: number) => Float64Array;
+      const b = new Ctor(n * per);
+      b.set(a as Float64Array);
+      self[k] = b;
+    }
+    const rings = this.rings;
+    for (let i = rings.length; i < 2 * n; i++) rings.push(null);
+    this.cap = n;
+  }
+}
