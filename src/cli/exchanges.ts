@@ -10,7 +10,7 @@ import type { ReadSummary } from '../capture/types.js';
 import { formatEpoch } from '../bytes/time.js';
 import { ReorderWindow } from '../protocols/order.js';
 import { ProtocolPass } from '../protocols/pass.js';
-import type { Exchange, ExchangeSink, MessageSink } from '../protocols/types.js';
+import type { Exchange, ExchangeSink, MessageSink, ProtocolOptions } from '../protocols/types.js';
 import { TcpTracker } from '../tcp/tracker.js';
 import { decodeFrame } from '../wire/decode.js';
 import { newPacket } from '../wire/packet.js';
@@ -22,11 +22,12 @@ export interface ProtocolRun {
   counters: Record<string, number>;
 }
 
-/** Runs the protocol stage over one capture, reporting exchanges (and message headers) as found. */
+/** Runs the protocol stage over one capture, reporting exchanges (and message headers) as found;
+ *  `options` says what the caller reads of them (default: everything). */
 export async function runProtocols(path: string, onExchange: ExchangeSink, onMessage: MessageSink | null = null,
-  beforeRefill?: () => Promise<void>): Promise<ProtocolRun> {
+  beforeRefill?: () => Promise<void>, options: ProtocolOptions = {}): Promise<ProtocolRun> {
   const pkt = newPacket();
-  const pass = new ProtocolPass(onExchange, onMessage);
+  const pass = new ProtocolPass(onExchange, onMessage, options);
   const tracker = new TcpTracker({ onEnd: (rec) => pass.connectionEnded(rec.stream) });
   const summary = await readCapture(path, (frame) => {
     decodeFrame(frame, pkt);
@@ -165,10 +166,14 @@ export class SrtTable {
   }
 }
 
+/** What srt reads of an exchange: kind, service, command, procedure and latency. Arguments and
+ *  the retransmission comparison (and the copies and tables behind it) change none of these. */
+export const SRT_PROTOCOL_OPTIONS: ProtocolOptions = { retransmissionDetail: false, args: false };
+
 export async function srtCommand(files: string[], o: { json: boolean }, out: Output): Promise<number> {
   for (const file of files) {
     const t = new SrtTable();
-    await runProtocols(file, (e) => t.add(e), null, out.drain);
+    await runProtocols(file, (e) => t.add(e), null, out.drain, SRT_PROTOCOL_OPTIONS);
     const rows = t.rows();
     if (o.json) {
       for (const r of rows) {

@@ -18,7 +18,9 @@ import { RecordAssembler, recordFraming } from './rpc/record.js';
 import { RpcTracker, type RpcOrigin } from './rpc/tracker.js';
 import { netbiosFraming, probeSmb } from './smb2/netbios.js';
 import { SmbSession } from './smb2/session.js';
-import { bump, type ConnContext, type Endpoint, type ExchangeSink, type MessageSink, type ProtoCounters } from './types.js';
+import {
+  bump, resolveProtocolOptions, type ConnContext, type Endpoint, type ExchangeSink, type MessageSink, type ProtoCounters, type ProtocolOptions,
+} from './types.js';
 import { u32be } from '../bytes/reader.js';
 
 export const SMB_PORTS: readonly number[] = [445, 139];
@@ -37,8 +39,8 @@ export class Dispatcher {
   private readonly out: ProtoOutput;
   private readonly open = new Set<TcpProtocolConnection>();
 
-  constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null) {
-    this.out = { exchange: onExchange, message: onMessage, counters: this.counters };
+  constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null, options: ProtocolOptions = {}) {
+    this.out = { exchange: onExchange, message: onMessage, counters: this.counters, options: resolveProtocolOptions(options) };
     this.rpc = new RpcTracker(this.out);
   }
 
@@ -162,7 +164,7 @@ export class TcpProtocolConnection {
       const origin: RpcOrigin = { src, dst, transport: 'tcp', stream: this.ctx.stream };
       const rpc = this.rpc;
       const asm = new RecordAssembler((b, off, len, info) => rpc.onMessage(b, off, len, info.missing, origin, info.lastFrame, info.sec, info.nsec),
-        (b, off, avail) => rpc.replyKeep(origin, b, off, avail));
+        (b, off, avail) => rpc.replyKeep(origin, b, off, avail), rpc.keepsWholeCalls ? null : (b, off, avail, wireLen) => rpc.callKeep(b, off, avail, wireLen));
       // a reply from `src` answers a call made by `dst`
       return new Framer(recordFraming((xid) => rpc.isPending(dst.addr, src.addr, xid)), asm, synced);
     };

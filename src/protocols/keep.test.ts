@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Dispatcher } from './dispatch.js';
-import type { Exchange } from './types.js';
+import type { Exchange, ProtocolOptions } from './types.js';
 import {
   compound, concat, ECHO_BODY, le16, le32, le64, netbios, opaque, readRequestBody, readResponseBody, record, rpcCall,
   rpcReply, smb2Header, str, u32, u64,
@@ -74,9 +74,10 @@ function mutate(r: () => number, b: Uint8Array): Uint8Array {
 }
 
 /** exchanges of a connection fed client stream then server stream, cut into chunks by `cut` */
-function run(port: number, streams: [Uint8Array, Uint8Array], cut: (left: number) => number): { ex: string[]; trimmed: number; counters: string } {
+function run(port: number, streams: [Uint8Array, Uint8Array], cut: (left: number) => number, options: ProtocolOptions = {}):
+  { ex: string[]; timing: string[]; trimmed: number; counters: string } {
   const ex: Exchange[] = [];
-  const d = new Dispatcher((e) => ex.push(e));
+  const d = new Dispatcher((e) => ex.push(e), null, options);
   const c = d.tcpConnection({ transport: 'tcp', stream: 0, client: { addr: '10.0.0.1', port: 900 }, server: { addr: '10.0.0.2', port } });
   streams.forEach((bytes, i) => {
     const sink = i === 0 ? c.fromClient : c.fromServer;
@@ -89,8 +90,22 @@ function run(port: number, streams: [Uint8Array, Uint8Array], cut: (left: number
   });
   const st = c.framerStats();
   d.finish();
-  return { ex: ex.map((e) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? String(v) : v))), trimmed: st ? st[0].trimmedBytes + st[1].trimmedBytes : 0, counters: JSON.stringify(d.counters) };
+  return {
+    ex: ex.map((e) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? String(v) : v))),
+    timing: ex.map(timingOf),
+    trimmed: st ? st[0].trimmedBytes + st[1].trimmedBytes : 0,
+    counters: JSON.stringify(d.counters),
+  };
 }
+
+/** what srt reads of an exchange, plus the frames and times that identify the pair */
+function timingOf(e: Exchange): string {
+  return JSON.stringify([e.kind, e.protocol, e.service, e.command, e.program, e.version, e.procedure, e.id, e.requestFrame,
+    e.responseFrame, String(e.requestNs), String(e.responseNs), e.latencyNs, e.client, e.server, e.stream]);
+}
+
+/** srt's options: no argument decoding, no retention */
+const TIMING: ProtocolOptions = { args: false, retransmissionDetail: false };
 
 test('SMB2 and ONC RPC: chunked delivery with trimming decodes exactly what whole delivery does', () => {
   for (const [port, streams] of [[445, smbStreams()], [2049, rpcStreams()]] as const) {
@@ -118,5 +133,37 @@ test('mutated streams: trimming never changes what is decoded', () => {
     const chunked = run(port, streams, () => 1 + Math.floor(cr() * 2000));
     assert.deepEqual(chunked.ex, whole.ex, `iteration ${iter} (chunk seed ${seed})`);
     assert.equal(chunked.counters, whole.counters, `iteration ${iter}`);
+  }
+});
+
+test('srt options (no arguments, no retention): same pairs and times, and call data is not stored either', () => {
+  for (const [port, streams] of [[445, smbStreams()], [2049, rpcStreams()]] as const) {
+    // SMB2 WRITE data is never stored anyway; the NFS WRITE call's 3,000 bytes now are not either
+    const more = port === 445 ? 1 : 3000;
+    for (const size of [1, 3, 17, 100, 1448, 1 << 20]) {
+      const full = run(port, streams, () => size);
+      const t = run(port, streams, () => size, TIMING);
+      assert.deepEqual(t.timing, full.timing, `port ${port}, chunks of ${size}`);
+      if (size <= 1448) assert.ok(t.trimmed >= full.trimmed + more, `port ${port}, chunks of ${size}: ${t.trimmed} vs ${full.trimmed} bytes not stored`);
+    }
+    const full = run(port, streams, () => 100);
+    const t = run(port, streams, () => 100, TIMING);
+    const parsed = t.ex.map((j) => JSON.parse(j) as { args: Record<string, unknown>; write?: unknown });
+    // portmap arguments are still decoded (ports learned from the replies change later decoding)
+    assert.ok(parsed.every((e, i) => e.write === undefined && (Object.keys(e.args).length === 0 || full.ex[i].includes('"GETPORT"'))));
+  }
+});
+
+test('mutated streams: srt options never change pairs or times', () => {
+  const r = rng(0x7123);
+  for (let iter = 0; iter < 300; iter++) {
+    const port = iter % 2 === 0 ? 445 : 2049;
+    const [c, s] = port === 445 ? smbStreams() : rpcStreams();
+    const streams: [Uint8Array, Uint8Array] = [mutate(r, c), mutate(r, s)];
+    const whole = run(port, streams, (left) => left);
+    const seed = Math.floor(r() * 1e9);
+    const cr = rng(seed);
+    const chunked = run(port, streams, () => 1 + Math.floor(cr() * 2000), TIMING);
+    assert.deepEqual(chunked.timing, whole.timing, `iteration ${iter} (chunk seed ${seed})`);
   }
 });

@@ -10,7 +10,7 @@ import { StreamDirection } from '../tcp/stream.js';
 import { formatAddr } from '../wire/addr.js';
 import { PROTO_UDP, TCP_ACK, type Packet } from '../wire/packet.js';
 import { Dispatcher, type TcpProtocolConnection } from './dispatch.js';
-import type { Endpoint, ExchangeSink, MessageSink } from './types.js';
+import type { Endpoint, ExchangeSink, MessageSink, ProtocolOptions } from './types.js';
 
 /** What the pass needs from the TCP tracker for one segment. */
 export interface SegmentRef {
@@ -48,8 +48,10 @@ export class ProtocolPass {
   private lastConn: ConnStreams | null = null;
   private readonly udpEndpoints = new Map<string, Endpoint>();
 
-  constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null) {
-    this.dispatcher = new Dispatcher(onExchange, onMessage);
+  /** `options`: what the consumer reads of the exchanges (types.ts ProtocolOptions; the default is
+   *  everything) */
+  constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null, options: ProtocolOptions = {}) {
+    this.dispatcher = new Dispatcher(onExchange, onMessage, options);
   }
 
   get counters(): Record<string, number> {

@@ -101,6 +101,43 @@ export interface MessageEvent {
 
 export type MessageSink = (m: MessageEvent) => void;
 
+/**
+ * What a consumer reads of the exchanges, so that the pass can leave out work nobody reads. The
+ * defaults (everything on) are what exchanges, diagnose and the report need; `srt` turns both
+ * off (it reads kind, service, command, procedure and latency only). Neither flag changes which
+ * requests pair with which responses, nor any latency, service, command or procedure.
+ */
+export interface ProtocolOptions {
+  /**
+   * RPC: keep a copy of every call's arguments (up to MAX_RETAINED_TOTAL bytes) and remember the
+   * last MAX_RECENT_CALLS answered calls, so that a retransmitted call is compared with its first
+   * transmission (RpcRetransmitInfo.body and the fields after it) and a late retransmission or a
+   * duplicate reply is recognised as such (incident C). Off: a retransmission of a call still
+   * pending is reported as before but with body 'unknown'; a call repeating an answered call's XID
+   * is a new call (no retransmit info), a second reply to an answered call an orphan response.
+   * Default true.
+   */
+  retransmissionDetail?: boolean;
+  /**
+   * Decode per-command arguments (Exchange.args, Exchange.write: names, file-handle
+   * fingerprints, offsets, FileIds, NFS result fields). Off: args is an empty object and write is
+   * absent, and the framer stores only the message headers of calls and requests; portmap/rpcbind
+   * arguments are still decoded (the ports learned from their replies decide how later
+   * connections are decoded). Default true.
+   */
+  args?: boolean;
+}
+
+/** ProtocolOptions with every flag resolved. */
+export interface ResolvedProtocolOptions {
+  retransmissionDetail: boolean;
+  args: boolean;
+}
+
+export function resolveProtocolOptions(o: ProtocolOptions = {}): ResolvedProtocolOptions {
+  return { retransmissionDetail: o.retransmissionDetail ?? true, args: o.args ?? true };
+}
+
 /** Per-connection context the dispatcher passes to a protocol session. */
 export interface ConnContext {
   transport: 'tcp' | 'udp';

@@ -54,9 +54,11 @@ export interface RecordInfo {
 
 export type RecordSink = (b: Uint8Array, off: number, len: number, info: RecordInfo) => void;
 
-/** How many bytes of a reply message (its first `avail` bytes at b[off], after the record mark)
- *  the consumer reads, or KEEP_UNDECIDED when more are needed to say. */
+/** How many bytes of a reply (or call) message (its first `avail` bytes at b[off], after the
+ *  record mark) the consumer reads, or KEEP_UNDECIDED when more are needed to say. */
 export type ReplyKeep = (b: Uint8Array, off: number, avail: number) => number;
+/** The same for a call, whose whole length is `wireLen`. */
+export type CallKeep = (b: Uint8Array, off: number, avail: number, wireLen: number) => number;
 
 export class RecordAssembler implements PduSink {
   private buf = new Uint8Array(0);
@@ -65,18 +67,28 @@ export class RecordAssembler implements PduSink {
   private readonly info: RecordInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0 };
   multiFragment = 0;
 
-  constructor(private readonly sink: RecordSink, private readonly replyKeep: ReplyKeep | null = null) {}
+  /** `callKeep` null: calls are kept whole (their arguments are retained for retransmission
+   *  comparison) */
+  constructor(private readonly sink: RecordSink, private readonly replyKeep: ReplyKeep | null = null,
+    private readonly callKeep: CallKeep | null = null) {}
 
   /**
    * PduSink.keep(): a reply in a single fragment (Linux sends every message as one) needs only
-   * what `replyKeep` says (a READ reply's data is never read); calls and records of several
-   * fragments are kept whole (a call's arguments are retained for retransmission comparison).
+   * what `replyKeep` says (a READ reply's data is never read), a call only what `callKeep` says
+   * (a WRITE's data, when nothing retains it); records of several fragments are kept whole.
    */
   keep(b: Uint8Array, off: number, avail: number, wireLen: number): number {
-    if (this.active || this.replyKeep === null || (u32be(b, off) & LAST_FRAGMENT) === 0) return wireLen;
+    if (this.active || (u32be(b, off) & LAST_FRAGMENT) === 0) return wireLen;
+    if (this.replyKeep === null && this.callKeep === null) return wireLen;
     if (avail < 12) return KEEP_UNDECIDED;
-    if (u32be(b, off + 8) !== REPLY) return wireLen;
-    const k = this.replyKeep(b, off + 4, avail - 4);
+    let k: number;
+    if (u32be(b, off + 8) === REPLY) {
+      if (this.replyKeep === null) return wireLen;
+      k = this.replyKeep(b, off + 4, avail - 4);
+    } else {
+      if (this.callKeep === null) return wireLen;
+      k = this.callKeep(b, off + 4, avail - 4, wireLen - 4);
+    }
     return k === KEEP_UNDECIDED ? k : 4 + k;
   }
 

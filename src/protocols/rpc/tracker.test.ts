@@ -89,6 +89,50 @@ test('retransmitted call: identical while pending, different bytes after the rep
   assert.equal(d.counters.rpc_retransmissions_with_different_data, 1);
 });
 
+test('retransmissionDetail off: the same pairs and latencies, no body comparison, no memory of answered calls', () => {
+  const scenario = (d: Dispatcher): void => {
+    const t = tcp(d, 1);
+    const t2 = tcp(d, 2, { addr: CLIENT.addr, port: 802 });
+    const good = new Uint8Array(64).fill(0x41);
+    t.send(true, record(rpcCall(0x500, 100003, 3, 7, write3(0, good))), 1, 0);
+    t2.send(true, record(rpcCall(0x500, 100003, 3, 7, write3(0, good))), 2, 60);
+    t.send(false, record(rpcReply(0x500, writeRes3(64))), 3, 61);
+    t2.send(true, record(rpcCall(0x500, 100003, 3, 7, write3(0, good))), 4, 62);
+    t2.send(false, record(rpcReply(0x500, writeRes3(64))), 5, 63);
+    t2.send(false, record(rpcReply(0x500, writeRes3(64))), 6, 64); // a duplicate reply
+  };
+  const full = setup();
+  scenario(full.d);
+  const ex: Exchange[] = [];
+  const d = new Dispatcher((e) => ex.push(e), null, { retransmissionDetail: false });
+  scenario(d);
+  const pairs = (l: Exchange[]): unknown[] => l.filter((e) => e.kind !== 'orphan_response').map((e) => [e.kind, e.requestFrame, e.responseFrame, e.latencyNs]);
+  assert.deepEqual(pairs(ex), pairs(full.ex));
+  assert.deepEqual(pairs(ex), [['retransmission', 2, 0, -1], ['pair', 1, 3, 61e9], ['pair', 4, 5, 1e9]]);
+  assert.equal(full.ex[0].retransmit?.body, 'same');
+  assert.equal(ex[0].retransmit?.body, 'unknown'); // still recognised while pending, but not compared
+  assert.equal(full.ex[2].retransmit?.afterReply, true);
+  assert.equal(ex[2].retransmit, undefined); // after the reply: a new call
+  assert.equal(full.ex.length, 3); // the duplicate reply is recognised ...
+  assert.deepEqual([ex[3].kind, ex[3].responseFrame], ['orphan_response', 6]); // ... or not
+  assert.equal(ex[1].args.written, 64); // arguments still decoded
+});
+
+test('args off: empty arguments, no write info, same status; portmap still teaches ports', () => {
+  const ex: Exchange[] = [];
+  const d = new Dispatcher((e) => ex.push(e), null, { args: false });
+  const t = tcp(d, 1);
+  t.send(true, record(rpcCall(0x700, 100003, 3, 7, write3(0, new Uint8Array(3000).fill(1)))), 1, 0, 1000);
+  t.send(false, record(rpcReply(0x700, writeRes3(3000))), 2, 1);
+  assert.deepEqual([ex[0].command, ex[0].kind, ex[0].status, ex[0].args, ex[0].write], ['WRITE', 'pair', 'NFS3_OK', {}, undefined]);
+  const pm = { addr: SERVER.addr, port: 111 };
+  const cl = { addr: CLIENT.addr, port: 900 };
+  d.udp(cl, pm, ...buf(rpcCall(0x9, 100000, 2, 3, u32(100021, 4, 6, 0))), 3, 0, 0);
+  d.udp(pm, cl, ...buf(rpcReply(0x9, u32(304))), 4, 0, 0);
+  assert.equal(ex[1].args.port, 304);
+  assert.match(tcp(d, 4, { addr: CLIENT.addr, port: 700 }, { addr: SERVER.addr, port: 304 }).c.label, /^NLM /);
+});
+
 test('portmap GETPORT reply teaches a port; a later connection there is NLM', () => {
   const { d, ex } = setup();
   const pm = { addr: SERVER.addr, port: 111 };

@@ -144,9 +144,37 @@ export class RpcTracker {
   private readonly h = newRpcHeader();
   private readonly kx = new Xdr(); // for keep(): not the reader of a message being decoded
   private readonly kh = newRpcHeader();
+  /** ProtocolOptions.retransmissionDetail: retain call arguments, remember answered calls */
+  private readonly detail: boolean;
+  /** ProtocolOptions.args: decode procedure arguments and result fields */
+  private readonly decodeArgs: boolean;
+  /** where result fields go when arguments are not decoded (written, never read) */
+  private readonly scratchArgs: Args = {};
 
   constructor(private readonly out: ProtoOutput) {
     this.pairs = new PairIds(out.counters);
+    this.detail = out.options.retransmissionDetail;
+    this.decodeArgs = out.options.args;
+  }
+
+  /** Calls are stored whole when their arguments are retained or decoded; else callKeep() says. */
+  get keepsWholeCalls(): boolean {
+    return this.detail || this.decodeArgs;
+  }
+
+  /**
+   * How many bytes of a call message (its first `avail` bytes at b[off], `wireLen` in all) the
+   * decoding reads when arguments are neither retained nor decoded: the RPC header with
+   * credential and verifier, all of a portmap/rpcbind call (its arguments are decoded for port
+   * learning), KEEP_UNDECIDED while the header is incomplete.
+   */
+  callKeep(b: Uint8Array, off: number, avail: number, wireLen: number): number {
+    const x = this.kx.reset(b, off, off + avail);
+    const h = this.kh;
+    const r = parseRpcHeader(x, h);
+    if (r === 'truncated') return KEEP_UNDECIDED;
+    if (r === 'malformed' || h.msgType !== CALL) return avail;
+    return h.program === PROG_PORTMAP ? wireLen : h.bodyPos - off;
   }
 
   /** A reply with this XID would have a call to pair with (used by resync and UDP heuristics). */
@@ -209,15 +237,17 @@ export class RpcTracker {
     const c = this.out.counters;
     this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: CALL, program: h.program, procedure: h.procedure });
     bump(c, 'rpc_calls');
-    const args: Args = {};
     const bodyPos = h.bodyPos;
-    const write = decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, args);
+    // portmap arguments are needed whatever the options: their replies teach ports
+    const decode = this.decodeArgs || h.program === PROG_PORTMAP;
+    const args: Args = decode ? {} : NO_ARGS;
+    const write = decode ? decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, args) : null;
     const k = this.pairOf(o, true);
     const bodyEnd = off + len;
     const complete = missing === 0;
 
     const open = this.pending.get(k, h.xid);
-    const doneRow = open ? -1 : this.recent.find(k, h.xid);
+    const doneRow = open || !this.detail ? -1 : this.recent.find(k, h.xid);
     const done = doneRow >= 0 ? this.recent.load(doneRow, this.recentView) : undefined;
     const prior: RecentCall | undefined = open ?? done;
     let retransmit: RpcRetransmitInfo | undefined;
@@ -242,7 +272,7 @@ export class RpcTracker {
 
     const call = makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, complete, len);
     call.retransmit = retransmit;
-    this.retain(call, b, bodyPos, bodyEnd);
+    if (this.detail) this.retain(call, b, bodyPos, bodyEnd);
     if (this.pending.size >= MAX_PENDING_CALLS) {
       const oldest = this.pending.shift();
       if (oldest) {
@@ -261,7 +291,7 @@ export class RpcTracker {
     const k = this.pairOf(o, false);
     const call = this.pending.get(k, h.xid);
     if (!call) {
-      const old = this.recent.find(k, h.xid);
+      const old = this.detail ? this.recent.find(k, h.xid) : -1;
       this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: REPLY,
         program: old >= 0 ? this.recent.program(old) : -1, procedure: old >= 0 ? this.recent.procedure(old) : -1 });
       if (old >= 0) {
@@ -292,6 +322,7 @@ export class RpcTracker {
     // let the arguments (now the exchange's) go with the exchange
     call.args = NO_ARGS;
     call.write = null;
+    if (!this.detail) return;
     if (this.recent.size >= MAX_RECENT_CALLS && this.recent.shift()) bump(c, 'rpc_recent_evicted');
     this.recent.add(k, h.xid, call);
   }
@@ -299,7 +330,7 @@ export class RpcTracker {
   private decodeResults(call: Call, frame: number): { code: number; name: string } | null {
     const x = this.x;
     x.pos = this.h.bodyPos;
-    const a = call.args;
+    const a = call.args === NO_ARGS ? this.scratchArgs : call.args;
     switch (call.program) {
       case PROG_NFS:
         if (call.version === 4) return call.procedure === 1 ? decodeNfs4Reply(x, a) : null;

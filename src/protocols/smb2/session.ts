@@ -56,6 +56,8 @@ const BODY_BYTES_READ: Partial<Record<number, number>> = {
 };
 /** Bytes of a non-SMB2 PDU read: NetBIOS header, the magic and SMB1's command byte. */
 const OTHER_MAGIC_BYTES_READ = NB_HEADER_LEN + 5;
+/** Arguments of every exchange when they are not decoded (ProtocolOptions.args off): never written. */
+const NO_ARGS: Smb2Args = Object.freeze({}) as Smb2Args;
 
 interface Pending {
   msgId: number;
@@ -72,14 +74,19 @@ interface Pending {
 export class SmbSession {
   private readonly pending = new Map<number, Pending>();
   private readonly h = newSmb2Header();
+  /** ProtocolOptions.args: decode per-command fields */
+  private readonly decodeArgs: boolean;
 
-  constructor(private readonly ctx: ConnContext, private readonly out: ProtoOutput) {}
+  constructor(private readonly ctx: ConnContext, private readonly out: ProtoOutput) {
+    this.decodeArgs = out.options.args;
+  }
 
   /**
    * PduSink.keep(): how many bytes of a NetBIOS PDU being collected (its first `avail` bytes at
    * b[off]) the decoding below reads. A lone SMB2 message needs its header, plus the fixed part
    * of its body when its command has a decoder; READ response and WRITE request data is never
-   * read. Compound chains and commands with variable decoded fields are kept whole.
+   * read. Compound chains and commands with variable decoded fields are kept whole. Without
+   * argument decoding a lone message needs its header only.
    */
   keep(b: Uint8Array, off: number, avail: number, wireLen: number): number {
     if (b[off] !== NB_SESSION_MESSAGE) return wireLen;
@@ -89,7 +96,7 @@ export class SmbSession {
     if (avail < NB_HEADER_LEN + SMB2_HEADER_LEN) return KEEP_UNDECIDED;
     if (u32le(b, p + 20) !== 0) return wireLen; // NextCommand: a compound chain
     const command = u16le(b, p + 12);
-    if (DECODERS[command] === undefined) return NB_HEADER_LEN + SMB2_HEADER_LEN;
+    if (!this.decodeArgs || DECODERS[command] === undefined) return NB_HEADER_LEN + SMB2_HEADER_LEN;
     const body = BODY_BYTES_READ[command];
     return body === undefined ? wireLen : NB_HEADER_LEN + SMB2_HEADER_LEN + body;
   }
@@ -156,10 +163,10 @@ export class SmbSession {
     const h = this.h;
     const c = this.out.counters;
     const response = (h.flags & SMB2_FLAGS_SERVER_TO_REDIR) !== 0;
-    const decode = DECODERS[h.command];
+    const decode = this.decodeArgs ? DECODERS[h.command] : undefined;
     if (!response) {
-      const args: Smb2Args = {};
-      if (compound) args.compound = true;
+      const args: Smb2Args = this.decodeArgs ? {} : NO_ARGS;
+      if (compound && this.decodeArgs) args.compound = true;
       if (decode) decode(b, p, p + SMB2_HEADER_LEN, end, false, args);
       if (h.command === SMB2_CANCEL) {
         this.cancel(args, info, fromClient);
@@ -184,7 +191,7 @@ export class SmbSession {
       }
       return;
     }
-    const args: Smb2Args = req ? req.args : {};
+    const args: Smb2Args = req ? req.args : this.decodeArgs ? {} : NO_ARGS;
     if (decode) decode(b, p, p + SMB2_HEADER_LEN, end, true, args);
     if (!req) {
       const kind: ExchangeKind = h.messageId === -1 ? 'oneway' : 'orphan_response';
@@ -207,7 +214,7 @@ export class SmbSession {
     } else {
       target = this.pending.get(h.messageId);
     }
-    if (target) {
+    if (target && this.decodeArgs) {
       args.cancels = smb2CommandName(target.command);
       args.cancelsFrame = target.frame;
       target.args.cancelFrame = info.lastFrame;
