@@ -55,7 +55,20 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
   const idx = new Map<number, Entry>();
   if (wanted.size === 0) return idx;
   const rows = trace.segments;
+  // a connection's rows are in frame order: only one with a wanted frame between its first and
+  // last row's frames is scanned (binary search in the sorted wanted frames)
+  const sorted = [...wanted].sort((a, b) => a - b);
   for (const c of trace.connections) {
+    if (c.keyRowEnd === c.keyRowStart) continue;
+    const lo = rows.frameAt(c.keyRowStart);
+    let a = 0;
+    let b = sorted.length;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (sorted[m] < lo) a = m + 1;
+      else b = m;
+    }
+    if (a === sorted.length || sorted[a] > rows.frameAt(c.keyRowEnd - 1)) continue;
     let hit = false;
     for (let i = c.keyRowStart; i < c.keyRowEnd && !hit; i++) hit = wanted.has(rows.frameAt(i));
     if (!hit) continue;

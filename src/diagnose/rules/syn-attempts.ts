@@ -19,43 +19,60 @@ export interface Burst {
   isns: number[];
 }
 
-/** A tuple's attempts. The walks read the segment columns; SegmentFact objects are built only
- *  for bursts and stale SYN-ACKs (rare), and for the other lists when a rule reads them (most
- *  tuples are one plain handshake that no rule reports). */
+/** A tuple's attempts. The walks read the segment columns and keep numbers; SegmentFact
+ *  objects are built for bursts and stale SYN-ACKs (rare), and for the other lists only when a
+ *  rule reads them (most tuples are one plain handshake that no rule reports, and an object per
+ *  tuple that lives through all the rules is what garbage collection pays for). */
 export class AttemptSet {
-  bursts: Burst[] = [];
+  bursts: Burst[] = NO_BURSTS;
   /** SYN-ACKs whose ack - 1 is not the ISN of the newest SYN sent before them */
-  staleSynAcks: { s: SegmentFact; ackedIsn: number; newestIsn: number; answers: SegmentFact | null; newest: SegmentFact }[] = [];
-  icmp: IcmpErrorFact[] = [];
-  /** indexes into g.rows of the client's SYNs, the server's SYN-ACKs, the client's RSTs before
-   *  the handshake completed, and of the client's ACK that completed it (-1: none) */
-  readonly synRows: number[] = [];
-  readonly synAckRows: number[] = [];
-  readonly clientRstRows: number[] = [];
+  staleSynAcks: StaleSynAck[] = NO_STALE;
+  icmp: IcmpErrorFact[] = NO_ICMP;
+  /** index into g.rows of the client's ACK that completed the handshake (-1: none), and of the
+   *  SYN-ACK after which client RSTs no longer count (rows.length: none) */
   completedAckRow = -1;
+  establishedRow: number;
   private synFacts: SegmentFact[] | null = null;
   private synAckFacts: SegmentFact[] | null = null;
   private rstFacts: SegmentFact[] | null = null;
   private ackFact: SegmentFact | null = null;
 
-  constructor(readonly g: TupleGroup) {}
-
-  get syns(): SegmentFact[] {
-    return (this.synFacts ??= this.synRows.map((i) => this.g.segmentAt(i)));
+  constructor(readonly g: TupleGroup) {
+    this.establishedRow = g.rows.length;
   }
+
+  /** the client's SYNs */
+  get syns(): SegmentFact[] {
+    return (this.synFacts ??= this.pick(this.g.rows.length, (dir, flags) => dir === 0 && isSynFlags(flags)));
+  }
+  /** the server's SYN-ACKs */
   get synAcks(): SegmentFact[] {
-    return (this.synAckFacts ??= this.synAckRows.map((i) => this.g.segmentAt(i)));
+    return (this.synAckFacts ??= this.pick(this.g.rows.length, (dir, flags) => dir === 1 && isSynAckFlags(flags)));
   }
   /** client RSTs sent before the handshake completed */
   get clientRsts(): SegmentFact[] {
-    return (this.rstFacts ??= this.clientRstRows.map((i) => this.g.segmentAt(i)));
+    return (this.rstFacts ??= this.pick(this.establishedRow, (dir, flags) => dir === 0 && (flags & TCP_RST) !== 0));
   }
   /** the client's ACK that completed a handshake after the first burst, or null */
   get completedAck(): SegmentFact | null {
     if (this.completedAckRow < 0) return null;
     return (this.ackFact ??= this.g.segmentAt(this.completedAckRow));
   }
+
+  private pick(end: number, want: (dir: number, flags: number) => boolean): SegmentFact[] {
+    const st = this.g.store;
+    const rows = this.g.rows;
+    const out: SegmentFact[] = [];
+    for (let i = 0; i < end; i++) if (want(st.dirAt(rows[i]), st.flagsAt(rows[i]))) out.push(this.g.segmentAt(i));
+    return out;
+  }
 }
+
+type StaleSynAck = { s: SegmentFact; ackedIsn: number; newestIsn: number; answers: SegmentFact | null; newest: SegmentFact };
+/** shared empty lists of the sets that have none (never pushed to: a set gets its own on its first) */
+const NO_BURSTS: Burst[] = [];
+const NO_STALE: StaleSynAck[] = [];
+const NO_ICMP: IcmpErrorFact[] = [];
 
 const cache = new WeakMap<AnalysedTrace, AttemptSet[]>();
 
@@ -82,8 +99,9 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
     if (first < 0) continue;
     const set = new AttemptSet(g);
     if (icmpBy.size > 0) {
-      for (const c of g.conns) set.icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
-      set.icmp.sort((a, b) => a.frame - b.frame);
+      const icmp: IcmpErrorFact[] = [];
+      for (const c of g.conns) icmp.push(...(icmpBy.get(`${c.capture}|${c.stream}`) ?? []));
+      if (icmp.length > 0) set.icmp = icmp.sort((a, b) => a.frame - b.frame);
     }
     // bursts: consecutive SYNs with new ISNs within the window of the burst's first SYN, with no
     // answer or reset between them (after an answer the client's next SYN is a new attempt).
@@ -101,7 +119,6 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
         other = true;
         continue;
       }
-      set.synRows.push(i);
       const between = curFirst >= 0 && other;
       other = false;
       if (curFirst >= 0 && !between && st.relAt(r) - curRel <= windowNs) {
@@ -114,52 +131,48 @@ export function synAttempts(trace: AnalysedTrace): AttemptSet[] {
         }
         continue;
       }
-      if (cur) set.bursts.push(cur);
+      if (cur) (set.bursts === NO_BURSTS ? (set.bursts = []) : set.bursts).push(cur);
       cur = null;
       curFirst = i;
       curRel = st.relAt(r);
     }
-    if (cur) set.bursts.push(cur);
+    if (cur) (set.bursts === NO_BURSTS ? (set.bursts = []) : set.bursts).push(cur);
     // answers: each SYN-ACK against the newest SYN sent before it (and, for a stale one, the
     // newest earlier SYN with the ISN it acknowledges), in one walk
     let completing: Map<number, number[]> | null = null;
     let newest = -1; // index into rows of the newest client SYN so far
-    let k = 0; // SYNs seen so far (set.synRows[0, k))
     let established = false;
-    for (let i = 0; i < rows.length; i++) {
+    for (let i = first; i < rows.length; i++) {
       const r = rows[i];
       const dir = st.dirAt(r);
       const flags = st.flagsAt(r);
-      if (dir === 0 && isSynFlags(flags)) {
-        newest = i;
-        k++;
-      }
-      if (dir === 1 && isSynAckFlags(flags)) {
-        set.synAckRows.push(i);
-        if (newest < 0) continue;
-        const acked = (st.ackAt(r) - 1) >>> 0;
-        const newestIsn = st.seqAt(rows[newest]);
-        if (acked !== newestIsn) {
-          // the newest earlier SYN with the acknowledged ISN
-          let answers: SegmentFact | null = null;
-          for (let j = k - 1; j >= 0; j--) {
-            if (st.seqAt(rows[set.synRows[j]]) === acked) {
-              answers = g.segmentAt(set.synRows[j]);
-              break;
-            }
-          }
-          set.staleSynAcks.push({ s: g.segmentAt(i), ackedIsn: acked, newestIsn, answers, newest: g.segmentAt(newest) });
-        } else if (!established) {
-          // the client's first ACK (no SYN, no RST) after this SYN-ACK acknowledging it completes the handshake
-          const want = (st.seqAt(r) + 1) >>> 0;
-          let ack = nearbyPureAck(st, rows, i, want);
-          if (ack === NOT_NEARBY) ack = firstAfter((completing ??= pureAcksByAck(st, rows)).get(want), i);
-          if (ack >= 0) {
-            established = true;
-            if (set.completedAckRow < 0) set.completedAckRow = ack;
+      if (dir === 0 && isSynFlags(flags)) newest = i;
+      if (dir !== 1 || !isSynAckFlags(flags)) continue;
+      const acked = (st.ackAt(r) - 1) >>> 0;
+      const newestIsn = st.seqAt(rows[newest]);
+      if (acked !== newestIsn) {
+        // the newest earlier client SYN with the acknowledged ISN
+        let answers: SegmentFact | null = null;
+        for (let j = newest - 1; j >= 0; j--) {
+          if (st.dirAt(rows[j]) === 0 && isSynFlags(st.flagsAt(rows[j])) && st.seqAt(rows[j]) === acked) {
+            answers = g.segmentAt(j);
+            break;
           }
         }
-      } else if (dir === 0 && (flags & TCP_RST) !== 0 && !established) set.clientRstRows.push(i);
+        (set.staleSynAcks === NO_STALE ? (set.staleSynAcks = []) : set.staleSynAcks)
+          .push({ s: g.segmentAt(i), ackedIsn: acked, newestIsn, answers, newest: g.segmentAt(newest) });
+      } else if (!established) {
+        // the client's first ACK (no SYN, no RST) after this SYN-ACK acknowledging it completes the handshake
+        const want = (st.seqAt(r) + 1) >>> 0;
+        let ack = nearbyPureAck(st, rows, i, want);
+        if (ack === NOT_NEARBY) ack = firstAfter((completing ??= pureAcksByAck(st, rows)).get(want), i);
+        if (ack >= 0) {
+          established = true;
+          // client RSTs count up to this SYN-ACK (the walk's order: a RST row after it is not counted)
+          set.establishedRow = i + 1;
+          if (set.completedAckRow < 0) set.completedAckRow = ack;
+        }
+      }
     }
     out.push(set);
   }

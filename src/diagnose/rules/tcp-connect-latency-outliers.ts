@@ -18,6 +18,8 @@ export const OUTLIER_FACTOR = 10;
 /** ... and slower than this (ns): 5 ms is beyond any LAN or metro round trip, while a lost SYN
  *  costs at least Linux's 1 s initial RTO. */
 export const OUTLIER_FLOOR_NS = 5e6;
+/** TCP ports per capture, for a numeric (capture, port) key */
+const PORTS = 65536;
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -40,15 +42,10 @@ export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
   id: 'tcp/connect-latency-outliers',
   run(trace) {
     const out: Finding[] = [];
-    // connections with a measured set-up, by capture and server port (one pass, read per port)
-    const byPort = new Map<string, ConnectionFacts[]>();
-    for (const c of trace.connections) {
-      if (c.connect === null) continue;
-      const k = `${c.capture}|${c.respPort}`;
-      let l = byPort.get(k);
-      if (!l) byPort.set(k, (l = []));
-      l.push(c);
-    }
+    // per port with outliers: its threshold (numeric key capture * 65536 + port); then one pass
+    // over the connections picks the outliers of those ports (no per-connection key or list)
+    const stats: { p: (typeof trace.connectLatency)[number]; sorted: number[]; p50: number; threshold: number; nOut: number; conns: ConnectionFacts[] }[] = [];
+    const byPort = new Map<number, (typeof stats)[number]>();
     for (const p of trace.connectLatency) {
       if (p.count < MIN_CONNECTIONS) continue;
       const sorted = [...p.samplesNs].sort((a, b) => a - b);
@@ -56,9 +53,20 @@ export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
       const threshold = Math.max(OUTLIER_FACTOR * p50, OUTLIER_FLOOR_NS);
       const nOut = sorted.filter((x) => x > threshold).length;
       if (nOut === 0) continue;
-      const conns = (byPort.get(`${p.capture}|${p.serverPort}`) ?? [])
-        .filter((c) => c.connect!.setupNs > threshold)
-        .sort((a, b) => a.firstFrame - b.firstFrame);
+      const e = { p, sorted, p50, threshold, nOut, conns: [] };
+      stats.push(e);
+      byPort.set(p.capture * PORTS + p.serverPort, e);
+    }
+    if (stats.length > 0) {
+      for (const c of trace.connections) {
+        const setup = c.connect?.setupNs;
+        if (setup === undefined) continue;
+        const e = byPort.get(c.capture * PORTS + c.respPort);
+        if (e !== undefined && setup > e.threshold) e.conns.push(c);
+      }
+    }
+    for (const { p, sorted, p50, threshold, nOut, conns: found } of stats) {
+      const conns = found.sort((a, b) => a.firstFrame - b.firstFrame);
       const causes = new Map<string, number>();
       for (const c of conns) {
         const k = cause(c);
