@@ -9,7 +9,7 @@
 // left alone. UDP datagrams go to RPC by port, by learned port, by call-header shape, or as a
 // reply whose XID is pending.
 
-import type { StreamSink, GapReason } from '../tcp/stream.js';
+import type { StreamSink, GapReason, SkipHint } from '../tcp/stream.js';
 import { Framer, PROBE_YES, type PduInfo } from './framer.js';
 import type { ProtoOutput } from './output.js';
 import { probeCall, probeReplyShape } from './rpc/message.js';
@@ -34,14 +34,20 @@ const CALL_ONLY_FRAMING = recordFraming(() => false);
 export type ConnProtocol = 'undecided' | 'smb' | 'rpc' | 'none';
 
 export class Dispatcher {
-  readonly counters: ProtoCounters = {};
+  private readonly rawCounters: ProtoCounters = {};
   readonly rpc: RpcTracker;
   private readonly out: ProtoOutput;
   private readonly open = new Set<TcpProtocolConnection>();
 
   constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null, options: ProtocolOptions = {}) {
-    this.out = { exchange: onExchange, message: onMessage, counters: this.counters, options: resolveProtocolOptions(options) };
+    this.out = { exchange: onExchange, message: onMessage, counters: this.rawCounters, options: resolveProtocolOptions(options) };
     this.rpc = new RpcTracker(this.out);
+  }
+
+  /** Counters kept per trace under stable snake_case codes (up to date when read). */
+  get counters(): ProtoCounters {
+    this.rpc.syncCounters();
+    return this.rawCounters;
   }
 
   /** A new TCP connection; feed its directions' stream events to the returned sinks. */
@@ -62,7 +68,7 @@ export class Dispatcher {
    */
   udp(src: Endpoint, dst: Endpoint, b: Uint8Array, off: number, len: number, wireLen: number, frame: number, sec: number, nsec: number): boolean {
     if (!this.isRpcDatagram(src, dst, b, off, len)) return false;
-    bump(this.counters, 'udp_rpc_datagrams');
+    bump(this.rawCounters, 'udp_rpc_datagrams');
     const o: RpcOrigin = { src, dst, transport: 'udp', stream: -1 };
     this.rpc.onMessage(b, off, len, Math.max(0, wireLen - len), o, frame, sec, nsec);
     return true;
@@ -91,7 +97,14 @@ export class Dispatcher {
 
 /** Stream sink of one direction, forwarding to the connection. */
 class DirectionSink implements StreamSink {
+  /** kept by the direction's framer once there is one */
+  readonly skip: SkipHint = { until: 0 };
+  /** the direction's framer (skipped bytes go straight to it) */
+  framer: Framer | null = null;
   constructor(private readonly conn: TcpProtocolConnection, private readonly fromClient: boolean) {}
+  onSkipped(bytes: number, frame: number, sec: number, nsec: number): void {
+    this.framer?.onSkipped(bytes, frame, sec, nsec);
+  }
   onData(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
     this.conn.data(this.fromClient, b, off, len, streamOffset, frame, sec, nsec);
   }
@@ -107,8 +120,8 @@ export class TcpProtocolConnection {
   protocol: ConnProtocol = 'undecided';
   /** 'SMB', 'ONC RPC', or a learned program name with its port ('NLM (port 304 learned in frame 12)') */
   label = '';
-  readonly fromClient: StreamSink;
-  readonly fromServer: StreamSink;
+  readonly fromClient: DirectionSink;
+  readonly fromServer: DirectionSink;
   private readonly midstream = [false, false];
   private tries = 0;
   private framers: [Framer, Framer] | null = null;
@@ -183,7 +196,13 @@ export class TcpProtocolConnection {
       }
     }
     if (this.protocol === 'none') return;
-    if (!this.framers) this.framers = this.build();
+    if (!this.framers) {
+      this.framers = this.build();
+      this.fromClient.framer = this.framers[0];
+      this.fromServer.framer = this.framers[1];
+      this.framers[0].useSkipHint(this.fromClient.skip);
+      this.framers[1].useSkipHint(this.fromServer.skip);
+    }
     this.framers[fromClient ? 0 : 1].onData(b, off, len, streamOffset, frame, sec, nsec);
   }
 

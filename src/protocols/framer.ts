@@ -16,7 +16,11 @@
 // data, an RPC reply's results but not the READ data) says so through PduSink.keep(), asked once
 // per collected PDU as soon as its first bytes are in: the rest of that PDU is counted but never
 // copied (`trimmed` in PduInfo). Collecting bulk data nobody reads was the largest protocol cost
-// on file-transfer captures.
+// on file-transfer captures. Once the needed start of such a PDU is stored, the framer says so in
+// its stream's SkipHint (tcp/stream.ts): the in-order segments before the PDU's last byte then
+// reach it as one count (onSkipped) instead of one call chain each.
+
+import type { SkipHint } from '../tcp/stream.js';
 
 /** Largest PDU reassembled in full (16 MiB: SMB2 max read/write is 8 MiB, NFS rsize/wsize 1 MiB). */
 export const MAX_PDU_BYTES = 16 << 20;
@@ -102,6 +106,8 @@ export class Framer {
   private lastSec = 0; // frame and time of the last data chunk (a PDU completed by a gap gets them)
   private lastNsec = 0;
   private lastFrame = 0;
+  /** the stream's skip hint (null: none) */
+  private hint: SkipHint | null = null;
   private readonly info: PduInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, streamOffset: 0, trimmed: 0 };
   readonly stats: FramerStats = { pdus: 0, resyncs: 0, skippedBytes: 0, incompletePdus: 0, oversizePdus: 0, badHeaders: 0, trimmedBytes: 0 };
 
@@ -114,18 +120,47 @@ export class Framer {
     return this.synced;
   }
 
+  /** Keeps `h` (the stream's SkipHint) up to date from now on. */
+  useSkipHint(h: SkipHint): void {
+    this.hint = h;
+    this.updateHint();
+  }
+
+  /** The bytes of the current PDU before its last byte are of no use to the sink: nothing more of
+   *  it is stored and the sink was asked; the stream may skip them (see tcp/stream.ts). */
+  private updateHint(): void {
+    const h = this.hint;
+    if (h === null) return;
+    h.until = this.synced && this.need >= 0 && this.have < this.need && this.keepAsked && this.stored >= this.keepLimit
+      ? this.pduOffset + this.need : 0;
+  }
+
   onData(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
     this.lastSec = sec;
     this.lastNsec = nsec;
     this.lastFrame = frame;
-    if (!this.synced) {
-      this.scan(b, off, len, streamOffset, frame, sec, nsec);
-      return;
-    }
-    this.framed(b, off, len, streamOffset, frame, sec, nsec);
+    if (!this.synced) this.scan(b, off, len, streamOffset, frame, sec, nsec);
+    else this.framed(b, off, len, streamOffset, frame, sec, nsec);
+    this.updateHint();
   }
 
-  onGap(bytes: number, _streamOffset: number, frame: number, reason: string): void {
+  /**
+   * In-order bytes skipped under the hint: what onData() would have done with them (they lie
+   * inside the current PDU, before its last byte, and none of them is stored).
+   */
+  onSkipped(bytes: number, frame: number, sec: number, nsec: number): void {
+    this.lastSec = sec;
+    this.lastNsec = nsec;
+    this.lastFrame = frame;
+    this.have += bytes;
+  }
+
+  onGap(bytes: number, streamOffset: number, frame: number, reason: string): void {
+    this.gapped(bytes, streamOffset, frame, reason);
+    this.updateHint();
+  }
+
+  private gapped(bytes: number, _streamOffset: number, frame: number, reason: string): void {
     if (reason === 'midstream') {
       this.loseSync();
       return;
@@ -166,6 +201,7 @@ export class Framer {
     this.missing += this.need - this.have;
     this.have = this.need;
     this.emitCollected(this.lastFrame, this.lastSec, this.lastNsec);
+    this.updateHint();
   }
 
   private loseSync(): void {

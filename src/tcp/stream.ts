@@ -17,6 +17,13 @@
 //   "ACKed unseen segment"), when the buffer overflows ('overflow'), or at flush().
 // - All sequence comparisons go through bytes/seq.ts (wrap-around).
 // Views passed to the sink are valid only during the call; the sink copies what it keeps.
+//
+// Skipping: a sink that needs neither the bytes nor the chunk boundaries of a stretch of the
+// stream (the rest of a PDU whose needed start it already has: READ data) says so in its
+// SkipHint. In-order segments that end before `until` are then not delivered one by one: their
+// count and the last one's frame and time reach the sink in one onSkipped() call, made before
+// the sink's next event of any kind. Per segment that saves the delivery calls, which on bulk
+// transfers were a large part of the protocol pass.
 
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from '../bytes/seq.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
@@ -29,6 +36,11 @@ export const MAX_HELD_SEGMENTS = 1024;
 
 export type GapReason = 'midstream' | 'lost' | 'snaplen' | 'overflow';
 
+/** Set by a sink: in-order bytes before stream offset `until` may be skipped (0: none). */
+export interface SkipHint {
+  until: number;
+}
+
 export interface StreamSink {
   /** in-order bytes b[off, off+len) at stream offset `streamOffset` (0 = first byte after SYN) */
   onData(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void;
@@ -38,6 +50,10 @@ export interface StreamSink {
   onEnd?(how: 'fin' | 'rst', frame: number): void;
   /** no more bytes will come (flush(): connection released or end of capture) */
   onFlush?(): void;
+  /** the sink's skip hint (read once, when the direction is made) */
+  readonly skip?: SkipHint;
+  /** `bytes` in-order bytes were skipped (SkipHint); `frame`, `sec`, `nsec` of the last chunk */
+  onSkipped?(bytes: number, frame: number, sec: number, nsec: number): void;
 }
 
 export interface StreamStats {
@@ -70,12 +86,20 @@ export class StreamDirection {
   private held: Held[] = [];
   private heldBytes = 0;
   private finDone = false;
+  private readonly hint: SkipHint;
+  /** skipped bytes not yet reported, and the last skipped chunk's frame and time */
+  private skipped = 0;
+  private skFrame = 0;
+  private skSec = 0;
+  private skNsec = 0;
   readonly stats: StreamStats = {
     deliveredBytes: 0, duplicateBytes: 0, gaps: 0, gapBytes: 0, snaplenGaps: 0, overflowGaps: 0,
     heldSegments: 0,
   };
 
-  constructor(private readonly sink: StreamSink) {}
+  constructor(private readonly sink: StreamSink) {
+    this.hint = sink.skip ?? { until: 0 };
+  }
 
   /** stream offset of the next byte expected */
   get position(): number {
@@ -102,6 +126,7 @@ export class StreamDirection {
       this.next = start;
     }
     if ((flags & TCP_RST) !== 0) {
+      if (this.skipped > 0) this.reportSkipped();
       this.sink.onEnd?.('rst', frame);
       return;
     }
@@ -121,6 +146,17 @@ export class StreamDirection {
       start = this.next;
     }
     if (start === this.next) {
+      if (!fin && captured === wireLen && this.offset + captured < this.hint.until && this.held.length === 0) {
+        // the sink does not need these bytes: count them (see SkipHint)
+        this.skipped += captured;
+        this.skFrame = frame;
+        this.skSec = sec;
+        this.skNsec = nsec;
+        this.stats.deliveredBytes += captured;
+        this.offset += captured;
+        this.next = seqAdd(this.next, captured);
+        return;
+      }
       this.deliver(b, off, captured, wireLen, frame, sec, nsec);
       if (fin) this.finAt(frame);
       this.drain();
@@ -146,11 +182,20 @@ export class StreamDirection {
       this.skipTo(this.held[0].seq, frame, 'lost');
       this.drain();
     }
+    if (this.skipped > 0) this.reportSkipped();
     this.sink.onFlush?.();
+  }
+
+  /** Tells the sink about the bytes skipped since its last event. */
+  private reportSkipped(): void {
+    const n = this.skipped;
+    this.skipped = 0;
+    this.sink.onSkipped?.(n, this.skFrame, this.skSec, this.skNsec);
   }
 
   private deliver(b: Uint8Array, off: number, captured: number, wireLen: number, frame: number,
     sec: number, nsec: number): void {
+    if (this.skipped > 0) this.reportSkipped();
     if (captured > 0) {
       this.sink.onData(b, off, captured, this.offset, frame, sec, nsec);
       this.stats.deliveredBytes += captured;
@@ -169,6 +214,7 @@ export class StreamDirection {
     if (this.finDone) return;
     this.finDone = true;
     this.next = seqAdd(this.next, 1);
+    if (this.skipped > 0) this.reportSkipped();
     this.sink.onEnd?.('fin', frame);
   }
 
@@ -217,6 +263,7 @@ export class StreamDirection {
   }
 
   private gap(bytes: number, frame: number, reason: GapReason): void {
+    if (this.skipped > 0) this.reportSkipped();
     this.stats.gaps++;
     this.stats.gapBytes += bytes;
     this.sink.onGap(bytes, this.offset, frame, reason);
