@@ -19,7 +19,7 @@ import { ConnectLatencyTable } from './connect-latency.js';
 import { RingPool, type PayloadRing } from './payload-ring.js';
 import { SegmentStore } from './segment-store.js';
 import { Builders, LABEL_KINDS } from './builders.js';
-import { KeptConnection } from './kept.js';
+import { ConnFactTable, KeptConnection } from './kept.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
 import {
@@ -66,11 +66,12 @@ export async function analyse(files: string[], opts: AnalyseOptions = {}): Promi
     connectLatency: [], tcpDataDiffs: [], retention: pool.stats,
     dropped: { connections: 0, exchanges: 0, icmpErrors: 0, tcpDataDiffs: 0, connectLatencyPorts: 0 },
   };
-  for (let i = 0; i < files.length; i++) await analyseOne(files[i], i, trace, opts, pool);
+  const facts = new ConnFactTable();
+  for (let i = 0; i < files.length; i++) await analyseOne(files[i], i, trace, opts, pool, facts);
   return trace;
 }
 
-async function analyseOne(path: string, capture: number, trace: AnalysedTrace, opts: AnalyseOptions, pool: RingPool): Promise<void> {
+async function analyseOne(path: string, capture: number, trace: AnalysedTrace, opts: AnalyseOptions, pool: RingPool, facts: ConnFactTable): Promise<void> {
   const pkt = newPacket();
   const latency = new ConnectLatencyTable(capture);
   const exchangeStart = trace.exchanges.length;
@@ -100,7 +101,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
         if (r) pool.release(r);
       }
       if (B.synAckFrame[b] > 0) latency.add(rec.respPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
-      for (let i = 0; i < LABEL_KINDS; i++) {
+      if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
         const n = B.labelCounts[b * LABEL_KINDS + i];
         if (n) {
           trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + n;
@@ -111,7 +112,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     const omitted = b >= 0 ? B.seen[b] - B.kept(b) : 0;
     const interesting = omitted > 0 || labelled || rec.state !== 'SF';
     if (trace.connections.length < MAX_CONNECTIONS_KEPT || (interesting && trace.connections.length < 2 * MAX_CONNECTIONS_KEPT)) {
-      trace.connections.push(toFacts(rec, B, b, capture, baseNs, trace.segments));
+      trace.connections.push(toFacts(rec, B, b, capture, baseNs, trace.segments, facts));
     } else trace.dropped.connections++;
     if (b >= 0) B.free(b);
   };
@@ -165,6 +166,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
 function recordSegment(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): void {
   B.seen[b]++;
   if (labels !== 0) {
+    B.labelled[b] = 1;
     for (let i = 0; i < LABEL_KINDS; i++) if (labels & LABELS[i][0]) B.labelCounts[b * LABEL_KINDS + i]++;
     if (labels & L_KEEP_ALIVE) {
       if (ka === KA_ONE_BYTE) B.oneByteKa[b]++;
@@ -299,16 +301,13 @@ function retain(B: Builders, b: number, f: Frame, p: Packet, dir: 0 | 1, labels:
 }
 
 const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
-const NO_KEEP_ALIVES = Object.freeze({ zeroByte: 0, oneByte: 0 });
 
-/** The connection's facts; its key segments go to the store as rows in frame order. */
-function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore): ConnectionFacts {
+/** The connection's facts; its key segments go to the store as rows in frame order, its numbers
+ *  to a row of the fact table. */
+function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore, table: ConnFactTable): ConnectionFacts {
   const rowStart = store.length;
-  if (b < 0) {
-    return new KeptConnection(rec, capture, store, baseNs, rowStart, rowStart, {
-      segmentsOmitted: 0, labelCounts: NO_LABELS, keepAlives: NO_KEEP_ALIVES, health: newHealth(), connect: null,
-    });
-  }
+  const k = table.add();
+  if (b < 0) return new KeptConnection(rec, capture, store, baseNs, rowStart, rowStart, NO_LABELS, table, k);
   const health: ConnHealth = {
     dataSegments: [B.dataSegments[2 * b], B.dataSegments[2 * b + 1]], retransmittedData: [B.retransmittedData[2 * b], B.retransmittedData[2 * b + 1]],
     captureDuplicates: B.captureDuplicates[b], firstDuplicateFrame: B.firstDuplicateFrame[b], rtoStalls: B.rtoStalls[b],
@@ -328,34 +327,18 @@ function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseN
       health.zeroWindowDir = dir;
     }
   }
+  table.setHealth(k, health);
   const kept = B.moveRows(b, store);
   let labelCounts = NO_LABELS;
-  for (let i = 0; i < LABEL_KINDS; i++) {
+  if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
     const n = B.labelCounts[b * LABEL_KINDS + i];
     if (!n) continue;
     if (labelCounts === NO_LABELS) labelCounts = {};
     labelCounts[LABELS[i][1]] = n;
   }
-  const zeroByte = B.zeroByteKa[b];
-  const oneByte = B.oneByteKa[b];
-  const synAckFrame = B.synAckFrame[b];
-  return new KeptConnection(rec, capture, store, baseNs, rowStart, store.length, {
-    segmentsOmitted: B.seen[b] - kept, labelCounts,
-    keepAlives: zeroByte || oneByte ? { zeroByte, oneByte } : NO_KEEP_ALIVES,
-    health,
-    connect: synAckFrame > 0
-      ? { synFrame: B.synFrame[b], synNs: baseNs + BigInt(B.synRel[b]), synAckFrame, synAckNs: baseNs + BigInt(B.synAckRel[b]), setupNs: B.synAckRel[b] - B.synRel[b] }
-      : null,
-  });
+  table.setOther(k, B.synFrame[b], B.synRel[b], B.synAckFrame[b], B.synAckRel[b], B.zeroByteKa[b], B.oneByteKa[b], B.seen[b] - kept);
+  return new KeptConnection(rec, capture, store, baseNs, rowStart, store.length, labelCounts, table, k);
 }
-
-function newHealth(): ConnHealth {
-  return {
-    dataSegments: [0, 0], retransmittedData: [0, 0], captureDuplicates: 0, firstDuplicateFrame: 0, rtoStalls: 0, maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0,
-    zeroWindows: 0, maxZeroWindowNs: 0, zeroWindowFrame: 0, zeroWindowEndFrame: 0, zeroWindowDir: 0,
-  };
-}
-
 
 function noteIcmpError(trace: AnalysedTrace, tracker: TcpTracker, p: Packet, capture: number, frame: number, ns: bigint): void {
   if (trace.icmpErrors.length >= MAX_ICMP_ERRORS_KEPT) {

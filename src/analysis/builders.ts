@@ -107,6 +107,8 @@ export class Builders {
   lastN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
   /** segments seen */
   seen: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** 1 when any segment had a label (the label counts below are all zero otherwise) */
+  labelled: Uint8Array = new Uint8Array(INITIAL_SLOTS);
   /** label counts, LABEL_KINDS per slot (index slot * LABEL_KINDS + i, LABELS order) */
   labelCounts: Float64Array = new Float64Array(INITIAL_SLOTS * LABEL_KINDS);
   zeroByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
@@ -214,6 +216,11 @@ export class Builders {
     let b = this.markedHead[s];
     let c = this.lastHead[s];
     let n = 0;
+    if (b === NO_ROW && c === NO_ROW) {
+      // only the first segments (a short connection): no merge
+      for (; a !== NO_ROW; a = next[a], n++) store.append(p.frame[a], p.rel[a], p.meta[a], p.flags[a], p.seq[a], p.ack[a], p.len[a], p.win[a], p.labels[a], p.ipId[a]);
+      return n;
+    }
     for (;;) {
       let r = a;
       if (r === NO_ROW || (b !== NO_ROW && p.frame[b] < p.frame[r])) r = b;
@@ -234,7 +241,8 @@ export class Builders {
     this.lastHead[s] = this.lastTail[s] = NO_ROW;
     this.firstN[s] = this.markedN[s] = this.lastN[s] = 0;
     this.seen[s] = 0;
-    this.labelCounts.fill(0, s * LABEL_KINDS, (s + 1) * LABEL_KINDS);
+    if (this.labelled[s]) this.labelCounts.fill(0, s * LABEL_KINDS, (s + 1) * LABEL_KINDS);
+    this.labelled[s] = 0;
     this.zeroByteKa[s] = this.oneByteKa[s] = 0;
     this.lastRel[s] = -1;
     this.captureDuplicates[s] = this.firstDuplicateFrame[s] = this.rtoStalls[s] = 0;

@@ -65,14 +65,16 @@ export interface ConnectionFacts extends ConnRecord {
   keyRowStart: number;
   keyRowEnd: number;
   /** segments not kept because the connection had more than the key-segment bounds */
-  segmentsOmitted: number;
+  readonly segmentsOmitted: number;
   /** Wireshark label counts on this connection */
   labelCounts: Partial<Record<LabelName, number>>;
-  keepAlives: { zeroByte: number; oneByte: number };
-  health: ConnHealth;
+  readonly keepAlives: { zeroByte: number; oneByte: number };
+  readonly health: ConnHealth;
   /** the handshake: first SYN of the originator's ISN and the SYN-ACK acknowledging it; null
    *  when either was not seen */
-  connect: { synFrame: number; synNs: bigint; synAckFrame: number; synAckNs: bigint; /** synAckNs - synNs */ setupNs: number } | null;
+  readonly connect: { synFrame: number; synNs: bigint; synAckFrame: number; synAckNs: bigint; /** synAckNs - synNs */ setupNs: number } | null;
+  /** connect.setupNs (null when connect is null), without building the connect object */
+  readonly setupNs: number | null;
 }
 
 /** Per-connection health counters, computed for every segment (not only the key segments). */

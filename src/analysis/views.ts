@@ -45,17 +45,24 @@ const tupleCache = new WeakMap<AnalysedTrace, TupleGroup[]>();
 export function tupleGroups(trace: AnalysedTrace): TupleGroup[] {
   const hit = tupleCache.get(trace);
   if (hit) return hit;
-  const map = new Map<string, TupleGroup>();
+  // keyed by the numbers (capture, ports), then the addresses compared within the few groups
+  // sharing them: no key string per connection
+  const map = new Map<number, TupleGroup | TupleGroup[]>();
+  const out: TupleGroup[] = [];
+  const same = (g: TupleGroup, c: ConnectionFacts): boolean => g.client === c.origAddr && g.server === c.respAddr;
   for (const c of trace.connections) {
-    const k = `${c.capture}|${c.origAddr}|${c.origPort}|${c.respAddr}|${c.respPort}`;
-    let g = map.get(k);
+    const k = (c.capture * 65536 + c.origPort) * 65536 + c.respPort;
+    const hit = map.get(k);
+    let g = hit === undefined ? undefined : Array.isArray(hit) ? hit.find((x) => same(x, c)) : same(hit, c) ? hit : undefined;
     if (!g) {
       g = new TupleGroup(trace.segments, c.capture, c.origAddr, c.origPort, c.respAddr, c.respPort);
-      map.set(k, g);
+      out.push(g);
+      if (hit === undefined) map.set(k, g);
+      else if (Array.isArray(hit)) hit.push(g);
+      else map.set(k, [hit, g]);
     }
     g.conns.push(c);
   }
-  const out = [...map.values()];
   const store = trace.segments;
   for (const g of out) {
     g.conns.sort((a, b) => a.firstFrame - b.firstFrame);
@@ -83,6 +90,22 @@ export const isSynAckFlags = (flags: number): boolean => (flags & (TCP_SYN | TCP
 export const isSyn = (s: SegmentFact): boolean => (s.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
 export const isSynAck = (s: SegmentFact): boolean => (s.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
 export const isRst = (s: SegmentFact): boolean => (s.flags & TCP_RST) !== 0;
+
+const connCache = new WeakMap<AnalysedTrace, Map<number, ConnectionFacts>>();
+/** Stream numbers per capture stay below 2^32: (capture, stream) as one exact number. */
+const STREAMS_PER_CAPTURE = 2 ** 32;
+
+/** The kept connection of a capture's stream (the last one kept with that number), built once
+ *  per trace on first use (rules that look up a few connections need not key all of them). */
+export function connectionOf(trace: AnalysedTrace, capture: number, stream: number): ConnectionFacts | undefined {
+  let m = connCache.get(trace);
+  if (!m) {
+    m = new Map();
+    for (const c of trace.connections) m.set(c.capture * STREAMS_PER_CAPTURE + c.stream, c);
+    connCache.set(trace, m);
+  }
+  return m.get(capture * STREAMS_PER_CAPTURE + stream);
+}
 
 /** Exchanges of one capture's connection. */
 export function exchangesOf(trace: AnalysedTrace, capture: number, stream: number): Exchange[] {

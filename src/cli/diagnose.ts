@@ -111,7 +111,8 @@ export async function diagnoseCommand(files: string[], opts: DiagnoseOptions, ou
   const total = sizes.length && sizes.every((s) => s !== null) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : null;
   const progress = new Progress(total, { enabled: showProgress });
   const traces = await analyseFiles(files, out.drain, progress, sizes);
-  const model = buildReport(traces);
+  // the terminal report shows no per-connection list (the JSON and HTML reports do)
+  const model = buildReport(traces, { connections: !!opts.json || !!opts.html });
   if (opts.html) {
     const { bytes } = await writeHtmlReport(opts.html, traces, model, {
       generatedAt: new Date().toISOString(),

@@ -138,15 +138,17 @@ function stats(trace: AnalysedTrace, capture: number): CaptureStats {
   };
 }
 
-/** One report over several captures, each analysed on its own (frame numbers and streams are per capture). */
-export function buildReport(traces: AnalysedTrace[]): ReportModel {
+/** One report over several captures, each analysed on its own (frame numbers and streams are per capture).
+ *  `connections: false` leaves model.connections empty: the terminal report does not show them,
+ *  and a summary object per connection (100,000 and more) only to drop it costs time and memory. */
+export function buildReport(traces: AnalysedTrace[], opts: { connections?: boolean } = {}): ReportModel {
   const model: ReportModel = { schema: DIAGNOSIS_SCHEMA, captures: [], findings: [], connections: [] };
   traces.forEach((trace, capture) => {
     const findings = runRules(trace);
     const idx = indexTrace(trace, new Set(findings.flatMap((f) => f.frames)));
     model.captures.push({ ...captureSummaries(trace)[0], stats: stats(trace, 0) });
     for (const f of findings) model.findings.push({ ...f, capture, ladder: ladder(f, idx) });
-    for (const c of connectionSummaries(trace, capture)) model.connections.push(c);
+    if (opts.connections !== false) for (const c of connectionSummaries(trace, capture)) model.connections.push(c);
   });
   const order = sortFindings(model.findings);
   model.findings = order as ReportFinding[];

@@ -8,7 +8,7 @@
 // (the error ended it); warning otherwise (e.g. port unreachable after a connection closed).
 
 import type { AnalysedTrace, ConnectionFacts, IcmpErrorFact } from '../../analysis/trace.js';
-import { tupleGroups, type TupleGroup } from '../../analysis/views.js';
+import { connectionOf, tupleGroups, type TupleGroup } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connRef } from './util.js';
 
@@ -38,13 +38,12 @@ export const icmpUnreachableForTcp: Rule<AnalysedTrace> = {
       if (!l) groups.set(k, (l = []));
       l.push(e);
     }
-    const conns = new Map(trace.connections.map((c) => [`${c.capture}|${c.stream}`, c]));
     const tupleOf = new Map<ConnectionFacts, TupleGroup>();
     if (groups.size > 0) for (const g of tupleGroups(trace)) for (const c of g.conns) tupleOf.set(c, g);
     for (const l of groups.values()) {
       const e = l[0];
       const q = e.quoted!;
-      const c = conns.get(`${e.capture}|${e.stream}`);
+      const c = connectionOf(trace, e.capture, e.stream!);
       const admin = (e.v6 ? ADMIN_PROHIBITED_V6 : ADMIN_PROHIBITED_V4).includes(e.code);
       const tuple = c ? tupleOf.get(c) : undefined;
       const established = tuple ? tuple.conns.some((x) => x.connect !== null && /A/.test(x.history) && /D|d/.test(x.history)) : true;

@@ -59,8 +59,8 @@ export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
     }
     if (stats.length > 0) {
       for (const c of trace.connections) {
-        const setup = c.connect?.setupNs;
-        if (setup === undefined) continue;
+        const setup = c.setupNs;
+        if (setup === null) continue;
         const e = byPort.get(c.capture * PORTS + c.respPort);
         if (e !== undefined && setup > e.threshold) e.conns.push(c);
       }

@@ -7,6 +7,7 @@
 // may carry a garbage byte, never are).
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
+import { connectionOf } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef } from './util.js';
 
@@ -14,9 +15,8 @@ export const tcpRetransmissionDiffers: Rule<AnalysedTrace> = {
   id: 'tcp/retransmission-differs',
   run(trace) {
     const out: Finding[] = [];
-    const conns = new Map(trace.connections.map((c) => [`${c.capture}|${c.stream}`, c]));
     for (const d of trace.tcpDataDiffs) {
-      const c = conns.get(`${d.capture}|${d.stream}`);
+      const c = connectionOf(trace, d.capture, d.stream);
       const who = c ? (d.dir === 0 ? `${c.origAddr}:${c.origPort}` : `${c.respAddr}:${c.respPort}`) : 'the sender';
       out.push({
         id: 'tcp/retransmission-differs',
