@@ -154,7 +154,7 @@ export class SrtTable {
   rows(): SrtRow[] {
     const rows: SrtRow[] = [];
     for (const g of this.order) {
-      const a = Float64Array.from(g.lat).sort();
+      const a = new Float64Array(g.lat).sort(); // not Float64Array.from: that walks an iterator
       const rank = (p: number): number => a[Math.max(0, Math.ceil(p * a.length) - 1)];
       let sum = 0;
       for (const v of a) sum += v;

@@ -154,6 +154,52 @@ export function bump(c: ProtoCounters, code: string, n = 1): void {
   c[code] = (c[code] ?? 0) + n;
 }
 
+/**
+ * The Exchange the decoders make. The two times are kept as (sec, nsec) numbers and
+ * requestNs / responseNs are getters that make the bigint when read: most consumers never read
+ * them (srt, the rules but one), and two bigints per exchange were a visible part of the pass.
+ * The values are those of bytes/time.ts toNs(sec, nsec), non-null exactly when the frame is.
+ */
+export class ExchangeRecord implements Exchange {
+  declare retransmit?: RpcRetransmitInfo;
+  declare write?: WriteInfo;
+
+  constructor(
+    public protocol: Exchange['protocol'],
+    public service: string,
+    public command: string,
+    public program: number,
+    public version: number,
+    public procedure: number,
+    public id: number,
+    public kind: ExchangeKind,
+    public requestFrame: number,
+    public responseFrame: number,
+    public interimFrames: number[],
+    /** request and response times (valid when the frame is > 0) */
+    public requestSec: number,
+    public requestNsec: number,
+    public responseSec: number,
+    public responseNsec: number,
+    public latencyNs: number,
+    public status: string,
+    public statusCode: number,
+    public args: Record<string, ArgValue>,
+    public client: Endpoint,
+    public server: Endpoint,
+    public transport: 'tcp' | 'udp',
+    public stream: number,
+  ) {}
+
+  get requestNs(): bigint | null {
+    return this.requestFrame > 0 ? epochNs(this.requestSec, this.requestNsec) : null;
+  }
+
+  get responseNs(): bigint | null {
+    return this.responseFrame > 0 ? epochNs(this.responseSec, this.responseNsec) : null;
+  }
+}
+
 /** Exchange.interimFrames of every exchange without interim responses: one shared, frozen empty
  *  array instead of one per exchange (consumers only read it). */
 export const NO_FRAMES: number[] = Object.freeze([]) as unknown as number[];

@@ -71,10 +71,24 @@ export function procedureName(prog: number, vers: number, proc: number): string 
   return n ?? `PROC_${proc}`;
 }
 
+/** Names of known programs' versions below this are made once (cached): one string per
+ *  exchange was garbage, and a new string's hash is computed again wherever it is a Map key. */
+const CACHED_VERSIONS = 256;
+const serviceNames = new Map<number, string>();
+
 /** 'NFSv3', 'portmapv2', 'RPC 100232v10' */
 export function serviceName(prog: number, vers: number): string {
   const p = programName(prog);
-  return p ? `${p}v${vers}` : `RPC ${prog}v${vers}`;
+  if (!p) return `RPC ${prog}v${vers}`;
+  if (vers >= CACHED_VERSIONS) return `${p}v${vers}`;
+  // known programs are few (PROGRAMS), so the cache holds at most 7 * 256 names
+  const k = prog * CACHED_VERSIONS + vers;
+  let n = serviceNames.get(k);
+  if (n === undefined) {
+    n = `${p}v${vers}`;
+    serviceNames.set(k, n);
+  }
+  return n;
 }
 
 const NFS_STAT: Record<number, string> = {
@@ -88,9 +102,21 @@ const NFS_STAT: Record<number, string> = {
   10026: 'ERR_BAD_SEQID', 10052: 'ERR_BADSESSION', 10053: 'ERR_BADSLOT', 10063: 'ERR_SEQ_MISORDERED',
 };
 
+/** names of known codes for versions 2-4, made once: (version, code) -> name */
+const statusNames = new Map<number, string>();
+const STATUS_VERSIONS = 8;
+
 /** nfsstat (v2/v3/v4 share the common codes): 'NFS3_OK', 'NFS4ERR_NOENT' */
 export function nfsStatusName(vers: number, code: number): string {
   const n = NFS_STAT[code];
+  const cacheable = n !== undefined && vers >= 0 && vers < STATUS_VERSIONS; // bounded: known codes only
+  const k = code * STATUS_VERSIONS + vers;
+  if (cacheable) {
+    const c = statusNames.get(k);
+    if (c !== undefined) return c;
+  }
   const prefix = vers === 2 ? 'NFS' : `NFS${vers}`;
-  return n ? (n === 'OK' ? `${prefix}_OK` : `${prefix}${n}`) : `${prefix}_STATUS_${code}`;
+  const name = n ? (n === 'OK' ? `${prefix}_OK` : `${prefix}${n}`) : `${prefix}_STATUS_${code}`;
+  if (cacheable) statusNames.set(k, name);
+  return name;
 }

@@ -24,7 +24,7 @@
 import type { ProtoOutput } from '../output.js';
 import { hex } from '../text.js';
 import {
-  bump, diffNs, epochNs, NO_FRAMES, type ArgValue, type Endpoint, type Exchange, type ExchangeKind, type RpcRetransmitInfo, type WriteInfo,
+  bump, diffNs, ExchangeRecord, NO_FRAMES, type ArgValue, type Endpoint, type Exchange, type ExchangeKind, type RpcRetransmitInfo, type WriteInfo,
 } from '../types.js';
 import { CALL, MSG_ACCEPTED, ACCEPT_SUCCESS, REPLY, newRpcHeader, parseRpcHeader, replyStatusName } from './message.js';
 import {
@@ -148,6 +148,11 @@ export class RpcTracker {
   private readonly detail: boolean;
   /** ProtocolOptions.args: decode procedure arguments and result fields */
   private readonly decodeArgs: boolean;
+  /** messages, calls and replies not yet added to the counters (syncCounters): a keyed bump()
+   *  per message was a visible cost; the first of each makes the key, so key order is kept */
+  private nMessages = 0;
+  private nCalls = 0;
+  private nReplies = 0;
   /** where result fields go when arguments are not decoded (written, never read) */
   private readonly scratchArgs: Args = {};
 
@@ -155,6 +160,15 @@ export class RpcTracker {
     this.pairs = new PairIds(out.counters);
     this.detail = out.options.retransmissionDetail;
     this.decodeArgs = out.options.args;
+  }
+
+  /** Adds the per-message counts kept in fields to the counters. */
+  syncCounters(): void {
+    const c = this.out.counters;
+    if (this.nMessages > 0) bump(c, 'rpc_messages', this.nMessages);
+    if (this.nCalls > 0) bump(c, 'rpc_calls', this.nCalls);
+    if (this.nReplies > 0) bump(c, 'rpc_replies', this.nReplies);
+    this.nMessages = this.nCalls = this.nReplies = 0;
   }
 
   /** Calls are stored whole when their arguments are retained or decoded; else callKeep() says. */
@@ -226,7 +240,7 @@ export class RpcTracker {
       bump(c, r === 'truncated' ? 'rpc_header_truncated' : 'rpc_header_malformed');
       return;
     }
-    bump(c, 'rpc_messages');
+    if (this.nMessages++ === 0) bump(c, 'rpc_messages', 0);
     if (h.msgType === CALL) this.call(b, off, len, missing, o, frame, sec, nsec);
     else if (h.msgType === REPLY) this.reply(o, frame, sec, nsec);
   }
@@ -236,7 +250,7 @@ export class RpcTracker {
     const x = this.x;
     const c = this.out.counters;
     this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: CALL, program: h.program, procedure: h.procedure });
-    bump(c, 'rpc_calls');
+    if (this.nCalls++ === 0) bump(c, 'rpc_calls', 0);
     const bodyPos = h.bodyPos;
     // portmap arguments are needed whatever the options: their replies teach ports
     const decode = this.decodeArgs || h.program === PROG_PORTMAP;
@@ -286,7 +300,7 @@ export class RpcTracker {
   private reply(o: RpcOrigin, frame: number, sec: number, nsec: number): void {
     const h = this.h;
     const c = this.out.counters;
-    bump(c, 'rpc_replies');
+    if (this.nReplies++ === 0) bump(c, 'rpc_replies', 0);
     // the caller is the reply's destination
     const k = this.pairOf(o, false);
     const call = this.pending.get(k, h.xid);
@@ -381,18 +395,13 @@ export class RpcTracker {
   private emit(kind: ExchangeKind, call: Call, resFrame: number, resSec: number, resNsec: number, status: string,
     code: number, retransmit: RpcRetransmitInfo | undefined): void {
     const known = call.program >= 0;
-    const e: Exchange = {
-      protocol: 'rpc',
-      service: known ? serviceName(call.program, call.version) : 'RPC',
-      command: known ? procedureName(call.program, call.version, call.procedure) : '?',
-      program: call.program, version: call.version, procedure: call.procedure, id: call.xid, kind,
-      requestFrame: call.frame, responseFrame: resFrame, interimFrames: NO_FRAMES,
-      requestNs: call.frame > 0 ? epochNs(call.sec, call.nsec) : null,
-      responseNs: resFrame > 0 ? epochNs(resSec, resNsec) : null,
-      latencyNs: call.frame > 0 && resFrame > 0 ? diffNs(call.sec, call.nsec, resSec, resNsec) : -1,
-      status, statusCode: code, args: call.args, client: call.caller, server: call.callee,
-      transport: call.transport, stream: call.stream,
-    };
+    const e: Exchange = new ExchangeRecord('rpc',
+      known ? serviceName(call.program, call.version) : 'RPC',
+      known ? procedureName(call.program, call.version, call.procedure) : '?',
+      call.program, call.version, call.procedure, call.xid, kind, call.frame, resFrame, NO_FRAMES,
+      call.sec, call.nsec, resSec, resNsec,
+      call.frame > 0 && resFrame > 0 ? diffNs(call.sec, call.nsec, resSec, resNsec) : -1,
+      status, code, call.args, call.caller, call.callee, call.transport, call.stream);
     if (retransmit) e.retransmit = retransmit;
     if (call.write) e.write = call.write;
     this.out.exchange(e);

@@ -11,7 +11,7 @@
 import { u16le, u32be, u32le, u8 } from '../../bytes/reader.js';
 import type { PduInfo } from '../framer.js';
 import type { ProtoOutput } from '../output.js';
-import { bump, diffNs, epochNs, NO_FRAMES, type ConnContext, type Endpoint, type Exchange, type ExchangeKind } from '../types.js';
+import { bump, diffNs, ExchangeRecord, NO_FRAMES, type ConnContext, type Endpoint, type Exchange, type ExchangeKind } from '../types.js';
 import type { CommandDecoder, Smb2Args } from './args.js';
 import { decodeClose } from './close.js';
 import {
@@ -246,16 +246,10 @@ export class SmbSession {
     const ctx = this.ctx;
     const client: Endpoint = reqFromClient ? ctx.client : ctx.server;
     const server: Endpoint = reqFromClient ? ctx.server : ctx.client;
-    const e: Exchange = {
-      protocol: 'smb2', service: 'SMB2', command: smb2CommandName(command), program: 0, version: 2,
-      procedure: command, id: msgId, kind,
-      requestFrame: reqFrame, responseFrame: resFrame, interimFrames: interim,
-      requestNs: reqFrame > 0 ? epochNs(reqSec, reqNsec) : null,
-      responseNs: resFrame > 0 ? epochNs(resSec, resNsec) : null,
-      latencyNs: reqFrame > 0 && resFrame > 0 ? diffNs(reqSec, reqNsec, resSec, resNsec) : -1,
-      status: status >= 0 ? ntStatusName(status) : '', statusCode: status,
-      args, client, server, transport: ctx.transport, stream: ctx.stream,
-    };
+    const e: Exchange = new ExchangeRecord('smb2', 'SMB2', smb2CommandName(command), 0, 2, command, msgId, kind,
+      reqFrame, resFrame, interim, reqSec, reqNsec, resSec, resNsec,
+      reqFrame > 0 && resFrame > 0 ? diffNs(reqSec, reqNsec, resSec, resNsec) : -1,
+      status >= 0 ? ntStatusName(status) : '', status, args, client, server, ctx.transport, ctx.stream);
     this.out.exchange(e);
   }
 }
