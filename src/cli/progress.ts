@@ -125,7 +125,8 @@ export class Progress {
 
 /** Bytes read so far estimated from the reader's refills: each refill reads at most one
  *  READ_CHUNK, so before the k-th refill at most (k - 1) chunks were read. Exact to within one
- *  chunk (4 MiB), which is all a progress line needs; the reader does not report offsets. */
+ *  chunk (READ_CHUNK, 512 KiB), which is all a progress line needs. Used for the HTML report's
+ *  second pass, whose hook is not given the reader's exact progress. */
 export class RefillCounter {
   private refills = 0;
   next(): number {
