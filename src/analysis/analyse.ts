@@ -66,7 +66,7 @@ export async function analyse(files: string[], opts: AnalyseOptions = {}): Promi
     connectLatency: [], tcpDataDiffs: [], retention: pool.stats,
     dropped: { connections: 0, exchanges: 0, icmpErrors: 0, tcpDataDiffs: 0, connectLatencyPorts: 0 },
   };
-  const facts = new ConnFactTable();
+  const facts = new ConnFactTable(trace.segments);
   for (let i = 0; i < files.length; i++) await analyseOne(files[i], i, trace, opts, pool, facts);
   return trace;
 }
@@ -306,8 +306,7 @@ const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
  *  to a row of the fact table. */
 function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore, table: ConnFactTable): ConnectionFacts {
   const rowStart = store.length;
-  const k = table.add();
-  if (b < 0) return new KeptConnection(rec, capture, store, baseNs, rowStart, rowStart, NO_LABELS, table, k);
+  if (b < 0) return new KeptConnection(table, table.addRecord(rec, capture, baseNs, rowStart, rowStart, NO_LABELS));
   const health: ConnHealth = {
     dataSegments: [B.dataSegments[2 * b], B.dataSegments[2 * b + 1]], retransmittedData: [B.retransmittedData[2 * b], B.retransmittedData[2 * b + 1]],
     captureDuplicates: B.captureDuplicates[b], firstDuplicateFrame: B.firstDuplicateFrame[b], rtoStalls: B.rtoStalls[b],
@@ -327,7 +326,6 @@ function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseN
       health.zeroWindowDir = dir;
     }
   }
-  table.setHealth(k, health);
   const kept = B.moveRows(b, store);
   let labelCounts = NO_LABELS;
   if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
@@ -336,8 +334,10 @@ function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseN
     if (labelCounts === NO_LABELS) labelCounts = {};
     labelCounts[LABELS[i][1]] = n;
   }
+  const k = table.addRecord(rec, capture, baseNs, rowStart, store.length, labelCounts);
+  table.setHealth(k, health);
   table.setOther(k, B.synFrame[b], B.synRel[b], B.synAckFrame[b], B.synAckRel[b], B.zeroByteKa[b], B.oneByteKa[b], B.seen[b] - kept);
-  return new KeptConnection(rec, capture, store, baseNs, rowStart, store.length, labelCounts, table, k);
+  return new KeptConnection(table, k);
 }
 
 function noteIcmpError(trace: AnalysedTrace, tracker: TcpTracker, p: Packet, capture: number, frame: number, ns: bigint): void {

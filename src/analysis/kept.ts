@@ -3,12 +3,14 @@
 // and keeps them (a rule that reads them once will read them again, and object identity stays
 // stable); connections no rule and no renderer asks about never get them.
 //
-// The numeric facts (health, handshake, keep-alive counts, omitted segments) are a row of the
-// trace's ConnFactTable, one Float64Array: `health`, `connect` and `keepAlives` build a new object
-// on every read (a rule reads them once per connection; short-lived objects cost the garbage
-// collector nearly nothing, while one object per kept connection that lives as long as the trace
-// is copied by every young-generation collection and then promoted: 100,000 connections made
-// that a quarter of diagnose's time).
+// Everything a kept connection knows is a row of the trace's ConnFactTable: numbers in one
+// Float64Array, strings and the few objects in arrays beside it. A KeptConnection is only the table
+// and its row number (and its key segments once asked for); its fields are getters, and `health`,
+// `connect`, `keepAlives`, `orig`, `resp` and the bigint times build a new value on every read (a
+// rule reads them once per connection; short-lived objects cost the garbage collector nearly
+// nothing, while objects of every kept connection that live as long as the trace are copied by
+// young-generation collections and then promoted: with 100,000 connections that was a quarter of
+// diagnose's time).
 
 import type { ConnRecord, DirRecord } from '../tcp/tracker.js';
 import type { LabelName } from '../tcp/labels.js';
@@ -18,8 +20,18 @@ import type { ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 /** Fields of a row of ConnFactTable. */
 const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DUP = 5, F_RTO_STALLS = 6, F_MAX_RTO_NS = 7,
   F_MAX_RTO_FRAME = 8, F_MAX_RTO_DIR = 9, F_ZW = 10, F_MAX_ZW_NS = 11, F_ZW_FRAME = 12, F_ZW_END_FRAME = 13, F_ZW_DIR = 14,
-  F_SYN_FRAME = 15, F_SYN_REL = 16, F_SYNACK_FRAME = 17, F_SYNACK_REL = 18, F_KA_ZERO = 19, F_KA_ONE = 20, F_OMITTED = 21;
-const FIELDS = 22;
+  F_SYN_FRAME = 15, F_SYN_REL = 16, F_SYNACK_FRAME = 17, F_SYNACK_REL = 18, F_KA_ZERO = 19, F_KA_ONE = 20, F_OMITTED = 21,
+  // the tracker's record, the capture and the key-segment rows
+  F_STREAM = 22, F_IPV = 23, F_ORIG_PORT = 24, F_RESP_PORT = 25, F_FIRST_FRAME = 26, F_LAST_FRAME = 27, F_HS_RTT = 28, F_REUSED = 29,
+  F_CAPTURE = 30, F_ROW_START = 31, F_ROW_END = 32, F_FIRST_REL = 33, F_LAST_REL = 34,
+  /** DirRecord fields of the originator, then of the responder (DIR_FIELDS each) */
+  F_ORIG = 35, F_RESP = 41;
+const DIR_FIELDS = 6;
+const FIELDS = 47;
+/** string fields per row: */
+const S_ORIG_ADDR = 0, S_RESP_ADDR = 1, S_HISTORY = 2, S_OPENER = 3, S_STATE = 4, S_END = 5;
+const STRINGS = 6;
+const NO_VLANS: number[] = [];
 const INITIAL_ROWS = 1024;
 const NO_KEEP_ALIVES = Object.freeze({ zeroByte: 0, oneByte: 0 });
 
@@ -41,9 +53,106 @@ export interface NumericFacts {
 export class ConnFactTable {
   length = 0;
   private v: Float64Array = new Float64Array(INITIAL_ROWS * FIELDS);
+  /** STRINGS per row */
+  private readonly strs: string[] = [];
+  /** per row: VLAN ids (one shared empty list for the usual none) and label counts */
+  private readonly vlans: number[][] = [];
+  private readonly labels: Partial<Record<LabelName, number>>[] = [];
+  /** per capture: the absolute time of its first frame (rows hold times relative to it) */
+  private readonly bases: bigint[] = [];
+  /** first/last times (key 2 * row + 0/1) that a relative number cannot hold exactly */
+  private readonly inexact = new Map<number, bigint>();
+  /** addresses seen, each kept once (a capture's connections share a few hosts) */
+  private readonly addrs = new Map<string, string>();
 
-  /** A new row, all zero (a connection whose segments were not seen: no health, no handshake). */
-  add(): number {
+  constructor(readonly store: SegmentStore) {}
+
+  /** The row of a connection the tracker released: its record, the capture (with the time of its
+   *  first frame) and its key segments, rows [rowStart, rowEnd) of the store. The facts of the
+   *  analysis are written with setHealth and setOther (zero until then). */
+  addRecord(rec: ConnRecord, capture: number, baseNs: bigint, rowStart: number, rowEnd: number, labelCounts: Partial<Record<LabelName, number>>): number {
+    const k = this.add();
+    const v = this.v;
+    const o = k * FIELDS;
+    v[o + F_STREAM] = rec.stream;
+    v[o + F_IPV] = rec.ipVersion;
+    v[o + F_ORIG_PORT] = rec.origPort;
+    v[o + F_RESP_PORT] = rec.respPort;
+    v[o + F_FIRST_FRAME] = rec.firstFrame;
+    v[o + F_LAST_FRAME] = rec.lastFrame;
+    v[o + F_HS_RTT] = rec.handshakeRttNs;
+    v[o + F_REUSED] = rec.reusedPorts ? 1 : 0;
+    v[o + F_CAPTURE] = capture;
+    v[o + F_ROW_START] = rowStart;
+    v[o + F_ROW_END] = rowEnd;
+    this.bases[capture] = baseNs;
+    v[o + F_FIRST_REL] = this.rel(k, 0, rec.firstNs, baseNs);
+    v[o + F_LAST_REL] = this.rel(k, 1, rec.lastNs, baseNs);
+    for (const [d, at] of [[rec.orig, o + F_ORIG], [rec.resp, o + F_RESP]] as const) {
+      v[at] = d.pkts;
+      v[at + 1] = d.ipBytes;
+      v[at + 2] = d.payload;
+      v[at + 3] = d.retransmissions;
+      v[at + 4] = d.mss;
+      v[at + 5] = d.windowScale;
+    }
+    const so = k * STRINGS;
+    this.strs[so + S_ORIG_ADDR] = this.addr(rec.origAddr);
+    this.strs[so + S_RESP_ADDR] = this.addr(rec.respAddr);
+    this.strs[so + S_HISTORY] = rec.history;
+    this.strs[so + S_OPENER] = rec.opener;
+    this.strs[so + S_STATE] = rec.state;
+    this.strs[so + S_END] = rec.endReason;
+    this.vlans[k] = rec.vlans.length === 0 ? NO_VLANS : rec.vlans;
+    this.labels[k] = labelCounts;
+    return k;
+  }
+
+  num(k: number, f: number): number {
+    return this.v[k * FIELDS + f];
+  }
+  str(k: number, f: number): string {
+    return this.strs[k * STRINGS + f];
+  }
+  vlansOf(k: number): number[] {
+    return this.vlans[k];
+  }
+  labelsOf(k: number): Partial<Record<LabelName, number>> {
+    return this.labels[k];
+  }
+  baseOf(k: number): bigint {
+    return this.bases[this.v[k * FIELDS + F_CAPTURE]];
+  }
+  /** first (which 0) or last (1) time of row k, absolute ns */
+  time(k: number, which: 0 | 1): bigint {
+    const rel = this.v[k * FIELDS + (which === 0 ? F_FIRST_REL : F_LAST_REL)];
+    if (Number.isNaN(rel)) return this.inexact.get(2 * k + which)!;
+    return this.baseOf(k) + BigInt(rel);
+  }
+  dir(k: number, which: 0 | 1): DirRecord {
+    const v = this.v;
+    const at = k * FIELDS + (which === 0 ? F_ORIG : F_RESP);
+    return { pkts: v[at], ipBytes: v[at + 1], payload: v[at + 2], retransmissions: v[at + 3], mss: v[at + 4], windowScale: v[at + 5] };
+  }
+
+  /** ns - base as an exact number, or NaN with ns kept aside */
+  private rel(k: number, which: 0 | 1, ns: bigint, base: bigint): number {
+    const d = ns - base;
+    const n = Number(d);
+    if (Number.isSafeInteger(n)) return n;
+    this.inexact.set(2 * k + which, ns);
+    return NaN;
+  }
+
+  private addr(a: string): string {
+    const hit = this.addrs.get(a);
+    if (hit !== undefined) return hit;
+    this.addrs.set(a, a);
+    return a;
+  }
+
+  /** A new row, all zero. */
+  private add(): number {
     if ((this.length + 1) * FIELDS > this.v.length) {
       const n = new Float64Array(this.v.length * 2);
       n.set(this.v);
@@ -125,58 +234,83 @@ export class ConnFactTable {
 }
 
 export class KeptConnection implements ConnectionFacts {
-  stream: number;
-  ipVersion: 4 | 6;
-  vlans: number[];
-  origAddr: string;
-  origPort: number;
-  respAddr: string;
-  respPort: number;
-  opener: ConnRecord['opener'];
-  firstNs: bigint;
-  lastNs: bigint;
-  firstFrame: number;
-  lastFrame: number;
-  handshakeRttNs: number;
-  history: string;
-  state: ConnRecord['state'];
-  reusedPorts: boolean;
-  orig: DirRecord;
-  resp: DirRecord;
-  endReason: ConnRecord['endReason'];
-  capture: number;
-  labelCounts: Partial<Record<LabelName, number>>;
-  keyRowStart: number;
-  keyRowEnd: number;
   private segs: SegmentFact[] | null = null;
 
-  constructor(
-    rec: ConnRecord, capture: number, private readonly store: SegmentStore, readonly baseNs: bigint, rowStart: number, rowEnd: number,
-    labelCounts: Partial<Record<LabelName, number>>, private readonly table: ConnFactTable, private readonly k: number,
-  ) {
-    this.stream = rec.stream;
-    this.ipVersion = rec.ipVersion;
-    this.vlans = rec.vlans;
-    this.origAddr = rec.origAddr;
-    this.origPort = rec.origPort;
-    this.respAddr = rec.respAddr;
-    this.respPort = rec.respPort;
-    this.opener = rec.opener;
-    this.firstNs = rec.firstNs;
-    this.lastNs = rec.lastNs;
-    this.firstFrame = rec.firstFrame;
-    this.lastFrame = rec.lastFrame;
-    this.handshakeRttNs = rec.handshakeRttNs;
-    this.history = rec.history;
-    this.state = rec.state;
-    this.reusedPorts = rec.reusedPorts;
-    this.orig = rec.orig;
-    this.resp = rec.resp;
-    this.endReason = rec.endReason;
-    this.capture = capture;
-    this.keyRowStart = rowStart;
-    this.keyRowEnd = rowEnd;
-    this.labelCounts = labelCounts;
+  constructor(private readonly table: ConnFactTable, private readonly k: number) {}
+
+  get stream(): number {
+    return this.table.num(this.k, F_STREAM);
+  }
+  get ipVersion(): 4 | 6 {
+    return this.table.num(this.k, F_IPV) as 4 | 6;
+  }
+  get vlans(): number[] {
+    return this.table.vlansOf(this.k);
+  }
+  get origAddr(): string {
+    return this.table.str(this.k, S_ORIG_ADDR);
+  }
+  get origPort(): number {
+    return this.table.num(this.k, F_ORIG_PORT);
+  }
+  get respAddr(): string {
+    return this.table.str(this.k, S_RESP_ADDR);
+  }
+  get respPort(): number {
+    return this.table.num(this.k, F_RESP_PORT);
+  }
+  get opener(): ConnRecord['opener'] {
+    return this.table.str(this.k, S_OPENER) as ConnRecord['opener'];
+  }
+  get firstNs(): bigint {
+    return this.table.time(this.k, 0);
+  }
+  get lastNs(): bigint {
+    return this.table.time(this.k, 1);
+  }
+  get firstFrame(): number {
+    return this.table.num(this.k, F_FIRST_FRAME);
+  }
+  get lastFrame(): number {
+    return this.table.num(this.k, F_LAST_FRAME);
+  }
+  get handshakeRttNs(): number {
+    return this.table.num(this.k, F_HS_RTT);
+  }
+  get history(): string {
+    return this.table.str(this.k, S_HISTORY);
+  }
+  get state(): ConnRecord['state'] {
+    return this.table.str(this.k, S_STATE) as ConnRecord['state'];
+  }
+  get reusedPorts(): boolean {
+    return this.table.num(this.k, F_REUSED) === 1;
+  }
+  /** a new object on every read */
+  get orig(): DirRecord {
+    return this.table.dir(this.k, 0);
+  }
+  /** a new object on every read */
+  get resp(): DirRecord {
+    return this.table.dir(this.k, 1);
+  }
+  get endReason(): ConnRecord['endReason'] {
+    return this.table.str(this.k, S_END) as ConnRecord['endReason'];
+  }
+  get capture(): number {
+    return this.table.num(this.k, F_CAPTURE);
+  }
+  get baseNs(): bigint {
+    return this.table.baseOf(this.k);
+  }
+  get keyRowStart(): number {
+    return this.table.num(this.k, F_ROW_START);
+  }
+  get keyRowEnd(): number {
+    return this.table.num(this.k, F_ROW_END);
+  }
+  get labelCounts(): Partial<Record<LabelName, number>> {
+    return this.table.labelsOf(this.k);
   }
 
   /** segments not kept because the connection had more than the key-segment bounds */
@@ -199,7 +333,7 @@ export class KeptConnection implements ConnectionFacts {
   }
 
   get keySegments(): SegmentFact[] {
-    if (this.segs === null) this.segs = this.store.facts(this.keyRowStart, this.keyRowEnd, this.baseNs);
+    if (this.segs === null) this.segs = this.table.store.facts(this.keyRowStart, this.keyRowEnd, this.baseNs);
     return this.segs;
   }
 }
