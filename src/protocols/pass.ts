@@ -8,7 +8,7 @@ import type { Frame } from '../capture/types.js';
 import type { Conn } from '../tcp/conn.js';
 import { StreamDirection } from '../tcp/stream.js';
 import { formatAddr } from '../wire/addr.js';
-import { PROTO_UDP, TCP_ACK, type Packet } from '../wire/packet.js';
+import { PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../wire/packet.js';
 import { Dispatcher, type TcpProtocolConnection } from './dispatch.js';
 import type { Endpoint, ExchangeSink, MessageSink, ProtocolOptions } from './types.js';
 
@@ -75,10 +75,13 @@ export class ProtocolPass {
     // the acknowledgement first: the peer had the bytes it acknowledges before it sent this
     // segment, so a request completed by that knowledge precedes a response in this segment
     if ((pkt.tcpFlags & TCP_ACK) !== 0) cs.dirs[1 - seg.dir].peerAck(pkt.ack, frame.number);
+    const d = cs.dirs[seg.dir];
+    // a pure ACK (a third of the segments of a bulk transfer) has nothing more for the stream
+    if (pkt.payloadLength === 0 && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && d.started) return;
     // the reader's buffer with the frame's start, not frame.data: that view is made on first use,
     // one allocation per segment (about 5% of the pass on the bench captures); every consumer
     // bounds its reads by the lengths it is given, never by the array's end
-    cs.dirs[seg.dir].segment(pkt.seq, pkt.tcpFlags, frame.buf, frame.start + pkt.payloadOffset, pkt.payloadCaptured,
+    d.segment(pkt.seq, pkt.tcpFlags, frame.buf, frame.start + pkt.payloadOffset, pkt.payloadCaptured,
       pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
   }
 

@@ -101,6 +101,12 @@ export class StreamDirection {
     this.hint = sink.skip ?? { until: 0 };
   }
 
+  /** A segment without payload, SYN, FIN or RST changes nothing once the direction has started
+   *  (segment() would return at once): the caller may leave out such pure ACKs. */
+  get started(): boolean {
+    return this.state === RUNNING;
+  }
+
   /** stream offset of the next byte expected */
   get position(): number {
     return this.offset;

@@ -21,8 +21,12 @@ test('behaves like a Map in insertion order under random sets, deletes and evict
       ref.delete(k); // a new value takes the newest position
       ref.set(k, v);
       t.set(pair, xid, v);
-    } else if (op < 8) {
+    } else if (op < 7) {
       assert.equal(t.delete(pair, xid), ref.delete(k));
+    } else if (op < 8) {
+      const v = ref.get(k);
+      ref.delete(k);
+      assert.equal(t.take(pair, xid), v);
     } else if (op < 9) {
       const first = ref.entries().next();
       const got = t.shift();

@@ -74,6 +74,15 @@ export class CallTable<V> {
     if (this.ringV.length - this.head > 2 * this.count + COMPACT_SLACK) this.compact();
   }
 
+  /** Removes and returns the value of (pair, xid): get() and delete() with one probe. */
+  take(pair: number, xid: number): V | undefined {
+    const i = this.slot(pair, xid);
+    if (i < 0) return undefined;
+    const v = this.vals[i];
+    this.removeAt(i);
+    return v;
+  }
+
   delete(pair: number, xid: number): boolean {
     const i = this.slot(pair, xid);
     if (i < 0) return false;

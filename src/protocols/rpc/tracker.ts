@@ -303,7 +303,7 @@ export class RpcTracker {
     if (this.nReplies++ === 0) bump(c, 'rpc_replies', 0);
     // the caller is the reply's destination
     const k = this.pairOf(o, false);
-    const call = this.pending.get(k, h.xid);
+    const call = this.pending.take(k, h.xid);
     if (!call) {
       const old = this.detail ? this.recent.find(k, h.xid) : -1;
       this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: REPLY,
@@ -319,7 +319,6 @@ export class RpcTracker {
       return;
     }
     this.out.message?.({ frame, kind: 'rpc', smbCmd: -1, smbMsgId: -1, xid: h.xid, msgType: REPLY, program: call.program, procedure: call.procedure });
-    this.pending.delete(k, h.xid);
     let status = replyStatusName(h);
     let code = h.replyStat === MSG_ACCEPTED ? h.acceptStat : -2;
     if (h.replyStat === MSG_ACCEPTED && h.acceptStat === ACCEPT_SUCCESS) {
