@@ -238,6 +238,10 @@ const SLAB_MAX_PIECE = 8 * 1024;
  *  collector). */
 const FREE_LARGE_BYTES = 16 * 1024 * 1024;
 
+/** Released ring objects kept for reuse (each a few hundred bytes with its index arrays; the
+ *  directions the tracker holds at once are usually fewer). */
+const MAX_SPARE_RINGS = 65_536;
+
 /** Hands out rings under the byte budget and takes them back (a returned ring's bytes go back
  *  to the budget, its buffer to a free list of its size for the next ring). Memory held: the
  *  budget in use, plus slab pieces released (at most the peak of the budget in use, since every
@@ -250,6 +254,11 @@ export class RingPool implements Budget {
    *  after being written) */
   private free: Uint8Array[][] = [];
   private freeLarge = 0;
+  /** ring objects of released directions, reused with a new buffer: a capture of many short
+   *  connections otherwise allocates a ring and its two index arrays per direction, and they
+   *  live until the tracker lets the connection go (its closed grace period), long enough to be
+   *  promoted to the old generation by every young collection in between */
+  private spareRings: PayloadRing[] = [];
   readonly stats: RetentionStats = { compared: 0, differing: 0, notCompared: 0, directionsNotRetained: 0 };
 
   take(n: number): boolean {
@@ -263,7 +272,13 @@ export class RingPool implements Budget {
       this.stats.directionsNotRetained++;
       return null;
     }
-    return new PayloadRing(this.buffer(RING_INITIAL_BYTES));
+    const buf = this.buffer(RING_INITIAL_BYTES);
+    const r = this.spareRings.pop();
+    if (r === undefined) return new PayloadRing(buf);
+    r.buf = buf;
+    r.top = 0;
+    r.reset();
+    return r;
   }
 
   buffer(n: number): Uint8Array {
@@ -296,5 +311,6 @@ export class RingPool implements Budget {
   release(r: PayloadRing): void {
     this.used -= r.bytes;
     this.recycle(r.buf);
+    if (this.spareRings.length < MAX_SPARE_RINGS) this.spareRings.push(r);
   }
 }
