@@ -138,7 +138,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       }
       recordSegment(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
       noteHealth(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
-      if (pkt.payloadCaptured > 0) retain(B, b, f, pkt, r.dir as 0 | 1, r.labels, r.stream, capture, baseNs + BigInt(rel), trace, pool);
+      if (pkt.payloadCaptured > 0) retain(B, b, f, pkt, r.dir as 0 | 1, r.labels, r.stream, capture, baseNs, rel, trace, pool);
       pass.tcp(f, pkt, r);
       return;
     }
@@ -277,7 +277,7 @@ const MIN_ETHERNET_FRAME = 60;
 const MAX_PADDING_PAYLOAD = 6;
 
 /** Keeps the direction's recent payload and compares retransmitted bytes with it. */
-function retain(B: Builders, b: number, f: Frame, p: Packet, dir: 0 | 1, labels: number, stream: number, capture: number, ns: bigint,
+function retain(B: Builders, b: number, f: Frame, p: Packet, dir: 0 | 1, labels: number, stream: number, capture: number, baseNs: bigint, rel: number,
   trace: AnalysedTrace, pool: RingPool): void {
   if ((p.tcpFlags & TCP_SYN) !== 0) return;
   if (f.caplen <= MIN_ETHERNET_FRAME && p.payloadCaptured <= MAX_PADDING_PAYLOAD) return;
@@ -297,7 +297,7 @@ function retain(B: Builders, b: number, f: Frame, p: Packet, dir: 0 | 1, labels:
     trace.dropped.tcpDataDiffs++;
     return;
   }
-  trace.tcpDataDiffs.push({ capture, stream, dir, frame: f.number, ns, ...diff });
+  trace.tcpDataDiffs.push({ capture, stream, dir, frame: f.number, ns: baseNs + BigInt(rel), ...diff });
 }
 
 const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
