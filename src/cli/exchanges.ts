@@ -10,7 +10,7 @@ import type { ReadSummary } from '../capture/types.js';
 import { formatEpoch } from '../bytes/time.js';
 import { ReorderWindow } from '../protocols/order.js';
 import { ProtocolPass } from '../protocols/pass.js';
-import type { Exchange, ExchangeSink, MessageSink, ProtocolOptions } from '../protocols/types.js';
+import { ExchangeRecord, type Exchange, type ExchangeSink, type MessageSink, type ProtocolOptions } from '../protocols/types.js';
 import { TcpTracker } from '../tcp/tracker.js';
 import { decodeFrame } from '../wire/decode.js';
 import { newPacket } from '../wire/packet.js';
@@ -71,13 +71,38 @@ export function epoch9(ns: bigint): string {
   return s.slice(0, s.length - 9) + '.' + s.slice(s.length - 9);
 }
 
+/** epoch9(toNs(sec, nsec)) without a bigint, for a second and nanosecond in range (the reader's
+ *  times always are); null otherwise. */
+export function epoch9Parts(sec: number, nsec: number): string | null {
+  if (!Number.isSafeInteger(sec) || sec < 0 || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9) return null;
+  return `${sec}.${String(nsec).padStart(9, '0')}`;
+}
+
+function requestTime(e: Exchange): string | null {
+  if (e instanceof ExchangeRecord && e.requestFrame > 0) {
+    const t = epoch9Parts(e.requestSec, e.requestNsec);
+    if (t !== null) return t;
+  }
+  const ns = e.requestNs;
+  return ns !== null ? epoch9(ns) : null;
+}
+
+function responseTime(e: Exchange): string | null {
+  if (e instanceof ExchangeRecord && e.responseFrame > 0) {
+    const t = epoch9Parts(e.responseSec, e.responseNsec);
+    if (t !== null) return t;
+  }
+  const ns = e.responseNs;
+  return ns !== null ? epoch9(ns) : null;
+}
+
 export function exchangeJson(file: string, e: Exchange): string {
   return JSON.stringify({
     file, protocol: e.protocol, service: e.service, command: e.command, program: e.program, version: e.version,
     procedure: e.procedure, id: e.id, kind: e.kind, requestFrame: e.requestFrame || null,
     responseFrame: e.responseFrame || null, interimFrames: e.interimFrames,
-    requestTime: e.requestNs !== null ? epoch9(e.requestNs) : null,
-    responseTime: e.responseNs !== null ? epoch9(e.responseNs) : null,
+    requestTime: requestTime(e),
+    responseTime: responseTime(e),
     latency: e.latencyNs >= 0 ? e.latencyNs / 1e9 : null, status: e.status || null,
     statusCode: e.statusCode, args: e.args, client: e.client, server: e.server, transport: e.transport,
     stream: e.stream, retransmit: e.retransmit ?? null, write: e.write ?? null,
@@ -127,16 +152,32 @@ export interface SrtRow {
 }
 
 /** Response-time statistics from answered exchanges (kind 'pair'), per service and command. */
-interface SrtGroup { service: string; command: string; index: number; lat: number[] }
+export interface SrtGroup { service: string; command: string; index: number; lat: number[] }
+
+/** Slots of SrtTable's cache of recent groups, by procedure number. */
+const GROUP_CACHE = 64;
 
 export class SrtTable {
   // service -> command -> group: looked up with the exchange's own strings (their hashes are
   // cached), where a joined `${service}\0${command}` key was built and hashed per exchange
   private readonly groups = new Map<string, Map<string, SrtGroup>>();
   private readonly order: SrtGroup[] = [];
+  /** the group last used for a procedure number (low bits): a hit needs two string comparisons,
+   *  usually of the very same strings, instead of two Map lookups */
+  private readonly recent: (SrtGroup | undefined)[] = new Array<SrtGroup | undefined>(GROUP_CACHE).fill(undefined);
 
   add(e: Exchange): void {
     if (e.kind !== 'pair' || e.latencyNs < 0) return;
+    const slot = e.procedure & (GROUP_CACHE - 1);
+    const r = this.recent[slot];
+    if (r !== undefined && r.service === e.service && r.command === e.command) {
+      r.lat.push(e.latencyNs);
+      return;
+    }
+    this.group(e).lat.push(e.latencyNs);
+  }
+
+  private group(e: Exchange): SrtGroup {
     let byCommand = this.groups.get(e.service);
     if (!byCommand) {
       byCommand = new Map();
@@ -148,19 +189,13 @@ export class SrtTable {
       byCommand.set(e.command, g);
       this.order.push(g);
     }
-    g.lat.push(e.latencyNs);
+    this.recent[e.procedure & (GROUP_CACHE - 1)] = g;
+    return g;
   }
 
   rows(): SrtRow[] {
     const rows: SrtRow[] = [];
-    for (const g of this.order) {
-      const a = new Float64Array(g.lat).sort(); // not Float64Array.from: that walks an iterator
-      const rank = (p: number): number => a[Math.max(0, Math.ceil(p * a.length) - 1)];
-      let sum = 0;
-      for (const v of a) sum += v;
-      rows.push({ service: g.service, command: g.command, index: g.index, count: a.length, minNs: a[0], medianNs: rank(0.5),
-        p99Ns: rank(0.99), maxNs: a[a.length - 1], sumNs: sum });
-    }
+    for (const g of this.order) rows.push(srtRow(g));
     rows.sort((x, y) => (x.service < y.service ? -1 : x.service > y.service ? 1 : x.index - y.index));
     return rows;
   }
@@ -169,6 +204,87 @@ export class SrtTable {
 /** What srt reads of an exchange: kind, service, command, procedure and latency. Arguments and
  *  the retransmission comparison (and the copies and tables behind it) change none of these. */
 export const SRT_PROTOCOL_OPTIONS: ProtocolOptions = { retransmissionDetail: false, args: false };
+
+/** Bound on partitioning rounds of select() before it sorts what is left (adversarial inputs). */
+const SELECT_ROUNDS = 64;
+
+/**
+ * The statistics of one group. Ranks by selection (two partial partitions) instead of a full sort
+ * when that gives the same numbers: every latency a non-negative integer (not -0) and
+ * max * count <= 2^53, so that the sum is exact in any order. Otherwise the values are sorted and
+ * summed in sorted order, as before.
+ */
+export function srtRow(g: SrtGroup): SrtRow {
+  const a = new Float64Array(g.lat); // not Float64Array.from: that walks an iterator
+  const n = a.length;
+  const rankIndex = (p: number): number => Math.max(0, Math.ceil(p * n) - 1);
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let plain = true;
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (!Number.isInteger(v) || v < 0 || (v === 0 && 1 / v < 0)) plain = false;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  const row = { service: g.service, command: g.command, index: g.index, count: n, minNs: 0, medianNs: 0, p99Ns: 0, maxNs: 0, sumNs: 0 };
+  if (plain && max * n <= Number.MAX_SAFE_INTEGER) {
+    const m = rankIndex(0.5);
+    const q = rankIndex(0.99);
+    row.medianNs = select(a, m, 0, n - 1);
+    row.p99Ns = q > m ? select(a, q, m + 1, n - 1) : row.medianNs; // a[m + 1, n) holds the larger ones
+    row.minNs = min;
+    row.maxNs = max;
+    row.sumNs = sum;
+    return row;
+  }
+  a.sort();
+  let sorted = 0;
+  for (const v of a) sorted += v;
+  row.minNs = a[0];
+  row.medianNs = a[rankIndex(0.5)];
+  row.p99Ns = a[rankIndex(0.99)];
+  row.maxNs = a[n - 1];
+  row.sumNs = sorted;
+  return row;
+}
+
+/** The k-th smallest of a[lo, hi] (k in that range), partitioning a[lo, hi] in place around it:
+ *  afterwards a[lo, k) <= a[k] <= a[k + 1, hi]. No NaN in a. */
+export function select(a: Float64Array, k: number, lo: number, hi: number): number {
+  for (let round = 0; hi > lo; round++) {
+    if (round >= SELECT_ROUNDS) {
+      a.subarray(lo, hi + 1).sort();
+      return a[k];
+    }
+    const mid = (lo + hi) >>> 1;
+    // median of three as the pivot
+    const x = a[lo];
+    const y = a[mid];
+    const z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // now a[lo, j] <= pivot, a[j + 1, i) == pivot, a[i, hi] >= pivot
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
 
 export async function srtCommand(files: string[], o: { json: boolean }, out: Output): Promise<number> {
   for (const file of files) {

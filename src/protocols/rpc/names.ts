@@ -78,6 +78,7 @@ const serviceNames = new Map<number, string>();
 
 /** 'NFSv3', 'portmapv2', 'RPC 100232v10' */
 export function serviceName(prog: number, vers: number): string {
+  if (prog === PROG_NFS && vers === 3) return 'NFSv3'; // most exchanges
   const p = programName(prog);
   if (!p) return `RPC ${prog}v${vers}`;
   if (vers >= CACHED_VERSIONS) return `${p}v${vers}`;
@@ -108,6 +109,7 @@ const STATUS_VERSIONS = 8;
 
 /** nfsstat (v2/v3/v4 share the common codes): 'NFS3_OK', 'NFS4ERR_NOENT' */
 export function nfsStatusName(vers: number, code: number): string {
+  if (code === 0 && vers === 3) return 'NFS3_OK'; // most replies
   const n = NFS_STAT[code];
   const cacheable = n !== undefined && vers >= 0 && vers < STATUS_VERSIONS; // bounded: known codes only
   const k = code * STATUS_VERSIONS + vers;
