@@ -24,15 +24,16 @@ const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DU
   // the tracker's record, the capture and the key-segment rows
   F_STREAM = 22, F_IPV = 23, F_ORIG_PORT = 24, F_RESP_PORT = 25, F_FIRST_FRAME = 26, F_LAST_FRAME = 27, F_HS_RTT = 28, F_REUSED = 29,
   F_CAPTURE = 30, F_ROW_START = 31, F_ROW_END = 32, F_FIRST_REL = 33, F_LAST_REL = 34,
-  /** DirRecord fields of the originator, then of the responder (DIR_FIELDS each) */
+  /** DirRecord fields (writeDir order, 6) of the originator, then of the responder */
   F_ORIG = 35, F_RESP = 41;
-const DIR_FIELDS = 6;
 const FIELDS = 47;
 /** string fields per row: */
 const S_ORIG_ADDR = 0, S_RESP_ADDR = 1, S_HISTORY = 2, S_OPENER = 3, S_STATE = 4, S_END = 5;
 const STRINGS = 6;
 const NO_VLANS: number[] = [];
-const INITIAL_ROWS = 1024;
+/** rows per chunk of the table (a power of two: row k is in chunk k >> CHUNK_SHIFT) */
+const CHUNK_SHIFT = 11;
+const CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
 const NO_KEEP_ALIVES = Object.freeze({ zeroByte: 0, oneByte: 0 });
 
 /** The numeric facts of a kept connection as analyse.ts hands them over (the handshake times
@@ -50,9 +51,24 @@ export interface NumericFacts {
 
 /** Numeric facts of every kept connection of a trace, a row of FIELDS numbers each (bounded by
  *  the kept connections, trace.ts). */
+/** Offset of row k's fields in its chunk. */
+function off(k: number): number {
+  return (k & CHUNK_MASK) * FIELDS;
+}
+
+function writeDir(v: Float64Array, at: number, d: DirRecord): void {
+  v[at] = d.pkts;
+  v[at + 1] = d.ipBytes;
+  v[at + 2] = d.payload;
+  v[at + 3] = d.retransmissions;
+  v[at + 4] = d.mss;
+  v[at + 5] = d.windowScale;
+}
+
 export class ConnFactTable {
   length = 0;
-  private v: Float64Array = new Float64Array(INITIAL_ROWS * FIELDS);
+  /** rows in chunks of CHUNK_ROWS (no copy when the table grows) */
+  private readonly chunks: Float64Array[] = [];
   /** STRINGS per row */
   private readonly strs: string[] = [];
   /** per row: VLAN ids (one shared empty list for the usual none) and label counts */
@@ -72,8 +88,8 @@ export class ConnFactTable {
    *  analysis are written with setHealth and setOther (zero until then). */
   addRecord(rec: ConnRecord, capture: number, baseNs: bigint, rowStart: number, rowEnd: number, labelCounts: Partial<Record<LabelName, number>>): number {
     const k = this.add();
-    const v = this.v;
-    const o = k * FIELDS;
+    const v = this.c(k);
+    const o = off(k);
     v[o + F_STREAM] = rec.stream;
     v[o + F_IPV] = rec.ipVersion;
     v[o + F_ORIG_PORT] = rec.origPort;
@@ -88,14 +104,8 @@ export class ConnFactTable {
     this.bases[capture] = baseNs;
     v[o + F_FIRST_REL] = this.rel(k, 0, rec.firstNs, baseNs);
     v[o + F_LAST_REL] = this.rel(k, 1, rec.lastNs, baseNs);
-    for (const [d, at] of [[rec.orig, o + F_ORIG], [rec.resp, o + F_RESP]] as const) {
-      v[at] = d.pkts;
-      v[at + 1] = d.ipBytes;
-      v[at + 2] = d.payload;
-      v[at + 3] = d.retransmissions;
-      v[at + 4] = d.mss;
-      v[at + 5] = d.windowScale;
-    }
+    writeDir(v, o + F_ORIG, rec.orig);
+    writeDir(v, o + F_RESP, rec.resp);
     const so = k * STRINGS;
     this.strs[so + S_ORIG_ADDR] = this.addr(rec.origAddr);
     this.strs[so + S_RESP_ADDR] = this.addr(rec.respAddr);
@@ -109,7 +119,7 @@ export class ConnFactTable {
   }
 
   num(k: number, f: number): number {
-    return this.v[k * FIELDS + f];
+    return this.c(k)[off(k) + f];
   }
   str(k: number, f: number): string {
     return this.strs[k * STRINGS + f];
@@ -121,17 +131,17 @@ export class ConnFactTable {
     return this.labels[k];
   }
   baseOf(k: number): bigint {
-    return this.bases[this.v[k * FIELDS + F_CAPTURE]];
+    return this.bases[this.c(k)[off(k) + F_CAPTURE]];
   }
   /** first (which 0) or last (1) time of row k, absolute ns */
   time(k: number, which: 0 | 1): bigint {
-    const rel = this.v[k * FIELDS + (which === 0 ? F_FIRST_REL : F_LAST_REL)];
+    const rel = this.c(k)[off(k) + (which === 0 ? F_FIRST_REL : F_LAST_REL)];
     if (Number.isNaN(rel)) return this.inexact.get(2 * k + which)!;
     return this.baseOf(k) + BigInt(rel);
   }
   dir(k: number, which: 0 | 1): DirRecord {
-    const v = this.v;
-    const at = k * FIELDS + (which === 0 ? F_ORIG : F_RESP);
+    const v = this.c(k);
+    const at = off(k) + (which === 0 ? F_ORIG : F_RESP);
     return { pkts: v[at], ipBytes: v[at + 1], payload: v[at + 2], retransmissions: v[at + 3], mss: v[at + 4], windowScale: v[at + 5] };
   }
 
@@ -153,18 +163,20 @@ export class ConnFactTable {
 
   /** A new row, all zero. */
   private add(): number {
-    if ((this.length + 1) * FIELDS > this.v.length) {
-      const n = new Float64Array(this.v.length * 2);
-      n.set(this.v);
-      this.v = n;
-    }
-    return this.length++;
+    const k = this.length++;
+    if ((k & CHUNK_MASK) === 0) this.chunks.push(new Float64Array((CHUNK_MASK + 1) * FIELDS));
+    return k;
+  }
+
+  /** the chunk of row k (its fields start at off(k)) */
+  private c(k: number): Float64Array {
+    return this.chunks[k >> CHUNK_SHIFT];
   }
 
   /** Writes row k's health fields (the other fields are set one by one with `set`). */
   setHealth(k: number, h: ConnHealth): void {
-    const v = this.v;
-    const o = k * FIELDS;
+    const v = this.c(k);
+    const o = off(k);
     v[o + F_DATA0] = h.dataSegments[0];
     v[o + F_DATA1] = h.dataSegments[1];
     v[o + F_RETR0] = h.retransmittedData[0];
@@ -183,8 +195,8 @@ export class ConnFactTable {
   }
 
   setOther(k: number, synFrame: number, synRel: number, synAckFrame: number, synAckRel: number, zeroByteKa: number, oneByteKa: number, omitted: number): void {
-    const v = this.v;
-    const o = k * FIELDS;
+    const v = this.c(k);
+    const o = off(k);
     v[o + F_SYN_FRAME] = synFrame;
     v[o + F_SYN_REL] = synRel;
     v[o + F_SYNACK_FRAME] = synAckFrame;
@@ -195,8 +207,8 @@ export class ConnFactTable {
   }
 
   health(k: number): ConnHealth {
-    const v = this.v;
-    const o = k * FIELDS;
+    const v = this.c(k);
+    const o = off(k);
     return {
       dataSegments: [v[o + F_DATA0], v[o + F_DATA1]], retransmittedData: [v[o + F_RETR0], v[o + F_RETR1]], captureDuplicates: v[o + F_DUPS],
       firstDuplicateFrame: v[o + F_FIRST_DUP], rtoStalls: v[o + F_RTO_STALLS], maxRtoStallNs: v[o + F_MAX_RTO_NS], maxRtoStallFrame: v[o + F_MAX_RTO_FRAME],
@@ -206,8 +218,8 @@ export class ConnFactTable {
   }
 
   connect(k: number, baseNs: bigint): ConnectionFacts['connect'] {
-    const v = this.v;
-    const o = k * FIELDS;
+    const v = this.c(k);
+    const o = off(k);
     const synAckFrame = v[o + F_SYNACK_FRAME];
     if (synAckFrame === 0) return null;
     return {
@@ -218,18 +230,19 @@ export class ConnFactTable {
 
   /** connect.setupNs without building the object; null when there is no handshake */
   setupNs(k: number): number | null {
-    const o = k * FIELDS;
-    return this.v[o + F_SYNACK_FRAME] === 0 ? null : this.v[o + F_SYNACK_REL] - this.v[o + F_SYN_REL];
+    const v = this.c(k);
+    const o = off(k);
+    return v[o + F_SYNACK_FRAME] === 0 ? null : v[o + F_SYNACK_REL] - v[o + F_SYN_REL];
   }
 
   keepAlives(k: number): { zeroByte: number; oneByte: number } {
-    const zeroByte = this.v[k * FIELDS + F_KA_ZERO];
-    const oneByte = this.v[k * FIELDS + F_KA_ONE];
+    const zeroByte = this.c(k)[off(k) + F_KA_ZERO];
+    const oneByte = this.c(k)[off(k) + F_KA_ONE];
     return zeroByte || oneByte ? { zeroByte, oneByte } : NO_KEEP_ALIVES;
   }
 
   omitted(k: number): number {
-    return this.v[k * FIELDS + F_OMITTED];
+    return this.c(k)[off(k) + F_OMITTED];
   }
 }
 
