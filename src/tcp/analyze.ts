@@ -10,8 +10,13 @@
 
 import { seqGt, seqLe, seqLt } from '../bytes/seq.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../wire/packet.js';
-import type { Conn, Dir } from './conn.js';
-import { WS_NONE, WS_UNKNOWN } from './conn.js';
+import type { Conn } from './conn.js';
+import { IO_NEXT, IO_SEQ, IO_TS, RING_IO } from './unacked.js';
+import {
+  C_FIRST_RTT, D0_SLOT, D1_SLOT, D_BASE_SEQ, D_BASE_SET, D_DUP_ACK_NUM, D_LAST_ACK, D_LAST_ACK_TIME,
+  D_LAST_NON_DUP_ACK, D_LAST_SEGMENT_FLAGS, D_MAX_SEQ_TO_BE_ACKED, D_NEXT_SEQ, D_NEXT_SEQ_FRAME,
+  D_NEXT_SEQ_TIME, D_VALID_BIF, D_WINDOW, D_WIN_SCALE, WS_NONE, WS_UNKNOWN,
+} from './conn.js';
 import {
   KA_NONE, KA_ONE_BYTE, KA_ZERO_BYTE, L_ACK_LOST_SEGMENT, L_DUPLICATE_ACK, L_FAST_RETRANSMISSION,
   L_KEEP_ALIVE, L_KEEP_ALIVE_ACK, L_LOST_SEGMENT, L_OUT_OF_ORDER, L_RETRANSMISSION,
@@ -48,14 +53,22 @@ export interface SegmentFacts {
 export type SegmentInput = Pick<Packet, 'seq' | 'ack' | 'payloadLength' | 'tcpFlags' | 'window'>;
 
 /**
- * Analyses one segment of `c` sent in direction fwd (rev is the other). `labels` may already
+ * Analyses one segment of `c` sent in direction `dir` (0 = by the originator): "fwd" is that
+ * direction's block of the Conn's slab (n[f + D_*]), "rev" the other one's (n[r + D_*]), read
+ * and written directly (accessors would exhaust V8's inlining budget here). `labels` may already
  * hold reused_ports, set by the connection lookup. The segment's time is c.lastTime (ns relative
  * to the time base), set by the tracker before.
  *
- * Sequence numbers and times are read from objects rather than passed as arguments: V8 boxes a
- * number beyond 2^30 passed to a call that is not inlined, which would be garbage per packet.
+ * Sequence numbers and times are read from the slab rather than passed as arguments: V8 boxes a
+ * number beyond 2^30 passed to a call that is not inlined, which would be garbage per packet (the
+ * ring's calls take theirs through RING_IO for the same reason).
  */
-export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, frame: number, out: SegmentFacts): void {
+export function analyzeSegment(c: Conn, dir: number, seg: SegmentInput, frame: number, out: SegmentFacts): void {
+  const n = c.n;
+  const f = c.o + (dir === 0 ? D0_SLOT : D1_SLOT);
+  const r = c.o + (dir === 0 ? D1_SLOT : D0_SLOT);
+  const fwdRing = dir === 0 ? c.u0 : c.u1;
+  const revRing = dir === 0 ? c.u1 : c.u0;
   const seq = seg.seq;
   const ack = seg.ack;
   const seglen = seg.payloadLength;
@@ -72,20 +85,20 @@ export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, f
 
   // The ISN of each direction: from its SYN, or one before its first sequence number; for the
   // other direction, one before the first acknowledgement number seen.
-  if (!fwd.baseSet) {
-    fwd.baseSeq = flags & TCP_SYN ? seq : (seq - 1) >>> 0;
-    fwd.baseSet = true;
+  if (!n[f + D_BASE_SET]) {
+    n[f + D_BASE_SEQ] = flags & TCP_SYN ? seq : (seq - 1) >>> 0;
+    n[f + D_BASE_SET] = 1;
   }
-  if (!rev.baseSet && flags & TCP_ACK) {
-    rev.baseSeq = (ack - 1) >>> 0;
-    rev.baseSet = true;
+  if (!n[r + D_BASE_SET] && flags & TCP_ACK) {
+    n[r + D_BASE_SEQ] = (ack - 1) >>> 0;
+    n[r + D_BASE_SET] = 1;
   }
-  if (flags & TCP_ACK) rev.validBif = true;
+  if (flags & TCP_ACK) n[r + D_VALID_BIF] = 1;
 
   fwdChecks: {
     // zero_window_probe: exactly one byte at the next expected sequence number while the other
     // side advertises a zero window.
-    if (seglen === 1 && seq === fwd.nextSeq && rev.window === 0) {
+    if (seglen === 1 && seq === n[f + D_NEXT_SEQ] && n[r + D_WINDOW] === 0) {
       labels |= L_ZERO_WINDOW_PROBE;
       break fwdChecks;
     }
@@ -95,45 +108,45 @@ export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, f
 
     // lost_segment ("previous segment not captured"): the segment starts beyond the highest
     // sequence number seen so far in its direction (RST segments are not checked).
-    if (fwd.nextSeq !== 0 && seqGt(seq, fwd.nextSeq) && (flags & TCP_RST) === 0) {
+    if (n[f + D_NEXT_SEQ] !== 0 && seqGt(seq, n[f + D_NEXT_SEQ]) && (flags & TCP_RST) === 0) {
       labels |= L_LOST_SEGMENT;
-      fwd.validBif = false; // no bytes in flight until the other side ACKs again
+      n[f + D_VALID_BIF] = 0; // no bytes in flight until the other side ACKs again
     }
 
     // keep_alive: 0 or 1 byte starting one byte before the next expected sequence number
     // (never SYN, FIN or RST). 0 bytes is the Linux style, 1 byte the Windows style.
-    if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextSeq - 1) >>> 0) && (flags & SFR) === 0) {
+    if ((seglen === 0 || seglen === 1) && seq === ((n[f + D_NEXT_SEQ] - 1) >>> 0) && (flags & SFR) === 0) {
       labels |= L_KEEP_ALIVE;
       out.keepAliveStyle = seglen === 0 ? KA_ZERO_BYTE : KA_ONE_BYTE;
     }
 
     // window_update: no data, same seq/ack as this direction's previous segment, and a new
     // non-zero window.
-    if (seglen === 0 && window !== 0 && window !== fwd.window && seq === fwd.nextSeq &&
-        ack === fwd.lastAck && (flags & SFR) === 0) {
+    if (seglen === 0 && window !== 0 && window !== n[f + D_WINDOW] && seq === n[f + D_NEXT_SEQ] &&
+        ack === n[f + D_LAST_ACK] && (flags & SFR) === 0) {
       labels |= L_WINDOW_UPDATE;
     }
 
     // window_full: data that reaches exactly the right edge of the window the other side
     // advertised (only when its window scale is known; never SYN, FIN or RST).
-    if (seglen > 0 && rev.winScale !== WS_UNKNOWN && (flags & SFR) === 0) {
-      const shift = rev.winScale === WS_NONE ? 0 : rev.winScale;
-      const edge = (rev.lastAck + ((rev.window << shift) >>> 0)) >>> 0;
+    if (seglen > 0 && n[r + D_WIN_SCALE] !== WS_UNKNOWN && (flags & SFR) === 0) {
+      const shift = n[r + D_WIN_SCALE] === WS_NONE ? 0 : n[r + D_WIN_SCALE];
+      const edge = (n[r + D_LAST_ACK] + ((n[r + D_WINDOW] << shift) >>> 0)) >>> 0;
       if (((seq + seglen) >>> 0) === edge) labels |= L_WINDOW_FULL;
     }
 
     // keep_alive_ack: repeats this direction's previous ACK and window (non-zero) without data,
     // answering a keep-alive from the other side.
-    if (seglen === 0 && window !== 0 && window === fwd.window && seq === fwd.nextSeq &&
-        ack === fwd.lastAck && (rev.lastSegmentFlags & L_KEEP_ALIVE) !== 0 && (flags & SFR) === 0) {
+    if (seglen === 0 && window !== 0 && window === n[f + D_WINDOW] && seq === n[f + D_NEXT_SEQ] &&
+        ack === n[f + D_LAST_ACK] && (n[r + D_LAST_SEGMENT_FLAGS] & L_KEEP_ALIVE) !== 0 && (flags & SFR) === 0) {
       labels |= L_KEEP_ALIVE_ACK;
       break fwdChecks;
     }
 
     // zero_window_probe_ack: repeats the previous ACK and its zero window, answering a zero
     // window probe from the other side.
-    if (seglen === 0 && window === 0 && window === fwd.window && seq === fwd.nextSeq &&
-        ack === fwd.lastAck && (rev.lastSegmentFlags & L_ZERO_WINDOW_PROBE) !== 0 &&
+    if (seglen === 0 && window === 0 && window === n[f + D_WINDOW] && seq === n[f + D_NEXT_SEQ] &&
+        ack === n[f + D_LAST_ACK] && (n[r + D_LAST_SEGMENT_FLAGS] & L_ZERO_WINDOW_PROBE) !== 0 &&
         (flags & SFR) === 0) {
       labels |= L_ZERO_WINDOW_PROBE_ACK;
       break fwdChecks;
@@ -141,19 +154,19 @@ export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, f
 
     // duplicate_ack: no data, and the same window (non-zero), seq and ack as this direction's
     // previous segment; numbered from the last segment that changed the ACK.
-    if (seglen === 0 && window !== 0 && window === fwd.window && seq === fwd.nextSeq &&
-        ack === fwd.lastAck && (flags & SFR) === 0) {
-      fwd.dupAckNum = fwd.dupAckNum === DUPACK_AFTER_ACK_LOST ? 1 : fwd.dupAckNum + 1;
+    if (seglen === 0 && window !== 0 && window === n[f + D_WINDOW] && seq === n[f + D_NEXT_SEQ] &&
+        ack === n[f + D_LAST_ACK] && (flags & SFR) === 0) {
+      n[f + D_DUP_ACK_NUM] = n[f + D_DUP_ACK_NUM] === DUPACK_AFTER_ACK_LOST ? 1 : n[f + D_DUP_ACK_NUM] + 1;
       labels |= L_DUPLICATE_ACK;
-      out.dupAckNum = fwd.dupAckNum;
-      out.dupAckFrame = fwd.lastNonDupAck;
+      out.dupAckNum = n[f + D_DUP_ACK_NUM];
+      out.dupAckFrame = n[f + D_LAST_NON_DUP_ACK];
     }
   }
 
   // A new acknowledgement number resets the duplicate-ACK count.
-  if (ack !== fwd.lastAck) {
-    fwd.lastNonDupAck = frame;
-    fwd.dupAckNum = 0;
+  if (ack !== n[f + D_LAST_ACK]) {
+    n[f + D_LAST_NON_DUP_ACK] = frame;
+    n[f + D_DUP_ACK_NUM] = 0;
   }
 
   // ack_lost_segment ("ACKed segment that wasn't captured"): the ACK covers data beyond the
@@ -161,36 +174,36 @@ export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, f
   // Reported once per gap: the limit jumps to the highest sequence number seen; when it is
   // already there (the other side sends only ACKs), only the first such ACK is flagged, and the
   // other side's duplicate-ACK count is parked at Wireshark's -1 until its ACK changes.
-  if (rev.maxSeqToBeAcked !== 0 && seqGt(ack, rev.maxSeqToBeAcked) && (flags & TCP_ACK) !== 0) {
-    if (seqLt(rev.maxSeqToBeAcked, rev.nextSeq)) {
-      rev.maxSeqToBeAcked = rev.nextSeq;
+  if (n[r + D_MAX_SEQ_TO_BE_ACKED] !== 0 && seqGt(ack, n[r + D_MAX_SEQ_TO_BE_ACKED]) && (flags & TCP_ACK) !== 0) {
+    if (seqLt(n[r + D_MAX_SEQ_TO_BE_ACKED], n[r + D_NEXT_SEQ])) {
+      n[r + D_MAX_SEQ_TO_BE_ACKED] = n[r + D_NEXT_SEQ];
       labels |= L_ACK_LOST_SEGMENT;
     } else {
-      if (rev.dupAckNum === 0) labels |= L_ACK_LOST_SEGMENT;
-      rev.dupAckNum = DUPACK_AFTER_ACK_LOST;
+      if (n[r + D_DUP_ACK_NUM] === 0) labels |= L_ACK_LOST_SEGMENT;
+      n[r + D_DUP_ACK_NUM] = DUPACK_AFTER_ACK_LOST;
     }
   }
 
   // Retransmission family: a segment with data (or SYN/FIN) that does not advance the sequence
   // number. Keep-alives are never part of it.
   if ((seglen > 0 || (flags & (TCP_SYN | TCP_FIN)) !== 0) && (labels & L_KEEP_ALIVE) === 0) {
-    let seqNotAdvanced = fwd.nextSeq !== 0 && seqLt(seq, fwd.nextSeq);
+    let seqNotAdvanced = n[f + D_NEXT_SEQ] !== 0 && seqLt(seq, n[f + D_NEXT_SEQ]);
     // More than one byte starting one before the next expected byte adds new data (the byte
     // before was probably a zero window probe): not a retransmission nor out of order.
-    if (seglen > 1 && ((fwd.nextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
+    if (seglen > 1 && ((n[f + D_NEXT_SEQ] - 1) >>> 0) === seq) seqNotAdvanced = false;
 
     retrans: {
       // spurious_retransmission: data the other side has already acknowledged.
-      if (seglen > 0 && rev.lastAck !== 0 && seqLe((seq + seglen) >>> 0, rev.lastAck)) {
+      if (seglen > 0 && n[r + D_LAST_ACK] !== 0 && seqLe((seq + seglen) >>> 0, n[r + D_LAST_ACK])) {
         labels |= L_SPURIOUS_RETRANSMISSION | L_RETRANSMISSION;
         break retrans;
       }
 
       // fast_retransmission: goes back to the sequence number that >= 2 duplicate ACKs from
       // the other side asked for, within 20 ms of the last of them.
-      const tAck = now - rev.lastAckTime;
+      const tAck = now - n[r + D_LAST_ACK_TIME];
       // (A count of DUPACK_AFTER_ACK_LOST is Wireshark's -1 in an unsigned field: >= 2.)
-      if (seqNotAdvanced && (rev.dupAckNum >= 2 || rev.dupAckNum === DUPACK_AFTER_ACK_LOST) && rev.lastAck === seq &&
+      if (seqNotAdvanced && (n[r + D_DUP_ACK_NUM] >= 2 || n[r + D_DUP_ACK_NUM] === DUPACK_AFTER_ACK_LOST) && n[r + D_LAST_ACK] === seq &&
           tAck >= 0 && tAck < FAST_RETRANSMISSION_WINDOW_NS) {
         labels |= L_FAST_RETRANSMISSION | L_RETRANSMISSION;
         break retrans;
@@ -199,10 +212,11 @@ export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, f
       // out_of_order: goes back in sequence less than one handshake RTT (3 ms without one)
       // after the highest segment, and does not end exactly where that one ended (SYN and FIN
       // count one).
-      const tSeq = now - fwd.nextSeqTime;
-      const threshold = c.firstRtt === 0 ? OOO_DEFAULT_THRESHOLD_NS : c.firstRtt;
+      const tSeq = now - n[f + D_NEXT_SEQ_TIME];
+      const firstRtt = n[c.o + C_FIRST_RTT];
+      const threshold = firstRtt === 0 ? OOO_DEFAULT_THRESHOLD_NS : firstRtt;
       const end = (seq + seglen + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
-      if (seqNotAdvanced && tSeq >= 0 && tSeq < threshold && fwd.nextSeq !== end) {
+      if (seqNotAdvanced && tSeq >= 0 && tSeq < threshold && n[f + D_NEXT_SEQ] !== end) {
         labels |= L_OUT_OF_ORDER;
         break retrans;
       }
@@ -216,28 +230,31 @@ export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, f
   let nextSeq = (seq + seglen) >>> 0;
   if (seglen > 0 || (flags & (TCP_SYN | TCP_FIN)) !== 0) {
     if (flags & (TCP_SYN | TCP_FIN)) nextSeq = (nextSeq + 1) >>> 0;
-    fwd.unacked.push(seq, nextSeq, frame, now);
+    RING_IO[IO_SEQ] = seq;
+    RING_IO[IO_NEXT] = nextSeq;
+    RING_IO[IO_TS] = now;
+    fwdRing.pushIo(frame);
   }
 
   // Highest sequence number seen (a zero window probe does not advance it).
-  if ((seqGt(nextSeq, fwd.nextSeq) || fwd.nextSeq === 0) && (labels & L_ZERO_WINDOW_PROBE) === 0) {
-    fwd.nextSeq = nextSeq;
-    fwd.nextSeqFrame = frame;
-    fwd.nextSeqTime = now;
+  if ((seqGt(nextSeq, n[f + D_NEXT_SEQ]) || n[f + D_NEXT_SEQ] === 0) && (labels & L_ZERO_WINDOW_PROBE) === 0) {
+    n[f + D_NEXT_SEQ] = nextSeq;
+    n[f + D_NEXT_SEQ_FRAME] = frame;
+    n[f + D_NEXT_SEQ_TIME] = now;
   }
   // Highest contiguous sequence number, for ack_lost_segment.
-  if ((seq === fwd.maxSeqToBeAcked || fwd.maxSeqToBeAcked === 0) && (labels & L_ZERO_WINDOW_PROBE) === 0) {
-    fwd.maxSeqToBeAcked = fwd.nextSeq;
+  if ((seq === n[f + D_MAX_SEQ_TO_BE_ACKED] || n[f + D_MAX_SEQ_TO_BE_ACKED] === 0) && (labels & L_ZERO_WINDOW_PROBE) === 0) {
+    n[f + D_MAX_SEQ_TO_BE_ACKED] = n[f + D_NEXT_SEQ];
   }
 
-  fwd.window = window;
-  fwd.lastAck = ack;
-  fwd.lastAckTime = now;
-  fwd.lastSegmentFlags = labels;
+  n[f + D_WINDOW] = window;
+  n[f + D_LAST_ACK] = ack;
+  n[f + D_LAST_ACK_TIME] = now;
+  n[f + D_LAST_SEGMENT_FLAGS] = labels;
 
   // ack_rtt: this packet's acknowledgement number is the exact end of an unacknowledged segment
   // of the other direction; the time since that segment was sent.
-  const ring = rev.unacked;
+  const ring = revRing;
   if (ring.count > 0) {
     ring.ackNo = ack; // through a field, not an argument (see UnackedRing.applyAck)
     ring.applyAck();
@@ -248,9 +265,9 @@ export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, f
   }
 
   // bytes_in_flight: for a data segment, the span of this direction's unacknowledged data.
-  if (seglen !== 0 && fwd.unacked.count > 0 && fwd.validBif) {
-    fwd.unacked.spanBase = fwd.baseSeq;
-    const inFlight = fwd.unacked.spanFromBase();
+  if (seglen !== 0 && fwdRing.count > 0 && n[f + D_VALID_BIF] !== 0) {
+    fwdRing.spanBase = n[f + D_BASE_SEQ];
+    const inFlight = fwdRing.spanFromBase();
     if (inFlight > 0 && inFlight < BIF_MAX) out.bytesInFlight = inFlight;
   }
 
@@ -259,14 +276,15 @@ export function analyzeSegment(c: Conn, fwd: Dir, rev: Dir, seg: SegmentInput, f
 
 /** Window scale bookkeeping after a SYN or SYN-ACK (Wireshark's verify_tcp_window_scaling): a
  *  direction's SYN without the option means no scaling in either direction; a SYN-ACK with the
- *  option answering a SYN without it does not enable scaling either. */
-export function noteWindowScale(fwd: Dir, rev: Dir, flags: number, wscale: number): void {
-  if (wscale >= 0) fwd.winScale = wscale > MAX_WSCALE ? MAX_WSCALE : wscale;
-  if (fwd.winScale === WS_UNKNOWN) {
-    fwd.winScale = WS_NONE;
-    rev.winScale = WS_NONE;
-  } else if (flags & TCP_ACK && rev.winScale === WS_NONE) {
-    fwd.winScale = WS_NONE;
+ *  option answering a SYN without it does not enable scaling either. `f` and `r` are the blocks
+ *  of this direction and the other in the slab `n`. */
+export function noteWindowScale(n: Float64Array, f: number, r: number, flags: number, wscale: number): void {
+  if (wscale >= 0) n[f + D_WIN_SCALE] = wscale > MAX_WSCALE ? MAX_WSCALE : wscale;
+  if (n[f + D_WIN_SCALE] === WS_UNKNOWN) {
+    n[f + D_WIN_SCALE] = WS_NONE;
+    n[r + D_WIN_SCALE] = WS_NONE;
+  } else if (flags & TCP_ACK && n[r + D_WIN_SCALE] === WS_NONE) {
+    n[f + D_WIN_SCALE] = WS_NONE;
   }
 }
 

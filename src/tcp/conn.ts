@@ -29,11 +29,14 @@ const HISTORY_CACHE_LETTERS = 7;
 const HISTORY_CACHE_MAX = 4096;
 const historyCache = new Map<number, string>();
 
-// Slots of the number slab (Float64Array) of a Conn: its own numbers, then one block per direction.
+// Slots of the number slab (Float64Array) of a Conn: its own numbers, then one block per
+// direction holding all of the direction's state but its ring of unacknowledged segments. The
+// per-packet code (analyze.ts, tracker.ts) reads and writes these slots directly (n[o + D_x]);
+// Conn and Dir expose them through accessors for everyone else.
 const C_FIRST_TIME = 0;
 const C_LAST_TIME = 1;
-const C_MRU_SYN_TIME = 2;
-const C_FIRST_RTT = 3;
+export const C_MRU_SYN_TIME = 2;
+export const C_FIRST_RTT = 3;
 const C_CLOSE_TIME = 4;
 const C_A0 = 5;
 const C_A1 = 6;
@@ -43,23 +46,60 @@ const C_B0 = 9;
 const C_B1 = 10;
 const C_B2 = 11;
 const C_B3 = 12;
-const D0_SLOT = 13;
-const D1_SLOT = D0_SLOT + 13;
-/** Numbers per connection: 39 used, padded so that each connection starts a 64-byte line. */
-export const SLAB_STRIDE = 40;
-const D_BASE_SEQ = 0;
-const D_WINDOW = 1;
-const D_NEXT_SEQ = 2;
-const D_NEXT_SEQ_TIME = 3;
-const D_MAX_SEQ_TO_BE_ACKED = 4;
-const D_LAST_ACK = 5;
-const D_LAST_ACK_TIME = 6;
-const D_LAST_SYN_SEQ = 7;
-const D_LAST_SYNACK_SEQ = 8;
-const D_LAST_FIN_SEQ = 9;
-const D_LAST_RST_SEQ = 10;
-const D_IP_BYTES = 11;
-const D_PAYLOAD = 12;
+/** where each direction's block starts, from the Conn's first slot */
+export const D0_SLOT = 13;
+export const DIR_SLOTS = 27;
+export const D1_SLOT = D0_SLOT + DIR_SLOTS;
+/** Numbers per connection: 67 used, padded so that each connection starts a 64-byte line. */
+export const SLAB_STRIDE = 72;
+// A direction's block. Wireshark's per-flow analysis state first (the fields named after
+// tcp_flow_t / tcp_analyze_seq_flow_info_t keep Wireshark's meaning, including its quirk that a
+// next sequence number of 0 means "not known yet"), then statistics and history.
+export const D_BASE_SEQ = 0;
+/** last raw (unscaled) window; Wireshark starts at G_MAXUINT32 */
+export const D_WINDOW = 1;
+/** highest seq + len (+1 for SYN/FIN) seen; 0 = unknown */
+export const D_NEXT_SEQ = 2;
+export const D_NEXT_SEQ_TIME = 3;
+export const D_MAX_SEQ_TO_BE_ACKED = 4;
+export const D_LAST_ACK = 5;
+export const D_LAST_ACK_TIME = 6;
+/** last seq of each repeatable history event (s, h, f, r), to repeat letters on a new seq */
+export const D_LAST_SYN_SEQ = 7;
+export const D_LAST_SYNACK_SEQ = 8;
+export const D_LAST_FIN_SEQ = 9;
+export const D_LAST_RST_SEQ = 10;
+export const D_IP_BYTES = 11;
+export const D_PAYLOAD = 12;
+/** 1 once the ISN is known (TCP_S_BASE_SEQ_SET), else 0 */
+export const D_BASE_SET = 13;
+/** WS_UNKNOWN, WS_NONE or a shift */
+export const D_WIN_SCALE = 14;
+export const D_NEXT_SEQ_FRAME = 15;
+export const D_DUP_ACK_NUM = 16;
+/** frame of the last segment that changed the ACK */
+export const D_LAST_NON_DUP_ACK = 17;
+/** labels of this direction's last segment */
+export const D_LAST_SEGMENT_FLAGS = 18;
+/** 1 while bytes in flight are valid, else 0 */
+export const D_VALID_BIF = 19;
+export const D_PKTS = 20;
+export const D_RETRANSMISSIONS = 21;
+/** SAW_* bits: what this direction was seen to send */
+export const D_SAW = 22;
+/** counts behind the logarithmic history letters (t, g, w) */
+export const D_RETRANS_COUNT = 23;
+export const D_GAP_COUNT = 24;
+export const D_ZERO_WIN_COUNT = 25;
+/** first SYN's MSS option, -1 when none */
+export const D_MSS = 26;
+
+export const SAW_SYN = 1; // SYN without ACK
+export const SAW_SYNACK = 2;
+export const SAW_FIN = 4;
+export const SAW_RST = 8;
+export const SAW_DATA = 16;
+export const SAW_ACK = 32;
 
 /** The numbers of a new Conn and its directions (copied by reset). */
 const SLAB_TEMPLATE = new Float64Array(SLAB_STRIDE);
@@ -72,13 +112,16 @@ for (const d of [D0_SLOT, D1_SLOT]) {
   SLAB_TEMPLATE[d + D_LAST_SYNACK_SEQ] = -1;
   SLAB_TEMPLATE[d + D_LAST_FIN_SEQ] = -1;
   SLAB_TEMPLATE[d + D_LAST_RST_SEQ] = -1;
+  SLAB_TEMPLATE[d + D_WIN_SCALE] = WS_UNKNOWN;
+  SLAB_TEMPLATE[d + D_VALID_BIF] = 1;
+  SLAB_TEMPLATE[d + D_MSS] = -1;
 }
 
 /**
  * The numbers of many connections in one Float64Array, SLAB_STRIDE per connection, indexed by
- * the tracker's slot: a connection's numbers are one contiguous stretch of five cache lines,
- * with no typed-array object and separately allocated backing store of its own to reach first
- * (with ~70,000 connections waiting out their grace period these were cold misses per packet).
+ * the tracker's slot: a connection's numbers and those of both its directions are one contiguous
+ * stretch of nine cache lines, with no typed-array object, Dir object or separately allocated
+ * backing store of its own to reach first.
  */
 export class ConnSlab {
   n: Float64Array;
@@ -96,35 +139,17 @@ export class ConnSlab {
 /** Why a connection left the table. */
 export type EndReason = 'closed' | 'idle' | 'evicted' | 'reused' | 'end';
 
+/** One direction of a connection: a view of its block of the slab (see D_*), plus its ring. */
 export class Dir {
-  /** The connection's number slab and this direction's first slot in it: the numbers that may
-   *  exceed V8's small integers (sequence numbers, times, byte counts) live there, unboxed and
-   *  together, instead of one heap box per field (half of a Conn's memory, and cache misses). */
   private n: Float64Array;
   private readonly o: number;
+  /** the segments this direction sent that the other has not acknowledged (also Conn.u0/u1) */
+  readonly unacked: UnackedRing;
 
-  constructor(n: Float64Array, o: number) {
+  constructor(n: Float64Array, o: number, ring: UnackedRing) {
     this.n = n;
     this.o = o;
-    this.resetNumbers();
-  }
-
-  private resetNumbers(): void {
-    const n = this.n;
-    const o = this.o;
-    n[o + D_BASE_SEQ] = 0;
-    n[o + D_WINDOW] = 0xffffffff;
-    n[o + D_NEXT_SEQ] = 0;
-    n[o + D_NEXT_SEQ_TIME] = NaN;
-    n[o + D_MAX_SEQ_TO_BE_ACKED] = 0;
-    n[o + D_LAST_ACK] = 0;
-    n[o + D_LAST_ACK_TIME] = NaN;
-    n[o + D_LAST_SYN_SEQ] = -1;
-    n[o + D_LAST_SYNACK_SEQ] = -1;
-    n[o + D_LAST_FIN_SEQ] = -1;
-    n[o + D_LAST_RST_SEQ] = -1;
-    n[o + D_IP_BYTES] = 0;
-    n[o + D_PAYLOAD] = 0;
+    this.unacked = ring;
   }
 
   get baseSeq(): number { return this.n[this.o + D_BASE_SEQ]; }
@@ -153,91 +178,81 @@ export class Dir {
   set ipBytes(v: number) { this.n[this.o + D_IP_BYTES] = v; }
   get payload(): number { return this.n[this.o + D_PAYLOAD]; }
   set payload(v: number) { this.n[this.o + D_PAYLOAD] = v; }
+  get baseSet(): boolean { return this.n[this.o + D_BASE_SET] !== 0; }
+  set baseSet(v: boolean) { this.n[this.o + D_BASE_SET] = v ? 1 : 0; }
+  get winScale(): number { return this.n[this.o + D_WIN_SCALE]; }
+  set winScale(v: number) { this.n[this.o + D_WIN_SCALE] = v; }
+  get nextSeqFrame(): number { return this.n[this.o + D_NEXT_SEQ_FRAME]; }
+  set nextSeqFrame(v: number) { this.n[this.o + D_NEXT_SEQ_FRAME] = v; }
+  get dupAckNum(): number { return this.n[this.o + D_DUP_ACK_NUM]; }
+  set dupAckNum(v: number) { this.n[this.o + D_DUP_ACK_NUM] = v; }
+  get lastNonDupAck(): number { return this.n[this.o + D_LAST_NON_DUP_ACK]; }
+  set lastNonDupAck(v: number) { this.n[this.o + D_LAST_NON_DUP_ACK] = v; }
+  get lastSegmentFlags(): number { return this.n[this.o + D_LAST_SEGMENT_FLAGS]; }
+  set lastSegmentFlags(v: number) { this.n[this.o + D_LAST_SEGMENT_FLAGS] = v; }
+  get validBif(): boolean { return this.n[this.o + D_VALID_BIF] !== 0; }
+  set validBif(v: boolean) { this.n[this.o + D_VALID_BIF] = v ? 1 : 0; }
+  get pkts(): number { return this.n[this.o + D_PKTS]; }
+  set pkts(v: number) { this.n[this.o + D_PKTS] = v; }
+  get retransmissions(): number { return this.n[this.o + D_RETRANSMISSIONS]; }
+  set retransmissions(v: number) { this.n[this.o + D_RETRANSMISSIONS] = v; }
+  get retransCount(): number { return this.n[this.o + D_RETRANS_COUNT]; }
+  set retransCount(v: number) { this.n[this.o + D_RETRANS_COUNT] = v; }
+  get gapCount(): number { return this.n[this.o + D_GAP_COUNT]; }
+  set gapCount(v: number) { this.n[this.o + D_GAP_COUNT] = v; }
+  get zeroWinCount(): number { return this.n[this.o + D_ZERO_WIN_COUNT]; }
+  set zeroWinCount(v: number) { this.n[this.o + D_ZERO_WIN_COUNT] = v; }
+  get mss(): number { return this.n[this.o + D_MSS]; }
+  set mss(v: number) { this.n[this.o + D_MSS] = v; }
+  get sawSyn(): boolean { return this.saw(SAW_SYN); }
+  set sawSyn(v: boolean) { this.setSaw(SAW_SYN, v); }
+  get sawSynAck(): boolean { return this.saw(SAW_SYNACK); }
+  set sawSynAck(v: boolean) { this.setSaw(SAW_SYNACK, v); }
+  get sawFin(): boolean { return this.saw(SAW_FIN); }
+  set sawFin(v: boolean) { this.setSaw(SAW_FIN, v); }
+  get sawRst(): boolean { return this.saw(SAW_RST); }
+  set sawRst(v: boolean) { this.setSaw(SAW_RST, v); }
+  get sawData(): boolean { return this.saw(SAW_DATA); }
+  set sawData(v: boolean) { this.setSaw(SAW_DATA, v); }
+  get sawAck(): boolean { return this.saw(SAW_ACK); }
+  set sawAck(v: boolean) { this.setSaw(SAW_ACK, v); }
 
-  // ---- Wireshark's per-flow analysis state ----
-  baseSet = false; // TCP_S_BASE_SEQ_SET
-  // baseSeq: in the slab
-  winScale = WS_UNKNOWN;
-  /** last raw (unscaled) window; Wireshark starts at G_MAXUINT32 */
-  // window: in the slab
-  // nextSeq: in the slab; highest seq + len (+1 for SYN/FIN) seen; 0 = unknown
-  // nextSeqTime: in the slab
-  nextSeqFrame = 0;
-  // maxSeqToBeAcked: in the slab
-  // lastAck: in the slab
-  // lastAckTime: in the slab
-  dupAckNum = 0;
-  lastNonDupAck = 0; // frame
-  lastSegmentFlags = 0; // labels of this direction's last segment
-  validBif = true;
-  unacked = new UnackedRing();
+  private saw(bit: number): boolean {
+    return (this.n[this.o + D_SAW] & bit) !== 0;
+  }
 
-  // ---- statistics and history ----
-  pkts = 0;
-  // ipBytes: in the slab
-  // payload: in the slab
-  retransmissions = 0;
-  sawSyn = false; // SYN without ACK
-  sawSynAck = false;
-  sawFin = false;
-  sawRst = false;
-  sawData = false;
-  sawAck = false;
-  /** last seq of each repeatable history event (s, h, f, r), to repeat letters on a new seq */
-  // lastSynSeq: in the slab
-  // lastSynAckSeq: in the slab
-  // lastFinSeq: in the slab
-  // lastRstSeq: in the slab
-  /** counts behind the logarithmic history letters (t, g, w) */
-  retransCount = 0;
-  gapCount = 0;
-  zeroWinCount = 0;
-  /** first SYN's MSS option, -1 when none */
-  mss = -1;
+  private setSaw(bit: number, v: boolean): void {
+    const i = this.o + D_SAW;
+    this.n[i] = v ? this.n[i] | bit : this.n[i] & ~bit;
+  }
 
   /** The slab moved (it grew). */
   rebind(n: Float64Array): void {
     this.n = n;
   }
 
+  /** where this direction's block starts in the slab */
+  get offset(): number { return this.o; }
+
   /** Back to the state of a new Dir (a recycled connection); the ring keeps no arrays. */
   reset(): void {
-    this.resetNumbers();
-    this.resetFields();
-  }
-
-  /** reset() but for the numbers in the slab (Conn.reset copies them for both directions). */
-  resetFields(): void {
-    this.baseSet = false;
-    this.winScale = WS_UNKNOWN;
-    this.nextSeqFrame = 0;
-    this.dupAckNum = 0;
-    this.lastNonDupAck = 0;
-    this.lastSegmentFlags = 0;
-    this.validBif = true;
+    this.n.set(SLAB_TEMPLATE.subarray(D0_SLOT, D0_SLOT + DIR_SLOTS), this.o);
     this.unacked.clear();
-    this.pkts = 0;
-    this.retransmissions = 0;
-    this.sawSyn = false;
-    this.sawSynAck = false;
-    this.sawFin = false;
-    this.sawRst = false;
-    this.sawData = false;
-    this.sawAck = false;
-    this.retransCount = 0;
-    this.gapCount = 0;
-    this.zeroWinCount = 0;
-    this.mss = -1;
   }
 }
 
 export class Conn {
   /** the slab holding this connection's numbers (its own unless a tracker's), and where */
   private readonly slab: ConnSlab;
-  private n: Float64Array;
-  private readonly o: number;
+  /** the slab's array and this connection's first slot in it (for the per-packet code of
+   *  src/tcp, which indexes it with C_* and D_*; others use the accessors) */
+  n: Float64Array;
+  readonly o: number;
   readonly d0: Dir;
   readonly d1: Dir;
+  /** the unacknowledged-segment rings of d0 and d1, reachable without touching the Dirs */
+  readonly u0 = new UnackedRing();
+  readonly u1 = new UnackedRing();
 
   /** A connection whose numbers are at `home` in a tracker's slab; alone, it has a slab of its own. */
   constructor(slab: ConnSlab = new ConnSlab(1), home = 0) {
@@ -245,8 +260,8 @@ export class Conn {
     this.n = slab.n;
     this.o = home * SLAB_STRIDE;
     this.n.set(SLAB_TEMPLATE, this.o);
-    this.d0 = new Dir(this.n, this.o + D0_SLOT);
-    this.d1 = new Dir(this.n, this.o + D1_SLOT);
+    this.d0 = new Dir(this.n, this.o + D0_SLOT, this.u0);
+    this.d1 = new Dir(this.n, this.o + D1_SLOT, this.u1);
   }
 
   /** After the tracker's slab grew: read the new array. */
@@ -341,14 +356,12 @@ export class Conn {
     return s;
   }
 
-  /** Reads a number from each cache line a release reads (the slab's five, the Conn, both Dirs
-   *  and rings, the history) and returns their sum: called ahead of the release, these loads are
-   *  independent and overlap, where the release would wait for one miss after another. */
+  /** Reads a number from each of the objects a release reads besides the slab (the Conn, both
+   *  Dirs and rings, the history) and returns their sum: called ahead of the release (see
+   *  TcpTracker.warm), these loads are independent and overlap, where the release would wait
+   *  for one miss after another. */
   warm(): number {
-    const n = this.n;
-    const o = this.o;
-    return n[o] + n[o + 8] + n[o + 16] + n[o + 24] + n[o + 32] + this.stream + this.historyCodes[0] +
-      this.d0.pkts + this.d1.pkts + this.d0.unacked.count + this.d1.unacked.count;
+    return this.stream + this.historyCodes[0] + this.u0.count + this.u1.count + this.d0.offset + this.d1.offset;
   }
 
   /** Appends a history letter (its character code), up to MAX_HISTORY. */
@@ -374,8 +387,8 @@ export class Conn {
     this.aPort = 0;
     this.bPort = 0;
     this.opener = OPENER_INFERRED;
-    this.d0.resetFields();
-    this.d1.resetFields();
+    this.u0.clear();
+    this.u1.clear();
     this.firstFrame = 0;
     this.lastFrame = 0;
     this.historyLen = 0;

@@ -7,7 +7,9 @@ import { Conn, Dir } from './conn.js';
 import { TcpTracker } from './tracker.js';
 
 const ACCESSORS_DIR = ['baseSeq', 'window', 'nextSeq', 'nextSeqTime', 'maxSeqToBeAcked', 'lastAck', 'lastAckTime',
-  'lastSynSeq', 'lastSynAckSeq', 'lastFinSeq', 'lastRstSeq', 'ipBytes', 'payload'] as const;
+  'lastSynSeq', 'lastSynAckSeq', 'lastFinSeq', 'lastRstSeq', 'ipBytes', 'payload', 'baseSet', 'winScale',
+  'nextSeqFrame', 'dupAckNum', 'lastNonDupAck', 'lastSegmentFlags', 'validBif', 'pkts', 'retransmissions', 'sawSyn',
+  'sawSynAck', 'sawFin', 'sawRst', 'sawData', 'sawAck', 'retransCount', 'gapCount', 'zeroWinCount', 'mss'] as const;
 const ACCESSORS_CONN = ['firstTime', 'lastTime', 'mruSynTime', 'firstRtt', 'closeTime', 'a0', 'a1', 'a2', 'a3', 'b0', 'b1', 'b2', 'b3'] as const;
 
 /** Where a Conn's or Dir's numbers are in the slab (differs between slots; not state). */

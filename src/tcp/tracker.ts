@@ -23,7 +23,10 @@ import { PROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js
 import { NS_PER_S, formatEpoch, formatEpochPair } from '../bytes/time.js';
 import { analyzeSegment, noteWindowScale, type SegmentFacts } from './analyze.js';
 import {
-  Conn, ConnSlab, Dir, OPENER_INFERRED, OPENER_NAMES, OPENER_SYN, OPENER_SYNACK, connState,
+  C_FIRST_RTT, C_MRU_SYN_TIME, Conn, ConnSlab, SLAB_STRIDE, D0_SLOT, D1_SLOT, D_BASE_SEQ, D_BASE_SET, D_GAP_COUNT,
+  D_IP_BYTES, D_LAST_FIN_SEQ, D_LAST_RST_SEQ, D_LAST_SYNACK_SEQ, D_LAST_SYN_SEQ, D_MSS, D_PAYLOAD, D_PKTS,
+  D_RETRANSMISSIONS, D_RETRANS_COUNT, D_SAW, D_ZERO_WIN_COUNT, Dir, OPENER_INFERRED, OPENER_NAMES,
+  OPENER_SYN, OPENER_SYNACK, SAW_ACK, SAW_DATA, SAW_FIN, SAW_RST, SAW_SYN, SAW_SYNACK, connState,
   type ConnState, type EndReason, type OpenerName,
 } from './conn.js';
 import { flowHash, keyMatches } from './flowkey.js';
@@ -177,6 +180,8 @@ export class TcpTracker {
   /** per slot: the stream number of its Conn while in the table, -1 otherwise (liveness of a
    *  closed-queue entry without reading the Conn, which is cold by then) */
   private slotStream = new Float64Array(0);
+  /** per slot: its Conn's hash (warm() finds the table position without reading the Conn) */
+  private slotHash = new Int32Array(0);
   private closedHead = 0;
   private closedLen = 0;
   private nextStream = 0;
@@ -267,19 +272,20 @@ export class TcpTracker {
     res.labels = 0;
     res.newConnection = false;
     if (c !== null) {
-      const fwd = dir === 0 ? c.d0 : c.d1;
-      if (fwd.baseSet && seq !== fwd.baseSeq && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+      const n = c.n;
+      const f = c.o + (dir === 0 ? D0_SLOT : D1_SLOT);
+      if (n[f + D_BASE_SET] !== 0 && seq !== n[f + D_BASE_SEQ] && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
         // reused_ports: a SYN with a new ISN on the ports of an existing connection starts a new
         // connection (Wireshark creates a new conversation, whatever the old one's state).
         this.stats.reused++;
         this.release(c, 'reused');
         c = null;
         res.labels = L_REUSED_PORTS;
-      } else if (fwd.baseSet && seq !== fwd.baseSeq && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+      } else if (n[f + D_BASE_SET] !== 0 && seq !== n[f + D_BASE_SEQ] && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
         // reused_ports on a SYN-ACK with a new ISN: flagged, the connection is kept, and the new
         // ISN becomes the direction's base (tshark 4.0 flags every switch between two ISNs).
         res.labels = L_REUSED_PORTS;
-        fwd.baseSeq = seq;
+        n[f + D_BASE_SEQ] = seq;
       }
     }
     if (c === null) {
@@ -296,20 +302,21 @@ export class TcpTracker {
     c.lastTime = now;
     c.lastFrame = frame.number;
 
-    const fwd = dir === 0 ? c.d0 : c.d1;
-    const rev = dir === 0 ? c.d1 : c.d0;
-    analyzeSegment(c, fwd, rev, pkt, frame.number, res);
+    analyzeSegment(c, dir, pkt, frame.number, res);
 
+    const n = c.n;
+    const o = c.o;
+    const f = o + (dir === 0 ? D0_SLOT : D1_SLOT);
     if (flags & TCP_SYN) {
-      if ((flags & TCP_ACK) === 0) c.mruSynTime = now;
-      if (fwd.mss < 0 && pkt.mss >= 0) fwd.mss = pkt.mss;
-      noteWindowScale(fwd, rev, flags, pkt.wscale);
-    } else if (flags & TCP_ACK && c.firstRtt === 0 && c.mruSynTime === c.mruSynTime) {
+      if ((flags & TCP_ACK) === 0) n[o + C_MRU_SYN_TIME] = now;
+      if (n[f + D_MSS] < 0 && pkt.mss >= 0) n[f + D_MSS] = pkt.mss;
+      noteWindowScale(n, f, o + (dir === 0 ? D1_SLOT : D0_SLOT), flags, pkt.wscale);
+    } else if (flags & TCP_ACK && n[o + C_FIRST_RTT] === 0 && n[o + C_MRU_SYN_TIME] === n[o + C_MRU_SYN_TIME]) {
       // Wireshark's iRTT: the first pure ACK after a SYN (either direction) ends the handshake.
-      c.firstRtt = now - c.mruSynTime;
+      n[o + C_FIRST_RTT] = now - n[o + C_MRU_SYN_TIME];
     }
 
-    this.account(c, fwd, dir, pkt, res.labels);
+    this.account(c, f, dir, pkt, res.labels);
 
     res.conn = c;
     res.dir = dir;
@@ -459,6 +466,7 @@ export class TcpTracker {
     if (pkt.vlanDepth > 0) c.vlans = Array.from(pkt.vlans.subarray(0, pkt.vlanDepth));
     c.stream = this.nextStream++;
     this.slotStream[slot] = c.stream;
+    this.slotHash[slot] = hash;
     c.firstTime = c.lastTime = now;
     c.firstFrame = c.lastFrame = frameNo;
     c.hash = hash;
@@ -514,6 +522,9 @@ export class TcpTracker {
     const stream = new Float64Array(n).fill(NONE);
     stream.set(this.slotStream);
     this.slotStream = stream;
+    const hashes = new Int32Array(n);
+    hashes.set(this.slotHash);
+    this.slotHash = hashes;
     this.lruPrev = prev;
     this.lruNext = next;
     this.slotTime = time;
@@ -617,12 +628,23 @@ export class TcpTracker {
   }
 
   /** Loads what releasing a slot's Conn will read (see Conn.warm); the sum is kept so that the
-   *  loads are not optimised away. Reads only: no effect on any result. */
+   *  loads are not optimised away. Reads only: no effect on any result. The loads are ordered so
+   *  that as many as possible are independent of each other (addresses computed from the slot
+   *  alone: the slab, the per-slot arrays, the table position) and overlap; only the Conn's own
+   *  objects wait for the Conn pointer, and the LRU neighbours (written by the unlinking) for
+   *  the links. */
   private warm(slot: number): void {
-    if (this.slotStream[slot] < 0) return;
+    const n = this.slab.n;
+    const o = slot * SLAB_STRIDE;
+    let sum = n[o] + n[o + 8] + n[o + 16] + n[o + 24] + n[o + 32] + n[o + 40] + n[o + 48] + n[o + 56] + n[o + 64];
+    const prev = this.lruPrev[slot];
+    const next = this.lruNext[slot];
+    sum += this.tab[2 * (this.slotHash[slot] & this.tabMask) + 1] + this.slotStream[slot];
     const c = this.conns[slot];
-    if (c === null) return;
-    this.warmSink += c.warm() + this.tab[2 * (c.hash & this.tabMask) + 1] + this.lruPrev[slot] + this.lruNext[slot];
+    if (c !== null) sum += c.warm();
+    if (prev !== NONE) sum += this.lruNext[prev];
+    if (next !== NONE) sum += this.lruPrev[next];
+    this.warmSink += sum;
   }
 
   private markClosed(c: Conn, now: number): void {
@@ -657,47 +679,51 @@ export class TcpTracker {
 
   // ---------------------------------------------------------------- statistics and history
 
-  /** Statistics and history of one segment (its time is c.lastTime). */
-  private account(c: Conn, d: Dir, dir: number, pkt: Packet, labels: number): void {
+  /** Statistics and history of one segment of direction `dir`, whose block of the slab starts
+   *  at `f` (its time is c.lastTime). */
+  private account(c: Conn, f: number, dir: number, pkt: Packet, labels: number): void {
+    const n = c.n;
     const seglen = pkt.payloadLength;
     const flags = pkt.tcpFlags;
-    d.pkts++;
-    d.ipBytes += pkt.ipTotalLength;
-    d.payload += seglen;
+    n[f + D_PKTS]++;
+    n[f + D_IP_BYTES] += pkt.ipTotalLength;
+    n[f + D_PAYLOAD] += seglen;
     const up = dir === 0;
     const seq = pkt.seq;
+    let saw = n[f + D_SAW];
     if (flags & TCP_SYN) {
       if (flags & (TCP_FIN | TCP_RST)) this.once(c, up ? CH_Q : CH_Q | CH_UPPER_TO_LOWER);
       if (flags & TCP_ACK) {
-        d.sawSynAck = true;
-        if (d.lastSynAckSeq !== seq) { d.lastSynAckSeq = seq; c.addHistory(up ? CH_H : CH_H | CH_UPPER_TO_LOWER); }
+        saw |= SAW_SYNACK;
+        if (n[f + D_LAST_SYNACK_SEQ] !== seq) { n[f + D_LAST_SYNACK_SEQ] = seq; c.addHistory(up ? CH_H : CH_H | CH_UPPER_TO_LOWER); }
       } else {
-        d.sawSyn = true;
-        if (d.lastSynSeq !== seq) { d.lastSynSeq = seq; c.addHistory(up ? CH_S : CH_S | CH_UPPER_TO_LOWER); }
+        saw |= SAW_SYN;
+        if (n[f + D_LAST_SYN_SEQ] !== seq) { n[f + D_LAST_SYN_SEQ] = seq; c.addHistory(up ? CH_S : CH_S | CH_UPPER_TO_LOWER); }
       }
     }
     if (seglen > 0) {
-      if (!d.sawData) { d.sawData = true; c.addHistory(up ? CH_D : CH_D | CH_UPPER_TO_LOWER); }
-    } else if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK && !d.sawAck) {
-      d.sawAck = true;
+      if ((saw & SAW_DATA) === 0) { saw |= SAW_DATA; c.addHistory(up ? CH_D : CH_D | CH_UPPER_TO_LOWER); }
+    } else if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK && (saw & SAW_ACK) === 0) {
+      saw |= SAW_ACK;
       c.addHistory(up ? CH_A : CH_A | CH_UPPER_TO_LOWER);
     }
     if ((flags & (TCP_FIN | TCP_RST | TCP_SYN)) === (TCP_FIN | TCP_RST)) this.once(c, up ? CH_I : CH_I | CH_UPPER_TO_LOWER);
     if (flags & TCP_FIN) {
-      d.sawFin = true;
-      if (d.lastFinSeq !== seq) { d.lastFinSeq = seq; c.addHistory(up ? CH_F : CH_F | CH_UPPER_TO_LOWER); }
+      saw |= SAW_FIN;
+      if (n[f + D_LAST_FIN_SEQ] !== seq) { n[f + D_LAST_FIN_SEQ] = seq; c.addHistory(up ? CH_F : CH_F | CH_UPPER_TO_LOWER); }
     }
     if (flags & TCP_RST) {
-      d.sawRst = true;
-      if (d.lastRstSeq !== seq) { d.lastRstSeq = seq; c.addHistory(up ? CH_R : CH_R | CH_UPPER_TO_LOWER); }
+      saw |= SAW_RST;
+      if (n[f + D_LAST_RST_SEQ] !== seq) { n[f + D_LAST_RST_SEQ] = seq; c.addHistory(up ? CH_R : CH_R | CH_UPPER_TO_LOWER); }
     }
+    n[f + D_SAW] = saw;
     if (labels & L_RETRANSMISSION) {
-      d.retransmissions++;
-      if (isLogStep(++d.retransCount)) c.addHistory(up ? CH_T : CH_T | CH_UPPER_TO_LOWER);
+      n[f + D_RETRANSMISSIONS]++;
+      if (isLogStep(++n[f + D_RETRANS_COUNT])) c.addHistory(up ? CH_T : CH_T | CH_UPPER_TO_LOWER);
     }
-    if (labels & L_LOST_SEGMENT && isLogStep(++d.gapCount)) c.addHistory(up ? CH_G : CH_G | CH_UPPER_TO_LOWER);
-    if (labels & L_ZERO_WINDOW && isLogStep(++d.zeroWinCount)) c.addHistory(up ? CH_W : CH_W | CH_UPPER_TO_LOWER);
-    if (flags & TCP_RST || (c.d0.sawFin && c.d1.sawFin)) this.markClosed(c, c.lastTime);
+    if (labels & L_LOST_SEGMENT && isLogStep(++n[f + D_GAP_COUNT])) c.addHistory(up ? CH_G : CH_G | CH_UPPER_TO_LOWER);
+    if (labels & L_ZERO_WINDOW && isLogStep(++n[f + D_ZERO_WIN_COUNT])) c.addHistory(up ? CH_W : CH_W | CH_UPPER_TO_LOWER);
+    if (flags & TCP_RST || (n[c.o + D0_SLOT + D_SAW] & n[c.o + D1_SLOT + D_SAW] & SAW_FIN) !== 0) this.markClosed(c, c.lastTime);
   }
 
   private once(c: Conn, code: number): void {

@@ -34,6 +34,20 @@ const E_TS = 3;
 const E_ORD = 4;
 const ENTRY = 5;
 
+/** The numbers of ring calls that may exceed V8's small integers, passed through one shared
+ *  array rather than as arguments or fields: a call V8 does not inline boxes such an argument
+ *  (garbage per packet), and a double field of an object is a separate heap box (a cache line of
+ *  its own). Written right before the call that reads them; results are valid until the next
+ *  call on any ring. */
+export const RING_IO = new Float64Array(6);
+/** pushIo's segment: first sequence number, end (seq + len, +1 for SYN/FIN), time */
+export const IO_SEQ = 0;
+export const IO_NEXT = 1;
+export const IO_TS = 2;
+const IO_ACK = 3; // applyAck's argument
+const IO_SPAN_BASE = 4; // spanFromBase's argument
+const IO_ACKED_TS = 5; // applyAck's result (with ackedFrame)
+
 export class UnackedRing {
   // ---- main ring (sorted), `mainCount` entries from entry `head`; capacity `cap` entries (2^k)
   m: Float64Array = EMPTY_F64;
@@ -46,19 +60,33 @@ export class UnackedRing {
   /** all unacknowledged segments: mainCount + sideCount */
   count = 0;
   private pushes = 0;
-  /** results of the last ack(): the oldest segment whose end the ACK equals */
+  /** results of the last ack(): the oldest segment whose end the ACK equals (ackedTs is valid
+   *  until the next ack of any ring) */
   ackedFrame = 0;
-  ackedTs = 0;
+  get ackedTs(): number { return RING_IO[IO_ACKED_TS]; }
   /** the argument of applyAck() and of spanFromBase() (see applyAck) */
-  ackNo = 0;
-  spanBase = 0;
+  get ackNo(): number { return RING_IO[IO_ACK]; }
+  set ackNo(v: number) { RING_IO[IO_ACK] = v; }
+  get spanBase(): number { return RING_IO[IO_SPAN_BASE]; }
+  set spanBase(v: number) { RING_IO[IO_SPAN_BASE] = v; }
 
   /** Entries the main ring and the side list can hold without growing (for tests). */
   get capacity(): number { return this.cap; }
   get sideCapacity(): number { return this.s.length / ENTRY; }
 
   push(seq: number, next: number, frame: number, ts: number): void {
+    RING_IO[IO_SEQ] = seq;
+    RING_IO[IO_NEXT] = next;
+    RING_IO[IO_TS] = ts;
+    this.pushIo(frame);
+  }
+
+  /** push(RING_IO[IO_SEQ], RING_IO[IO_NEXT], frame, RING_IO[IO_TS]) (see RING_IO). */
+  pushIo(frame: number): void {
     if (this.count >= MAX_UNACKED_SEGMENTS) return;
+    const seq = RING_IO[IO_SEQ];
+    const next = RING_IO[IO_NEXT];
+    const ts = RING_IO[IO_TS];
     const ord = this.pushes++;
     this.count++;
     if (this.mainCount > 0) {
@@ -151,7 +179,7 @@ export class UnackedRing {
         if (next === ack && bestOrd === Infinity) {
           bestOrd = m[e + E_ORD];
           this.ackedFrame = m[e + E_FRAME];
-          this.ackedTs = m[e + E_TS];
+          RING_IO[IO_ACKED_TS] = m[e + E_TS];
         }
         head = (head + 1) & mask;
       }
@@ -176,7 +204,7 @@ export class UnackedRing {
         if (next === ack && s[e + E_ORD] < bestOrd) {
           bestOrd = s[e + E_ORD];
           this.ackedFrame = s[e + E_FRAME];
-          this.ackedTs = s[e + E_TS];
+          RING_IO[IO_ACKED_TS] = s[e + E_TS];
         }
         continue;
       }
@@ -258,7 +286,6 @@ export class UnackedRing {
     this.s = EMPTY_F64;
     this.pushes = 0;
     this.ackedFrame = 0;
-    this.ackedTs = 0;
   }
 }
 

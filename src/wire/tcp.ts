@@ -9,6 +9,8 @@ const TCP_ACK = 8;
 const TCP_OFF_FLAGS = 12;
 const TCP_WINDOW = 14;
 const TCP_URGENT = 18;
+/** A header whose only options are NOP, NOP, timestamps (12 bytes): decoded without the loop. */
+const TS_ONLY_HEADER_LEN = 32;
 
 /**
  * Decodes the TCP header at `off`. `capEnd` = end of the captured bytes of this IP packet,
@@ -46,7 +48,16 @@ export function decodeTcp(b: Uint8Array, off: number, capEnd: number, ipPayload:
     return;
   }
   pkt.tcpValid = true;
-  if (hl > TCP_MIN_HEADER_LEN) decodeTcpOptions(b, off + TCP_MIN_HEADER_LEN, off + hl, capEnd, pkt);
+  if (hl === TS_ONLY_HEADER_LEN && off + TS_ONLY_HEADER_LEN <= capEnd && b[off + 20] === 1 && b[off + 21] === 1 &&
+      b[off + 22] === 8 && b[off + 23] === 10) {
+    // NOP, NOP, timestamps: what most segments after the handshake carry (Linux, BSD); the same
+    // result as decodeTcpOptions, without its loop
+    pkt.hasTimestamp = true;
+    pkt.tsVal = ((b[off + 24] << 24) | (b[off + 25] << 16) | (b[off + 26] << 8) | b[off + 27]) >>> 0;
+    pkt.tsEcr = ((b[off + 28] << 24) | (b[off + 29] << 16) | (b[off + 30] << 8) | b[off + 31]) >>> 0;
+  } else if (hl > TCP_MIN_HEADER_LEN) {
+    decodeTcpOptions(b, off + TCP_MIN_HEADER_LEN, off + hl, capEnd, pkt);
+  }
   const payloadOffset = off + hl;
   pkt.payloadOffset = payloadOffset;
   pkt.payloadLength = ipPayload - hl;
