@@ -16,7 +16,10 @@ import { decodeFrame } from '../wire/decode.js';
 import { L3_IPV4, newPacket } from '../wire/packet.js';
 import { formatAddr } from '../wire/addr.js';
 import { TcpTracker } from '../tcp/tracker.js';
-import { OPENER_NAMES, connState, type Conn, type Dir, type EndReason } from '../tcp/conn.js';
+import {
+  D0_SLOT, D1_SLOT, D_IP_BYTES, D_MSS, D_PAYLOAD, D_PKTS, D_RETRANSMISSIONS, OPENER_NAMES, connState, type Conn,
+  type EndReason,
+} from '../tcp/conn.js';
 import { termSafe } from './common.js';
 import { ByteSink, Lit } from './output.js';
 
@@ -226,14 +229,14 @@ export class FlowWriter {
     if (rtt > 0) writeSeconds(l, rtt);
     else l.lit(J_NULL);
     // letters of Zeek's fixed set (tracker.ts), straight from their codes: no string per line
-    l.lit(J_HISTORY); l.bytes(c.historyCodes, c.historyLen);
+    l.lit(J_HISTORY); l.bytesFrom(c.historyBytes, c.historyStart, c.historyLen);
     l.lit(J_STATE); l.lit(word(connState(c)));
     l.lit(c.reusedPorts ? J_REUSED : J_NOT_REUSED);
     l.int(c.firstFrame);
     l.lit(J_LAST_FRAME); l.int(c.lastFrame);
     l.lit(J_END); l.lit(word(reason));
-    l.lit(J_ORIG); dirJson(l, c.d0);
-    l.lit(J_RESP); dirJson(l, c.d1);
+    l.lit(J_ORIG); dirJson(l, c.n, c.o + D0_SLOT);
+    l.lit(J_RESP); dirJson(l, c.n, c.o + D1_SLOT);
     l.lit(J_CLOSE);
   }
 }
@@ -252,13 +255,15 @@ function durationNs(c: Conn): number {
   return Math.round(c.lastTime) - Math.round(c.firstTime);
 }
 
-/** A direction's numbers, after its opening `{"pkts":` (the caller writes the brace after). */
-function dirJson(l: ByteSink, d: Dir): void {
-  l.int(d.pkts);
-  l.lit(J_IP_BYTES); l.int(d.ipBytes);
-  l.lit(J_PAYLOAD); l.int(d.payload);
-  l.lit(J_RETRANS); l.int(d.retransmissions);
-  l.lit(J_MSS); l.int(d.mss);
+/** A direction's numbers, after its opening `{"pkts":` (the caller writes the brace after):
+ *  read from its block `d` of the Conn's slab `n` (a Dir's accessors would first reach the Dir,
+ *  one more cold object per connection at its release). */
+function dirJson(l: ByteSink, n: Float64Array, d: number): void {
+  l.int(n[d + D_PKTS]);
+  l.lit(J_IP_BYTES); l.int(n[d + D_IP_BYTES]);
+  l.lit(J_PAYLOAD); l.int(n[d + D_PAYLOAD]);
+  l.lit(J_RETRANS); l.int(n[d + D_RETRANSMISSIONS]);
+  l.lit(J_MSS); l.int(n[d + D_MSS]);
 }
 
 /** `out` takes the table rows and, without `sink`, the JSON lines as strings; with `sink` (the

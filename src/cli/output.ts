@@ -119,6 +119,15 @@ export class ByteSink {
     this.pos = p + n;
   }
 
+  /** n raw bytes of src from src[start]. */
+  bytesFrom(src: Uint8Array, start: number, n: number): void {
+    if (this.pos + n > this.buf.length) this.room(n);
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) b[p + i] = src[start + i];
+    this.pos = p + n;
+  }
+
   /** One byte. */
   byte(v: number): void {
     if (this.pos + 1 > this.buf.length) this.room(1);

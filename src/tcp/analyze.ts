@@ -95,10 +95,18 @@ export function analyzeSegment(c: Conn, dir: number, seg: SegmentInput, frame: n
   }
   if (flags & TCP_ACK) n[r + D_VALID_BIF] = 1;
 
+  // This direction's state before the segment (written back only at the end, below), and
+  // whether the segment repeats its previous one (no data, same seq and ack, no SYN/FIN/RST):
+  // the window update, keep-alive ACK, zero window probe ACK and duplicate ACK tests share it.
+  const fNextSeq = n[f + D_NEXT_SEQ];
+  const fWindow = n[f + D_WINDOW];
+  const fLastAck = n[f + D_LAST_ACK];
+  const repeats = seglen === 0 && seq === fNextSeq && ack === fLastAck && (flags & SFR) === 0;
+
   fwdChecks: {
     // zero_window_probe: exactly one byte at the next expected sequence number while the other
     // side advertises a zero window.
-    if (seglen === 1 && seq === n[f + D_NEXT_SEQ] && n[r + D_WINDOW] === 0) {
+    if (seglen === 1 && seq === fNextSeq && n[r + D_WINDOW] === 0) {
       labels |= L_ZERO_WINDOW_PROBE;
       break fwdChecks;
     }
@@ -108,22 +116,21 @@ export function analyzeSegment(c: Conn, dir: number, seg: SegmentInput, frame: n
 
     // lost_segment ("previous segment not captured"): the segment starts beyond the highest
     // sequence number seen so far in its direction (RST segments are not checked).
-    if (n[f + D_NEXT_SEQ] !== 0 && seqGt(seq, n[f + D_NEXT_SEQ]) && (flags & TCP_RST) === 0) {
+    if (fNextSeq !== 0 && seqGt(seq, fNextSeq) && (flags & TCP_RST) === 0) {
       labels |= L_LOST_SEGMENT;
       n[f + D_VALID_BIF] = 0; // no bytes in flight until the other side ACKs again
     }
 
     // keep_alive: 0 or 1 byte starting one byte before the next expected sequence number
     // (never SYN, FIN or RST). 0 bytes is the Linux style, 1 byte the Windows style.
-    if ((seglen === 0 || seglen === 1) && seq === ((n[f + D_NEXT_SEQ] - 1) >>> 0) && (flags & SFR) === 0) {
+    if ((seglen === 0 || seglen === 1) && seq === ((fNextSeq - 1) >>> 0) && (flags & SFR) === 0) {
       labels |= L_KEEP_ALIVE;
       out.keepAliveStyle = seglen === 0 ? KA_ZERO_BYTE : KA_ONE_BYTE;
     }
 
     // window_update: no data, same seq/ack as this direction's previous segment, and a new
     // non-zero window.
-    if (seglen === 0 && window !== 0 && window !== n[f + D_WINDOW] && seq === n[f + D_NEXT_SEQ] &&
-        ack === n[f + D_LAST_ACK] && (flags & SFR) === 0) {
+    if (repeats && window !== 0 && window !== fWindow) {
       labels |= L_WINDOW_UPDATE;
     }
 
@@ -137,25 +144,21 @@ export function analyzeSegment(c: Conn, dir: number, seg: SegmentInput, frame: n
 
     // keep_alive_ack: repeats this direction's previous ACK and window (non-zero) without data,
     // answering a keep-alive from the other side.
-    if (seglen === 0 && window !== 0 && window === n[f + D_WINDOW] && seq === n[f + D_NEXT_SEQ] &&
-        ack === n[f + D_LAST_ACK] && (n[r + D_LAST_SEGMENT_FLAGS] & L_KEEP_ALIVE) !== 0 && (flags & SFR) === 0) {
+    if (repeats && window !== 0 && window === fWindow && (n[r + D_LAST_SEGMENT_FLAGS] & L_KEEP_ALIVE) !== 0) {
       labels |= L_KEEP_ALIVE_ACK;
       break fwdChecks;
     }
 
     // zero_window_probe_ack: repeats the previous ACK and its zero window, answering a zero
     // window probe from the other side.
-    if (seglen === 0 && window === 0 && window === n[f + D_WINDOW] && seq === n[f + D_NEXT_SEQ] &&
-        ack === n[f + D_LAST_ACK] && (n[r + D_LAST_SEGMENT_FLAGS] & L_ZERO_WINDOW_PROBE) !== 0 &&
-        (flags & SFR) === 0) {
+    if (repeats && window === 0 && window === fWindow && (n[r + D_LAST_SEGMENT_FLAGS] & L_ZERO_WINDOW_PROBE) !== 0) {
       labels |= L_ZERO_WINDOW_PROBE_ACK;
       break fwdChecks;
     }
 
     // duplicate_ack: no data, and the same window (non-zero), seq and ack as this direction's
     // previous segment; numbered from the last segment that changed the ACK.
-    if (seglen === 0 && window !== 0 && window === n[f + D_WINDOW] && seq === n[f + D_NEXT_SEQ] &&
-        ack === n[f + D_LAST_ACK] && (flags & SFR) === 0) {
+    if (repeats && window !== 0 && window === fWindow) {
       n[f + D_DUP_ACK_NUM] = n[f + D_DUP_ACK_NUM] === DUPACK_AFTER_ACK_LOST ? 1 : n[f + D_DUP_ACK_NUM] + 1;
       labels |= L_DUPLICATE_ACK;
       out.dupAckNum = n[f + D_DUP_ACK_NUM];
@@ -164,7 +167,7 @@ export function analyzeSegment(c: Conn, dir: number, seg: SegmentInput, frame: n
   }
 
   // A new acknowledgement number resets the duplicate-ACK count.
-  if (ack !== n[f + D_LAST_ACK]) {
+  if (ack !== fLastAck) {
     n[f + D_LAST_NON_DUP_ACK] = frame;
     n[f + D_DUP_ACK_NUM] = 0;
   }
@@ -187,10 +190,10 @@ export function analyzeSegment(c: Conn, dir: number, seg: SegmentInput, frame: n
   // Retransmission family: a segment with data (or SYN/FIN) that does not advance the sequence
   // number. Keep-alives are never part of it.
   if ((seglen > 0 || (flags & (TCP_SYN | TCP_FIN)) !== 0) && (labels & L_KEEP_ALIVE) === 0) {
-    let seqNotAdvanced = n[f + D_NEXT_SEQ] !== 0 && seqLt(seq, n[f + D_NEXT_SEQ]);
+    let seqNotAdvanced = fNextSeq !== 0 && seqLt(seq, fNextSeq);
     // More than one byte starting one before the next expected byte adds new data (the byte
     // before was probably a zero window probe): not a retransmission nor out of order.
-    if (seglen > 1 && ((n[f + D_NEXT_SEQ] - 1) >>> 0) === seq) seqNotAdvanced = false;
+    if (seglen > 1 && ((fNextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
 
     retrans: {
       // spurious_retransmission: data the other side has already acknowledged.
@@ -216,7 +219,7 @@ export function analyzeSegment(c: Conn, dir: number, seg: SegmentInput, frame: n
       const firstRtt = n[c.o + C_FIRST_RTT];
       const threshold = firstRtt === 0 ? OOO_DEFAULT_THRESHOLD_NS : firstRtt;
       const end = (seq + seglen + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
-      if (seqNotAdvanced && tSeq >= 0 && tSeq < threshold && n[f + D_NEXT_SEQ] !== end) {
+      if (seqNotAdvanced && tSeq >= 0 && tSeq < threshold && fNextSeq !== end) {
         labels |= L_OUT_OF_ORDER;
         break retrans;
       }
@@ -237,7 +240,7 @@ export function analyzeSegment(c: Conn, dir: number, seg: SegmentInput, frame: n
   }
 
   // Highest sequence number seen (a zero window probe does not advance it).
-  if ((seqGt(nextSeq, n[f + D_NEXT_SEQ]) || n[f + D_NEXT_SEQ] === 0) && (labels & L_ZERO_WINDOW_PROBE) === 0) {
+  if ((seqGt(nextSeq, fNextSeq) || fNextSeq === 0) && (labels & L_ZERO_WINDOW_PROBE) === 0) {
     n[f + D_NEXT_SEQ] = nextSeq;
     n[f + D_NEXT_SEQ_FRAME] = frame;
     n[f + D_NEXT_SEQ_TIME] = now;

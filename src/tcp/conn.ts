@@ -50,8 +50,10 @@ const C_B3 = 12;
 export const D0_SLOT = 13;
 export const DIR_SLOTS = 27;
 export const D1_SLOT = D0_SLOT + DIR_SLOTS;
-/** Numbers per connection: 67 used, padded so that each connection starts a 64-byte line. */
-export const SLAB_STRIDE = 72;
+/** The history letters (MAX_HISTORY bytes) in the slots from here, as bytes of the slab. */
+const C_HISTORY = D1_SLOT + DIR_SLOTS;
+/** Numbers per connection: 73 used, padded so that each connection starts a 64-byte line. */
+export const SLAB_STRIDE = 80;
 // A direction's block. Wireshark's per-flow analysis state first (the fields named after
 // tcp_flow_t / tcp_analyze_seq_flow_info_t keep Wireshark's meaning, including its quirk that a
 // next sequence number of 0 means "not known yet"), then statistics and history.
@@ -119,20 +121,24 @@ for (const d of [D0_SLOT, D1_SLOT]) {
 
 /**
  * The numbers of many connections in one Float64Array, SLAB_STRIDE per connection, indexed by
- * the tracker's slot: a connection's numbers and those of both its directions are one contiguous
- * stretch of nine cache lines, with no typed-array object, Dir object or separately allocated
- * backing store of its own to reach first.
+ * the tracker's slot: a connection's numbers, those of both its directions and its history
+ * letters are one contiguous stretch of ten cache lines, with no typed-array object, Dir object
+ * or separately allocated backing store of its own to reach first.
  */
 export class ConnSlab {
   n: Float64Array;
+  /** the same memory as bytes (the history letters) */
+  b: Uint8Array;
   constructor(slots: number) {
     this.n = new Float64Array(slots * SLAB_STRIDE);
+    this.b = new Uint8Array(this.n.buffer);
   }
   /** Room for `slots` connections, keeping the numbers; Conns must then rebind(). */
   grow(slots: number): void {
     const n = new Float64Array(slots * SLAB_STRIDE);
     n.set(this.n);
     this.n = n;
+    this.b = new Uint8Array(n.buffer);
   }
 }
 
@@ -258,7 +264,9 @@ export class Conn {
   constructor(slab: ConnSlab = new ConnSlab(1), home = 0) {
     this.slab = slab;
     this.n = slab.n;
+    this.historyBytes = slab.b;
     this.o = home * SLAB_STRIDE;
+    this.historyStart = (this.o + C_HISTORY) * Float64Array.BYTES_PER_ELEMENT;
     this.n.set(SLAB_TEMPLATE, this.o);
     this.d0 = new Dir(this.n, this.o + D0_SLOT, this.u0);
     this.d1 = new Dir(this.n, this.o + D1_SLOT, this.u1);
@@ -267,6 +275,7 @@ export class Conn {
   /** After the tracker's slab grew: read the new array. */
   rebind(): void {
     this.n = this.slab.n;
+    this.historyBytes = this.slab.b;
     this.d0.rebind(this.n);
     this.d1.rebind(this.n);
   }
@@ -324,10 +333,17 @@ export class Conn {
   // mruSynTime: in the slab
   /** SYN to first pure ACK (Wireshark ts_first_rtt, "iRTT"); 0 = not known */
   // firstRtt: in the slab
-  /** Zeek-style history letters (bounded, see MAX_HISTORY) as character codes: a string per
-   *  letter would be garbage for every connection */
-  readonly historyCodes = new Uint8Array(MAX_HISTORY);
+  /** Zeek-style history letters (bounded, see MAX_HISTORY) as character codes, in the slab: a
+   *  string per letter would be garbage for every connection. historyLen letters from
+   *  historyBytes[historyStart] (the slab's bytes, shared by all Conns of a tracker). */
+  historyBytes: Uint8Array;
+  readonly historyStart: number;
   historyLen = 0;
+
+  /** The history letters' storage (a view made per call: not for the per-packet path). */
+  get historyCodes(): Uint8Array {
+    return this.historyBytes.subarray(this.historyStart, this.historyStart + MAX_HISTORY);
+  }
   reusedPorts = false;
   /** set when RST seen or both FINs seen; ns relative */
   closed = false;
@@ -343,34 +359,36 @@ export class Conn {
    *  come from a cache, as a million connections share a handful of them). */
   get history(): string {
     const n = this.historyLen;
-    const codes = this.historyCodes;
-    if (n > HISTORY_CACHE_LETTERS) return String.fromCharCode(...codes.subarray(0, n));
+    const codes = this.historyBytes;
+    const h = this.historyStart;
+    if (n > HISTORY_CACHE_LETTERS) return String.fromCharCode(...codes.subarray(h, h + n));
     let key = n;
-    for (let i = 0; i < n; i++) key = key * 128 + codes[i];
+    for (let i = 0; i < n; i++) key = key * 128 + codes[h + i];
     let s = historyCache.get(key);
     if (s === undefined) {
-      s = String.fromCharCode(...codes.subarray(0, n));
+      s = String.fromCharCode(...codes.subarray(h, h + n));
       if (historyCache.size >= HISTORY_CACHE_MAX) historyCache.clear();
       historyCache.set(key, s);
     }
     return s;
   }
 
-  /** Reads a number from each of the objects a release reads besides the slab (the Conn, both
-   *  Dirs and rings, the history) and returns their sum: called ahead of the release (see
-   *  TcpTracker.warm), these loads are independent and overlap, where the release would wait
-   *  for one miss after another. */
+  /** Reads a number from each of the objects a release reads besides the slab (the Conn and
+   *  both rings) and returns their sum: called ahead of the release (see TcpTracker.warm), these
+   *  loads are independent and overlap, where the release would wait for one miss after another. */
   warm(): number {
-    return this.stream + this.historyCodes[0] + this.u0.count + this.u1.count + this.d0.offset + this.d1.offset;
+    return this.stream + this.u0.count + this.u1.count;
   }
 
   /** Appends a history letter (its character code), up to MAX_HISTORY. */
   addHistory(code: number): void {
-    if (this.historyLen < MAX_HISTORY) this.historyCodes[this.historyLen++] = code;
+    if (this.historyLen < MAX_HISTORY) this.historyBytes[this.historyStart + this.historyLen++] = code;
   }
 
   hasHistory(code: number): boolean {
-    for (let i = 0; i < this.historyLen; i++) if (this.historyCodes[i] === code) return true;
+    const b = this.historyBytes;
+    const h = this.historyStart;
+    for (let i = 0; i < this.historyLen; i++) if (b[h + i] === code) return true;
     return false;
   }
 
@@ -410,29 +428,37 @@ export type ConnState =
   | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
 
 export function connState(c: Conn): ConnState {
-  const o = c.d0;
-  const r = c.d1;
-  if (o.sawSyn && !r.sawSynAck) {
-    if (o.sawRst) return 'RSTOS0';
-    if (r.sawRst) return 'REJ';
-    if (o.sawFin) return 'SH';
-    return r.pkts > 0 ? 'OTH' : 'S0';
+  // the directions' SAW_* bits, from the slab (no Dir object to reach: flows calls this at the
+  // release of a connection that is cold by then)
+  const os = c.n[c.o + D0_SLOT + D_SAW];
+  const rs = c.n[c.o + D1_SLOT + D_SAW];
+  const oSyn = (os & SAW_SYN) !== 0;
+  const oFin = (os & SAW_FIN) !== 0;
+  const oRst = (os & SAW_RST) !== 0;
+  const rSynAck = (rs & SAW_SYNACK) !== 0;
+  const rFin = (rs & SAW_FIN) !== 0;
+  const rRst = (rs & SAW_RST) !== 0;
+  if (oSyn && !rSynAck) {
+    if (oRst) return 'RSTOS0';
+    if (rRst) return 'REJ';
+    if (oFin) return 'SH';
+    return c.n[c.o + D1_SLOT + D_PKTS] > 0 ? 'OTH' : 'S0';
   }
-  if (!o.sawSyn && r.sawSynAck) {
-    if (r.sawRst) return 'RSTRH';
-    if (r.sawFin) return 'SHR';
+  if (!oSyn && rSynAck) {
+    if (rRst) return 'RSTRH';
+    if (rFin) return 'SHR';
   }
-  if (!o.sawSyn && !r.sawSynAck) {
+  if (!oSyn && !rSynAck) {
     // Mid-connection start: Zeek calls this OTH; keep the teardown visible when seen.
-    if (o.sawRst) return 'RSTO';
-    if (r.sawRst) return 'RSTR';
-    if (o.sawFin && r.sawFin) return 'SF';
+    if (oRst) return 'RSTO';
+    if (rRst) return 'RSTR';
+    if (oFin && rFin) return 'SF';
     return 'OTH';
   }
-  if (o.sawRst) return 'RSTO';
-  if (r.sawRst) return 'RSTR';
-  if (o.sawFin && r.sawFin) return 'SF';
-  if (o.sawFin) return 'S2';
-  if (r.sawFin) return 'S3';
+  if (oRst) return 'RSTO';
+  if (rRst) return 'RSTR';
+  if (oFin && rFin) return 'SF';
+  if (oFin) return 'S2';
+  if (rFin) return 'S3';
   return 'S1';
 }

@@ -13,7 +13,7 @@ const ACCESSORS_DIR = ['baseSeq', 'window', 'nextSeq', 'nextSeqTime', 'maxSeqToB
 const ACCESSORS_CONN = ['firstTime', 'lastTime', 'mruSynTime', 'firstRtt', 'closeTime', 'a0', 'a1', 'a2', 'a3', 'b0', 'b1', 'b2', 'b3'] as const;
 
 /** Where a Conn's or Dir's numbers are in the slab (differs between slots; not state). */
-const VIEW_FIELDS = new Set(['o']);
+const VIEW_FIELDS = new Set(['o', 'historyStart']);
 
 /** Every observable value of a Dir: own fields (not the slab or ring) and the slab accessors. */
 function dirState(d: Dir): Record<string, unknown> {

@@ -636,7 +636,9 @@ export class TcpTracker {
   private warm(slot: number): void {
     const n = this.slab.n;
     const o = slot * SLAB_STRIDE;
-    let sum = n[o] + n[o + 8] + n[o + 16] + n[o + 24] + n[o + 32] + n[o + 40] + n[o + 48] + n[o + 56] + n[o + 64];
+    // one number per 64-byte line of the slot's stretch (SLAB_STRIDE is 10 lines)
+    let sum = n[o] + n[o + 8] + n[o + 16] + n[o + 24] + n[o + 32] + n[o + 40] + n[o + 48] + n[o + 56] + n[o + 64] +
+      n[o + 72];
     const prev = this.lruPrev[slot];
     const next = this.lruNext[slot];
     sum += this.tab[2 * (this.slotHash[slot] & this.tabMask) + 1] + this.slotStream[slot];
