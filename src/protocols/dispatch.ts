@@ -33,6 +33,31 @@ const CALL_ONLY_FRAMING = recordFraming(() => false);
 
 export type ConnProtocol = 'undecided' | 'smb' | 'rpc' | 'none';
 
+/** The content test on one in-order data chunk of an undecided connection: 'smb', 'rpc', or
+ *  null (one more try). Each chunk is judged alone. */
+export function probeStart(b: Uint8Array, off: number, len: number): 'smb' | 'rpc' | null {
+  if (probeSmb(b, off, len) === PROBE_YES) return 'smb';
+  if (CALL_ONLY_FRAMING.probe(b, off, len) === PROBE_YES) return 'rpc';
+  return null;
+}
+
+/** The protocol the ports alone give a new connection, or null (content decides): SMB and RPC
+ *  port tables only, not learned ports (Dispatcher.learnedPort). */
+export function protocolByPort(clientPort: number, serverPort: number): 'smb' | 'rpc' | null {
+  if (SMB_PORTS.includes(serverPort) || SMB_PORTS.includes(clientPort)) return 'smb';
+  if (RPC_PORTS.includes(serverPort) || RPC_PORTS.includes(clientPort)) return 'rpc';
+  return null;
+}
+
+/** Where an undecided connection stands (ProtocolPass keeps it in numbers until a decision). */
+export interface UndecidedState {
+  /** data chunks probed without a decision */
+  tries: number;
+  /** a direction's bytes started at an unknown point (a later decision must resynchronise) */
+  midstream0: boolean;
+  midstream1: boolean;
+}
+
 export class Dispatcher {
   private readonly rawCounters: ProtoCounters = {};
   readonly rpc: RpcTracker;
@@ -50,9 +75,21 @@ export class Dispatcher {
     return this.rawCounters;
   }
 
-  /** A new TCP connection; feed its directions' stream events to the returned sinks. */
-  tcpConnection(ctx: ConnContext): TcpProtocolConnection {
-    const c = new TcpProtocolConnection(ctx, this.out, this.rpc, this);
+  /** Ports learned from portmap/rpcbind replies so far (0: no learned-port test to make). */
+  get learnedPorts(): number {
+    return this.rpc.ports.size;
+  }
+
+  /** Has a portmap/rpcbind reply taught that this server's TCP port carries RPC? */
+  isLearnedTcpPort(serverAddr: string, serverPort: number): boolean {
+    return this.rpc.ports.lookup(serverAddr, 'tcp', serverPort) !== null;
+  }
+
+  /** A new TCP connection; feed its directions' stream events to the returned sinks. With
+   *  `resume`, the connection was seen before, undecided (no port decision is made again: a
+   *  port learned since then does not apply, as when it was first seen). */
+  tcpConnection(ctx: ConnContext, resume: UndecidedState | null = null): TcpProtocolConnection {
+    const c = new TcpProtocolConnection(ctx, this.out, this.rpc, this, resume);
     this.open.add(c);
     return c;
   }
@@ -129,21 +166,23 @@ export class TcpProtocolConnection {
   private finished = false;
 
   constructor(private readonly ctx: ConnContext, private readonly out: ProtoOutput, private readonly rpc: RpcTracker,
-    private readonly owner: Dispatcher) {
+    private readonly owner: Dispatcher, resume: UndecidedState | null) {
     this.fromClient = new DirectionSink(this, true);
     this.fromServer = new DirectionSink(this, false);
-    this.decideByPort();
+    if (resume === null) this.decideByPort();
+    else {
+      this.tries = resume.tries;
+      this.midstream[0] = resume.midstream0;
+      this.midstream[1] = resume.midstream1;
+    }
   }
 
   private decideByPort(): void {
     const sp = this.ctx.server.port;
     const cp = this.ctx.client.port;
-    if (SMB_PORTS.includes(sp) || SMB_PORTS.includes(cp)) {
-      this.choose('smb', 'SMB');
-      return;
-    }
-    if (RPC_PORTS.includes(sp) || RPC_PORTS.includes(cp)) {
-      this.choose('rpc', 'ONC RPC');
+    const byPort = protocolByPort(cp, sp);
+    if (byPort !== null) {
+      this.choose(byPort, byPort === 'smb' ? 'SMB' : 'ONC RPC');
       return;
     }
     const learned = this.rpc.ports.lookup(this.ctx.server.addr, 'tcp', sp);
@@ -186,8 +225,8 @@ export class TcpProtocolConnection {
 
   data(fromClient: boolean, b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
     if (this.protocol === 'undecided') {
-      if (probeSmb(b, off, len) === PROBE_YES) this.choose('smb', 'SMB');
-      else if (CALL_ONLY_FRAMING.probe(b, off, len) === PROBE_YES) this.choose('rpc', 'ONC RPC');
+      const p = probeStart(b, off, len);
+      if (p !== null) this.choose(p, p === 'smb' ? 'SMB' : 'ONC RPC');
       else if (++this.tries >= MAX_CONTENT_TRIES) this.protocol = 'none';
       if (this.protocol === 'undecided' || this.protocol === 'none') {
         // bytes of an unknown start: a later decision must resynchronise

@@ -2,15 +2,28 @@
 // tracker's verdict on it (connection, direction, stream index), it keeps one in-order stream
 // per TCP direction (tcp/stream.ts) and hands stream events and UDP datagrams to the dispatcher.
 // State per connection lives until the tracker reports the connection's end.
+//
+// Most connections of a busy capture carry neither SMB nor RPC, so a connection costs objects
+// only once it needs them. One whose ports decide its protocol (SMB/RPC port tables, ports
+// learned from portmap replies, both asked at its first segment exactly as the dispatcher does)
+// gets its streams and protocol state at once. Any other connection is 'undecided': its two
+// stream directions are parked as a few numbers in typed arrays (UndecidedTable) and run through
+// one shared StreamDirection whose sink makes the dispatcher's content test on each in-order data
+// chunk. When a chunk decides SMB or RPC (or a direction must hold out-of-order bytes) the
+// connection gets its real objects, carrying its tries and mid-stream marks, and the shared
+// direction becomes one of its streams mid-call, so every event after that point goes where it
+// went before. A connection decided 'none' keeps one number in a map until its end. Pure ACKs of
+// an undecided connection cost a map lookup and a flag test.
 
 import { u32be } from '../bytes/reader.js';
 import type { Frame } from '../capture/types.js';
 import type { Conn } from '../tcp/conn.js';
-import { StreamDirection } from '../tcp/stream.js';
+import { StreamDirection, type GapReason, type StreamSink } from '../tcp/stream.js';
 import { formatAddr } from '../wire/addr.js';
 import { PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../wire/packet.js';
-import { Dispatcher, type TcpProtocolConnection } from './dispatch.js';
-import type { Endpoint, ExchangeSink, MessageSink, ProtocolOptions } from './types.js';
+import { Dispatcher, MAX_CONTENT_TRIES, probeStart, protocolByPort, type TcpProtocolConnection } from './dispatch.js';
+import type { ConnContext, Endpoint, ExchangeSink, MessageSink, ProtocolOptions } from './types.js';
+import { UndecidedTable, F_FIN, F_MID, F_STARTED } from './undecided.js';
 
 /** What the pass needs from the TCP tracker for one segment. */
 export interface SegmentRef {
@@ -37,21 +50,43 @@ function endpointOfConn(c: Conn, side: number): Endpoint {
   return { addr: formatAddr(c.l3, words), port: c.bPort };
 }
 
+function contextOf(c: Conn, stream: number): ConnContext {
+  return { transport: 'tcp', stream, client: endpointOfConn(c, 0), server: endpointOfConn(c, 1) };
+}
+
+/** value in ProtocolPass.undecided for a connection decided 'none' */
+const NONE = -1;
+/** ProtocolPass.lastSlot when the last connection has its objects (lastConn) */
+const FULL = -2;
+
 /** UDP endpoints are cached by address+port text so a busy flow does not allocate per datagram. */
 const MAX_UDP_ENDPOINTS = 4096;
 
 export class ProtocolPass {
   readonly dispatcher: Dispatcher;
+  /** connections with their objects (protocol known from the ports, or decided since) */
   private readonly conns = new Map<number, ConnStreams>();
+  /** the other connections: stream -> slot in `table`, or NONE */
+  private readonly undecided = new Map<number, number>();
+  private readonly table = new UndecidedTable();
+  /** runs the parked directions of undecided connections, one segment at a time */
+  private shared: StreamDirection;
+  private readonly probe: ProbeSink;
   /** the connection of the previous segment (segments come in runs of one connection) */
   private lastStream = -1;
   private lastConn: ConnStreams | null = null;
+  private lastSlot = FULL;
   private readonly udpEndpoints = new Map<string, Endpoint>();
+  /** the segment the shared direction is running (for promoteCurrent) */
+  private curFrame: Frame | null = null;
+  private curSeg: SegmentRef | null = null;
 
   /** `options`: what the consumer reads of the exchanges (types.ts ProtocolOptions; the default is
    *  everything) */
   constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null, options: ProtocolOptions = {}) {
     this.dispatcher = new Dispatcher(onExchange, onMessage, options);
+    this.probe = new ProbeSink(this.table, this);
+    this.shared = new StreamDirection(this.probe);
   }
 
   get counters(): Record<string, number> {
@@ -60,16 +95,35 @@ export class ProtocolPass {
 
   /** A TCP segment the tracker analysed. */
   tcp(frame: Frame, pkt: Packet, seg: SegmentRef): void {
-    let cs = seg.stream === this.lastStream ? this.lastConn : this.conns.get(seg.stream);
-    if (!cs) {
-      const client = endpointOfConn(seg.conn, 0);
-      const server = endpointOfConn(seg.conn, 1);
-      const proto = this.dispatcher.tcpConnection({ transport: 'tcp', stream: seg.stream, client, server });
-      cs = { proto, dirs: [new StreamDirection(proto.fromClient), new StreamDirection(proto.fromServer)], lastFrame: 0 };
-      this.conns.set(seg.stream, cs);
+    let cs: ConnStreams | null;
+    let slot: number;
+    if (seg.stream === this.lastStream) {
+      cs = this.lastConn;
+      slot = this.lastSlot;
+    } else {
+      cs = this.conns.get(seg.stream) ?? null;
+      slot = FULL;
+      if (cs === null) {
+        const u = this.undecided.get(seg.stream);
+        if (u !== undefined) slot = u;
+        else if (this.decidedByPort(seg.conn)) {
+          const proto = this.dispatcher.tcpConnection(contextOf(seg.conn, seg.stream));
+          cs = { proto, dirs: [new StreamDirection(proto.fromClient), new StreamDirection(proto.fromServer)], lastFrame: 0 };
+          this.conns.set(seg.stream, cs);
+        } else {
+          slot = this.table.alloc();
+          this.undecided.set(seg.stream, slot);
+        }
+      }
+      this.lastStream = seg.stream;
+      this.lastConn = cs;
+      this.lastSlot = slot;
     }
-    this.lastStream = seg.stream;
-    this.lastConn = cs;
+    if (cs === null) {
+      if (slot === NONE) return;
+      cs = this.undecidedSegment(frame, pkt, seg, slot);
+      if (cs === null) return;
+    }
     cs.lastFrame = frame.number;
     if (cs.proto.protocol === 'none') return;
     // the acknowledgement first: the peer had the bytes it acknowledges before it sent this
@@ -85,20 +139,109 @@ export class ProtocolPass {
       pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
   }
 
+  /** Do the ports decide the connection's protocol (as TcpProtocolConnection's decideByPort)? */
+  private decidedByPort(c: Conn): boolean {
+    if (protocolByPort(c.aPort, c.bPort) !== null) return true;
+    const d = this.dispatcher;
+    return d.learnedPorts > 0 && d.isLearnedTcpPort(endpointOfConn(c, 1).addr, c.bPort);
+  }
+
+  /**
+   * A segment of an undecided connection, run through the shared direction. Returns the
+   * connection's objects when it has them by the end (decided SMB/RPC, or it holds bytes),
+   * after the segment was fully handled; null otherwise.
+   */
+  private undecidedSegment(frame: Frame, pkt: Packet, seg: SegmentRef, slot: number): ConnStreams | null {
+    const t = this.table;
+    const dir = seg.dir;
+    const fl = t.flags[slot];
+    // the other direction is parked: it holds nothing, so the acknowledgement changes nothing;
+    // a pure ACK of a started direction changes nothing either (StreamDirection.started)
+    if (pkt.payloadLength === 0 && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && (fl & (F_STARTED << dir)) !== 0) return null;
+    const sd = this.shared;
+    const k = 4 * slot + 2 * dir;
+    sd.unpark((fl & (F_STARTED << dir)) !== 0, t.nums[k], t.nums[k + 1], (fl & (F_FIN << dir)) !== 0);
+    const p = this.probe;
+    this.curFrame = frame;
+    this.curSeg = seg;
+    p.begin(slot, dir);
+    sd.segment(pkt.seq, pkt.tcpFlags, frame.buf, frame.start + pkt.payloadOffset, pkt.payloadCaptured,
+      pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
+    this.curFrame = null;
+    this.curSeg = null;
+    if (p.promoted !== null) return null; // handled in full: the rest of the segment went to its objects
+    if (p.none) {
+      this.table.free(slot);
+      this.undecided.set(seg.stream, NONE);
+      if (this.lastStream === seg.stream) this.lastSlot = NONE;
+      return null;
+    }
+    if (!sd.canPark) {
+      // out-of-order bytes wait in the shared direction: the connection needs its own
+      this.promote(frame, seg, slot);
+      return null;
+    }
+    t.nums[k] = sd.nextSeq;
+    t.nums[k + 1] = sd.position;
+    let f = t.flags[slot] | (F_STARTED << dir);
+    if (sd.finSeen) f |= F_FIN << dir;
+    t.flags[slot] = f;
+    return null;
+  }
+
+  /** @internal ProbeSink: a chunk of the running segment decided the connection's protocol. */
+  promoteCurrent(slot: number): ConnStreams {
+    return this.promote(this.curFrame!, this.curSeg!, slot);
+  }
+
+  /** An undecided connection gets its objects, in the state its numbers describe; the shared
+   *  direction (in the middle of a segment of `seg.dir`) becomes that direction's stream. */
+  private promote(frame: Frame, seg: SegmentRef, slot: number): ConnStreams {
+    const t = this.table;
+    const fl = t.flags[slot];
+    const proto = this.dispatcher.tcpConnection(contextOf(seg.conn, seg.stream), {
+      tries: t.tries[slot], midstream0: (fl & F_MID) !== 0, midstream1: (fl & (F_MID << 1)) !== 0,
+    });
+    const dir = seg.dir;
+    const other = 1 - dir;
+    const od = new StreamDirection(other === 0 ? proto.fromClient : proto.fromServer);
+    const k = 4 * slot + 2 * other;
+    od.unpark((fl & (F_STARTED << other)) !== 0, t.nums[k], t.nums[k + 1], (fl & (F_FIN << other)) !== 0);
+    const sd = this.shared;
+    sd.rebind(dir === 0 ? proto.fromClient : proto.fromServer);
+    this.shared = new StreamDirection(this.probe);
+    const cs: ConnStreams = { proto, dirs: dir === 0 ? [sd, od] : [od, sd], lastFrame: frame.number };
+    t.free(slot);
+    this.undecided.delete(seg.stream);
+    this.conns.set(seg.stream, cs);
+    if (this.lastStream === seg.stream) {
+      this.lastConn = cs;
+      this.lastSlot = FULL;
+    }
+    this.probe.promoted = cs;
+    return cs;
+  }
+
   /** The tracker released a connection: deliver what waits and close its requests. */
   connectionEnded(stream: number): void {
-    const cs = this.conns.get(stream);
-    if (!cs) return;
-    this.conns.delete(stream);
     if (stream === this.lastStream) {
       this.lastStream = -1;
       this.lastConn = null;
+      this.lastSlot = FULL;
     }
+    const cs = this.conns.get(stream);
+    if (!cs) {
+      const u = this.undecided.get(stream);
+      if (u === undefined) return;
+      this.undecided.delete(stream);
+      if (u !== NONE) this.table.free(u);
+      return;
+    }
+    this.conns.delete(stream);
     cs.dirs[0].flush(cs.lastFrame);
     cs.dirs[1].flush(cs.lastFrame);
     cs.proto.finish();
   }
-
   /** Any decoded packet: UDP datagrams (first IP fragments included) may carry RPC. */
   packet(frame: Frame, pkt: Packet): void {
     if (pkt.proto !== PROTO_UDP || pkt.srcPort < 0 || pkt.udpLength < 0 || pkt.fragment === 2) return;
@@ -127,7 +270,53 @@ export class ProtocolPass {
 
   /** End of capture (after the tracker's finish()). */
   finish(): void {
-    for (const stream of [...this.conns.keys()]) this.connectionEnded(stream);
+    // in the order the connections began (stream numbers), as when every connection had its
+    // objects from its first segment: connections decided later were added to `conns` later
+    for (const stream of [...this.conns.keys()].sort((a, b) => a - b)) this.connectionEnded(stream);
+    for (const stream of [...this.undecided.keys()]) this.connectionEnded(stream);
     this.dispatcher.finish();
+  }
+}
+
+/**
+ * Sink of the shared direction: the dispatcher's content test (TcpProtocolConnection.data() while
+ * undecided) on each in-order chunk, with the tries and mid-stream marks kept in the table. A
+ * chunk that decides SMB or RPC promotes the connection and goes on to its objects.
+ */
+class ProbeSink implements StreamSink {
+  private slot = 0;
+  private dir = 0;
+  /** set by the pass when the connection got its objects during this segment */
+  promoted: ConnStreams | null = null;
+  /** the connection was decided 'none' during this segment */
+  none = false;
+
+  constructor(private readonly t: UndecidedTable, private readonly pass: { promoteCurrent(slot: number): ConnStreams }) {}
+
+  begin(slot: number, dir: number): void {
+    this.slot = slot;
+    this.dir = dir;
+    this.promoted = null;
+    this.none = false;
+  }
+
+  onData(b: Uint8Array, off: number, len: number, streamOffset: number, frame: number, sec: number, nsec: number): void {
+    if (this.none) return;
+    if (probeStart(b, off, len) !== null) {
+      // the connection's own data() makes the same test again and takes the decision there
+      const cs = this.pass.promoteCurrent(this.slot);
+      const sink = this.dir === 0 ? cs.proto.fromClient : cs.proto.fromServer;
+      sink.onData(b, off, len, streamOffset, frame, sec, nsec);
+      return;
+    }
+    const t = this.t;
+    if (++t.tries[this.slot] >= MAX_CONTENT_TRIES) this.none = true;
+    // bytes of an unknown start: a later decision must resynchronise
+    t.flags[this.slot] |= F_MID << this.dir;
+  }
+
+  onGap(bytes: number, _streamOffset: number, _frame: number, reason: GapReason): void {
+    if (this.none) return;
+    if (reason === 'midstream' || bytes > 0) this.t.flags[this.slot] |= F_MID << this.dir;
   }
 }

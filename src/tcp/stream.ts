@@ -86,7 +86,7 @@ export class StreamDirection {
   private held: Held[] = [];
   private heldBytes = 0;
   private finDone = false;
-  private readonly hint: SkipHint;
+  private hint: SkipHint;
   /** skipped bytes not yet reported, and the last skipped chunk's frame and time */
   private skipped = 0;
   private skFrame = 0;
@@ -97,7 +97,50 @@ export class StreamDirection {
     heldSegments: 0,
   };
 
-  constructor(private readonly sink: StreamSink) {
+  constructor(private sink: StreamSink) {
+    this.hint = sink.skip ?? { until: 0 };
+  }
+
+  /**
+   * Parking: a caller with many idle directions (the protocol pass's connections whose protocol
+   * is not known yet) keeps their few numbers in its own arrays and runs one shared direction
+   * over them: unpark() loads a direction's numbers, segment() runs as usual, and when
+   * canPark is true the numbers are read back (isRunning, nextSeq, position, finSeen) and the
+   * direction holds nothing else. `stats` restart at each unpark (they are per direction object).
+   */
+  get canPark(): boolean {
+    return this.held.length === 0 && this.skipped === 0;
+  }
+
+  get isRunning(): boolean {
+    return this.state === RUNNING;
+  }
+
+  get nextSeq(): number {
+    return this.next;
+  }
+
+  get finSeen(): boolean {
+    return this.finDone;
+  }
+
+  /** Loads a parked direction's numbers (see canPark); nothing may be held. */
+  unpark(running: boolean, next: number, offset: number, finDone: boolean): void {
+    this.state = running ? RUNNING : NEW;
+    this.next = next;
+    this.offset = offset;
+    this.finDone = finDone;
+    this.heldBytes = 0;
+    this.skipped = 0;
+    const s = this.stats;
+    s.deliveredBytes = 0; s.duplicateBytes = 0; s.gaps = 0; s.gapBytes = 0; s.snaplenGaps = 0; s.overflowGaps = 0;
+    s.heldSegments = 0;
+  }
+
+  /** From now on events go to `sink` (and its skip hint is followed), even in the middle of a
+   *  segment() call: the rest of that call's events reach the new sink. */
+  rebind(sink: StreamSink): void {
+    this.sink = sink;
     this.hint = sink.skip ?? { until: 0 };
   }
 
