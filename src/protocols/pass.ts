@@ -120,12 +120,11 @@ export class ProtocolPass {
       this.lastSlot = slot;
     }
     if (cs === null) {
-      if (slot === NONE) return;
-      cs = this.undecidedSegment(frame, pkt, seg, slot);
-      if (cs === null) return;
+      if (slot !== NONE) this.undecidedSegment(frame, pkt, seg, slot);
+      return;
     }
     cs.lastFrame = frame.number;
-    if (cs.proto.protocol === 'none') return;
+    // (a connection given up is not in `conns`: see drop())
     // the acknowledgement first: the peer had the bytes it acknowledges before it sent this
     // segment, so a request completed by that knowledge precedes a response in this segment
     if ((pkt.tcpFlags & TCP_ACK) !== 0) cs.dirs[1 - seg.dir].peerAck(pkt.ack, frame.number);
@@ -137,6 +136,22 @@ export class ProtocolPass {
     // bounds its reads by the lengths it is given, never by the array's end
     d.segment(pkt.seq, pkt.tcpFlags, frame.buf, frame.start + pkt.payloadOffset, pkt.payloadCaptured,
       pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
+    if (cs.proto.protocol === 'none') this.drop(seg.stream, cs);
+  }
+
+  /**
+   * A connection with objects was given up ('none': it had them for out-of-order bytes): it keeps
+   * one number. Nothing it still holds could show (its sinks ignore everything once 'none'), so
+   * finishing it now is what its end would have done.
+   */
+  private drop(stream: number, cs: ConnStreams): void {
+    this.conns.delete(stream);
+    this.undecided.set(stream, NONE);
+    cs.proto.finish();
+    if (this.lastStream === stream) {
+      this.lastConn = null;
+      this.lastSlot = NONE;
+    }
   }
 
   /** Do the ports decide the connection's protocol (as TcpProtocolConnection's decideByPort)? */
@@ -147,17 +162,16 @@ export class ProtocolPass {
   }
 
   /**
-   * A segment of an undecided connection, run through the shared direction. Returns the
-   * connection's objects when it has them by the end (decided SMB/RPC, or it holds bytes),
-   * after the segment was fully handled; null otherwise.
+   * A segment of an undecided connection, run through the shared direction (wholly: when the
+   * connection gets its objects on the way, the rest of the segment goes to them).
    */
-  private undecidedSegment(frame: Frame, pkt: Packet, seg: SegmentRef, slot: number): ConnStreams | null {
+  private undecidedSegment(frame: Frame, pkt: Packet, seg: SegmentRef, slot: number): void {
     const t = this.table;
     const dir = seg.dir;
     const fl = t.flags[slot];
     // the other direction is parked: it holds nothing, so the acknowledgement changes nothing;
     // a pure ACK of a started direction changes nothing either (StreamDirection.started)
-    if (pkt.payloadLength === 0 && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && (fl & (F_STARTED << dir)) !== 0) return null;
+    if (pkt.payloadLength === 0 && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && (fl & (F_STARTED << dir)) !== 0) return;
     const sd = this.shared;
     const k = 4 * slot + 2 * dir;
     sd.unpark((fl & (F_STARTED << dir)) !== 0, t.nums[k], t.nums[k + 1], (fl & (F_FIN << dir)) !== 0);
@@ -169,24 +183,24 @@ export class ProtocolPass {
       pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
     this.curFrame = null;
     this.curSeg = null;
-    if (p.promoted !== null) return null; // handled in full: the rest of the segment went to its objects
+    if (p.promoted !== null) return; // handled in full: the rest of the segment went to its objects
     if (p.none) {
       this.table.free(slot);
       this.undecided.set(seg.stream, NONE);
       if (this.lastStream === seg.stream) this.lastSlot = NONE;
-      return null;
+      return;
     }
     if (!sd.canPark) {
       // out-of-order bytes wait in the shared direction: the connection needs its own
       this.promote(frame, seg, slot);
-      return null;
+      return;
     }
     t.nums[k] = sd.nextSeq;
     t.nums[k + 1] = sd.position;
     let f = t.flags[slot] | (F_STARTED << dir);
     if (sd.finSeen) f |= F_FIN << dir;
     t.flags[slot] = f;
-    return null;
+    return;
   }
 
   /** @internal ProbeSink: a chunk of the running segment decided the connection's protocol. */
