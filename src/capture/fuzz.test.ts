@@ -12,19 +12,8 @@ import { readAll, pcapFile, concat, shb, idb } from './build.test-util.js';
 import { corpusDir } from '../../test/corpus.js';
 import { decodeFrame } from '../wire/decode.js';
 import { newPacket } from '../wire/packet.js';
+import { uniform } from '../../test/synth/rng.js';
 
-/** xorshift32: reproducible failures */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 async function survives(bytes: Uint8Array, label: string): Promise<void> {
   try {
@@ -48,7 +37,7 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
 }
 
 test('random bytes after a valid pcap or pcapng header never throw and always end', async () => {
-  const r = rng(0xc0ffee);
+  const r = uniform(0xc0ffee);
   const pcapHead = pcapFile({}, []);
   const ngHead = concat([shb(true), idb(true)]);
   for (let i = 0; i < 600; i++) {
@@ -60,7 +49,7 @@ test('random bytes after a valid pcap or pcapng header never throw and always en
 
 test('mutated real captures never throw and always end; decoding their frames never throws', async () => {
   const dir = corpusDir();
-  const r = rng(42);
+  const r = uniform(42);
   const samples = ['tcp/dupack-fast-retrans.pcapng', 'formats/pcapng-two-interfaces-usec-nsec.pcapng', 'formats/pcap-big-endian.pcap',
     'formats/vlan-qinqinq-tcp.pcap', 'icmp/icmp6-destunreach-udp-single.pcap', 'smb/smb2-many-open-files-500.pcap.gz', 'formats/nflog-tcp-http.pcap'];
   const pkt = newPacket();

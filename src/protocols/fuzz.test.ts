@@ -4,19 +4,8 @@ import { Dispatcher } from './dispatch.js';
 import { StreamDirection } from '../tcp/stream.js';
 import { TCP_ACK, TCP_FIN, TCP_SYN } from '../wire/packet.js';
 import { compound, concat, ECHO_BODY, netbios, opaque, record, rpcCall, rpcReply, u32, u64 } from './testkit.js';
+import { uniform } from '../../test/synth/rng.js';
 
-/** xorshift32: reproducible randomness */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 function mutate(r: () => number, b: Uint8Array): Uint8Array {
   const out = b.slice();
@@ -36,7 +25,7 @@ const RPC_SEED = concat(
 );
 
 test('random and mutated bytes never throw, always terminate (SMB, RPC, UDP, streams)', () => {
-  const r = rng(0xc0ffee);
+  const r = uniform(0xc0ffee);
   let exchanges = 0;
   for (let iter = 0; iter < 400; iter++) {
     const d = new Dispatcher(() => exchanges++);
@@ -67,7 +56,7 @@ test('random and mutated bytes never throw, always terminate (SMB, RPC, UDP, str
 });
 
 test('random segments never break the stream invariants', () => {
-  const r = rng(42);
+  const r = uniform(42);
   for (let iter = 0; iter < 200; iter++) {
     let delivered = 0;
     let last = -1;

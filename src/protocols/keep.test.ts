@@ -9,14 +9,8 @@ import {
   compound, concat, ECHO_BODY, le16, le32, le64, netbios, opaque, readRequestBody, readResponseBody, record, rpcCall,
   rpcReply, smb2Header, str, u32, u64,
 } from './testkit.js';
+import { uniform } from '../../test/synth/rng.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 const data = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 7 + seed) & 0xff);
 
@@ -122,14 +116,14 @@ test('SMB2 and ONC RPC: chunked delivery with trimming decodes exactly what whol
 });
 
 test('mutated streams: trimming never changes what is decoded', () => {
-  const r = rng(0x5eed);
+  const r = uniform(0x5eed);
   for (let iter = 0; iter < 300; iter++) {
     const port = iter % 2 === 0 ? 445 : 2049;
     const [c, s] = port === 445 ? smbStreams() : rpcStreams();
     const streams: [Uint8Array, Uint8Array] = [mutate(r, c), mutate(r, s)];
     const whole = run(port, streams, (left) => left);
     const seed = Math.floor(r() * 1e9);
-    const cr = rng(seed);
+    const cr = uniform(seed);
     const chunked = run(port, streams, () => 1 + Math.floor(cr() * 2000));
     assert.deepEqual(chunked.ex, whole.ex, `iteration ${iter} (chunk seed ${seed})`);
     assert.equal(chunked.counters, whole.counters, `iteration ${iter}`);
@@ -155,14 +149,14 @@ test('srt options (no arguments, no retention): same pairs and times, and call d
 });
 
 test('mutated streams: srt options never change pairs or times', () => {
-  const r = rng(0x7123);
+  const r = uniform(0x7123);
   for (let iter = 0; iter < 300; iter++) {
     const port = iter % 2 === 0 ? 445 : 2049;
     const [c, s] = port === 445 ? smbStreams() : rpcStreams();
     const streams: [Uint8Array, Uint8Array] = [mutate(r, c), mutate(r, s)];
     const whole = run(port, streams, (left) => left);
     const seed = Math.floor(r() * 1e9);
-    const cr = rng(seed);
+    const cr = uniform(seed);
     const chunked = run(port, streams, () => 1 + Math.floor(cr() * 2000), TIMING);
     assert.deepEqual(chunked.timing, whole.timing, `iteration ${iter} (chunk seed ${seed})`);
   }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seqGt, seqLe } from '../bytes/seq.js';
 import { MAX_UNACKED_SEGMENTS, UnackedRing } from './unacked.js';
+import { uniform } from '../../test/synth/rng.js';
 
 /** Wireshark's list, literally: every ACK walks every segment. The ring must agree with it. */
 class NaiveList {
@@ -40,20 +41,9 @@ class NaiveList {
   }
 }
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function runScenario(seed: number, steps: number, isn: number, outOfOrder: number): void {
-  const r = rng(seed);
+  const r = uniform(seed);
   const ring = new UnackedRing();
   const ref = new NaiveList();
   let sent = isn; // highest sequence number sent

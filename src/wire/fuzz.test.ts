@@ -6,23 +6,13 @@ import type { Frame } from '../capture/types.js';
 import { decodeFrame } from './decode.js';
 import { corpusFrames, makeFrame, makeFrameAt } from './testkit.js';
 import { newPacket, type Packet } from './packet.js';
+import { uniform } from '../../test/synth/rng.js';
 
 const SEED = 0x5eed1234;
 const RANDOM_CASES = 20_000;
 const MUTATIONS_PER_FRAME = 40;
 const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 239, 276];
 
-/** mulberry32: a small, well-mixed 32-bit PRNG */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checkInvariants(p: Packet, f: Frame, label: string): void {
   const cap = f.caplen;
@@ -36,7 +26,7 @@ function checkInvariants(p: Packet, f: Frame, label: string): void {
 }
 
 test('random bytes of random lengths and link types: never throws, stays in bounds', { timeout: 20_000 }, () => {
-  const rnd = prng(SEED);
+  const rnd = uniform(SEED);
   const pkt = newPacket();
   const buf = new Uint8Array(256);
   for (let i = 0; i < RANDOM_CASES; i++) {
@@ -67,7 +57,7 @@ test('mutated and cut copies of real frames: never throws, stays in bounds', { t
     'formats/ipv6-mixed.pcap', 'icmp/icmp-destunreach-udp-single.pcap', 'icmp/afs-udp-port-unreachable.pcap',
     'smb/smb2-echo-macos-dlt-null.pcap', 'tcp/keepalive-0byte-sack-rawip.pcap', 'nfs-rpc/nfsv3-ipv6-tcp-loss-tail.pcap',
   ];
-  const rnd = prng(SEED ^ 0xabcdef);
+  const rnd = uniform(SEED ^ 0xabcdef);
   const pkt = newPacket();
   const other = newPacket();
   let cases = 0;

@@ -1,22 +1,14 @@
-// Seeded pseudo-random numbers (mulberry32): deterministic fixtures from a seed, fast enough for
-// per-packet decisions in bulk generation. Not for anything that needs real randomness.
+// Seeded pseudo-random numbers for fixtures and property tests: deterministic from a seed, fast
+// enough for per-packet decisions in bulk generation. Not for anything that needs real
+// randomness. The generator itself (mulberry32) is the one pcapdx samples with
+// (src/correlate/rng.ts); this adds what tests want on top of it.
 
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  /** uniform 32-bit unsigned integer */
+import { Rng as Mulberry32 } from '../../src/correlate/rng.js';
+
+export class Rng extends Mulberry32 {
+  /** uniform 32-bit unsigned integer (exact: next() is a multiple of 2^-32) */
   u32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  /** uniform in [0, 1) */
-  next(): number {
-    return this.u32() / 4294967296;
+    return this.next() * 4294967296;
   }
   /** uniform integer in [lo, hi] */
   int(lo: number, hi: number): number {
@@ -26,4 +18,10 @@ export class Rng {
   chance(p: number): boolean {
     return p > 0 && this.next() < p;
   }
+}
+
+/** A seeded source of uniform numbers in [0, 1), for property tests that take a plain function. */
+export function uniform(seed: number): () => number {
+  const r = new Mulberry32(seed);
+  return () => r.next();
 }
