@@ -16,7 +16,7 @@
 
 import { LABELS } from '../tcp/labels.js';
 import type { PayloadRing } from './payload-ring.js';
-import type { SegmentStore } from './segment-store.js';
+import { grown, type SegmentStore } from './segment-store.js';
 
 const INITIAL_SLOTS = 256;
 const INITIAL_ROWS = 2048;
@@ -63,27 +63,17 @@ export class RowPool {
 
   private grow(): void {
     const n = this.frame.length * 2;
-    const f64 = (a: Float64Array): Float64Array => { const b = new Float64Array(n); b.set(a); return b; };
-    const u32 = (a: Uint32Array): Uint32Array => { const b = new Uint32Array(n); b.set(a); return b; };
-    this.frame = f64(this.frame);
-    this.rel = f64(this.rel);
-    this.seq = u32(this.seq);
-    this.ack = u32(this.ack);
-    this.len = u32(this.len);
-    this.win = u32(this.win);
-    this.labels = u32(this.labels);
-    const flags = new Uint16Array(n);
-    flags.set(this.flags);
-    this.flags = flags;
-    const ipId = new Int32Array(n);
-    ipId.set(this.ipId);
-    this.ipId = ipId;
-    const meta = new Uint8Array(n);
-    meta.set(this.meta);
-    this.meta = meta;
-    const next = new Int32Array(n);
-    next.set(this.next);
-    this.next = next;
+    this.frame = grown(this.frame, n);
+    this.rel = grown(this.rel, n);
+    this.seq = grown(this.seq, n);
+    this.ack = grown(this.ack, n);
+    this.len = grown(this.len, n);
+    this.win = grown(this.win, n);
+    this.labels = grown(this.labels, n);
+    this.flags = grown(this.flags, n);
+    this.ipId = grown(this.ipId, n);
+    this.meta = grown(this.meta, n);
+    this.next = grown(this.next, n);
   }
 }
 
