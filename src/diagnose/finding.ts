@@ -90,6 +90,7 @@ export const RULE_IDS = [
   // general health
   'tcp/retransmissions', // a connection with many data retransmissions or a retransmission-timeout stall
   'tcp/zero-window-stall', // a receiver kept its window closed for seconds
+  'tcp/zero-window', // a receiver closed its window and reopened it soon: flow control (info)
   'tcp/resets', // who reset which connections, after what (info)
   'tcp/unanswered-syn', // connection attempts that got no answer at all
   'capture/missing-segments', // segments missing from the capture but acknowledged by the peer: capture loss

@@ -4,6 +4,7 @@
 // each capture.
 
 import type { AnalysedTrace } from '../analysis/trace.js';
+import { connectionOf } from '../analysis/views.js';
 import { labelNames } from '../tcp/labels.js';
 import { formatTcpFlagsShort } from '../wire/tcpflags.js';
 import { connectionSummaries, captureSummaries, runRules } from '../diagnose/engine.js';
@@ -81,7 +82,14 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
     }
   }
 
-  for (const e of trace.exchanges) {
+  // C and S are the connection's originator and responder, as for key segments: a capture that
+  // starts mid-connection may have guessed the server as originator, so a request goes c>s only
+  // when its sender is the connection's originator
+  trace.captures.forEach((cap, capture) => {
+  for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+    const e = trace.exchanges[k];
+    const conn = e.stream >= 0 ? connectionOf(trace, capture, e.stream) : undefined;
+    const requesterIsOrig = conn === undefined || (conn.origPort === e.client.port && conn.origAddr === e.client.addr);
     const name = `${e.service} ${e.command}`;
     const add = (frame: number, ns: bigint | null, what: string, toServer: boolean): void => {
       if (frame <= 0 || ns === null || !wanted.has(frame)) return;
@@ -90,9 +98,10 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
       if (prev) prev.text = `${prev.text}  ${text}`;
       else idx.set(frame, { ns, dir: toServer ? 'c>s' : 's>c', stream: e.stream, labels: [], text });
     };
-    add(e.requestFrame, e.requestNs, e.kind === 'retransmission' ? 'request (retransmission)' : 'request', true);
-    add(e.responseFrame, e.responseNs, `response ${e.status}`, false);
+    add(e.requestFrame, e.requestNs, e.kind === 'retransmission' ? 'request (retransmission)' : 'request', requesterIsOrig);
+    add(e.responseFrame, e.responseNs, `response ${e.status}`, !requesterIsOrig);
   }
+  });
   for (const i of trace.icmpErrors) {
     if (!wanted.has(i.frame)) continue;
     const q = i.quoted;

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyse } from '../../src/analysis/analyse.js';
 import { runRules } from '../../src/diagnose/engine.js';
+import { buildReport } from '../../src/report/model.js';
 import { corpusDir } from '../corpus.js';
 
 test('zero-window-dead-probes: persist probes answered by zero-window ACKs, and the stall shows them', async () => {
@@ -25,4 +26,31 @@ test('Windows one-byte keep-alives on an open window stay keep-alives, with thei
   assert.equal(ka.length, 1);
   assert.match(ka[0].summary, /^3 TCP keep-alives from both sides .* one-byte \(Windows style\), 3 answered\.$/);
   assert.equal(ka[0].metrics.into_zero_window, 0);
+});
+
+test('nfsv3-tcp-zero-window: many short zero windows are named as flow control (info), not a stall', async () => {
+  const trace = await analyse([`${corpusDir()}/nfs-rpc/nfsv3-tcp-zero-window.pcap.gz`]);
+  const f = runRules(trace);
+  assert.equal(f.filter((x) => x.id === 'tcp/zero-window-stall').length, 0);
+  const zw = f.filter((x) => x.id === 'tcp/zero-window');
+  assert.equal(zw.length, 1);
+  assert.equal(zw[0].severity, 'info');
+  // tshark's reference flags 1796 frames tcp.analysis.zero_window in this capture
+  assert.equal(zw[0].metrics.zero_window_segments, 1796);
+  assert.equal(zw[0].metrics.episodes, 1254);
+  assert.ok(Number(zw[0].metrics.longest_s) < 5);
+  assert.match(zw[0].summary, /^10\.6\.136\.214:2049 closed its receive window 1254 times .* within 104 ms/);
+  // the capture starts mid-connection with the NFS server taken as originator: its WRITE replies,
+  // key segments (82, 83) or exchange rows only (12076), are drawn in the same direction
+  const model = buildReport([trace]);
+  const ladder = model.findings.find((x) => x.id === 'tcp/zero-window')!.ladder;
+  const dirOf = (n: number) => ladder.find((r) => r.frame === n)?.dir;
+  assert.equal(dirOf(83), 'c>s');
+  assert.equal(dirOf(12076), 'c>s');
+});
+
+test('zero-window-dead-probes: a window closed for seconds is a stall, not the info finding', async () => {
+  const f = runRules(await analyse([`${corpusDir()}/tcp/zero-window-dead-probes.pcapng`]));
+  assert.equal(f.filter((x) => x.id === 'tcp/zero-window').length, 0);
+  assert.equal(f.filter((x) => x.id === 'tcp/zero-window-stall').length, 1);
 });

@@ -18,6 +18,7 @@ import { tcpRetransmissions } from './tcp-retransmissions.js';
 import { tcpSynackForOldIsn } from './tcp-synack-for-old-isn.js';
 import { tcpSynBurst } from './tcp-syn-burst.js';
 import { tcpUnansweredSyn } from './tcp-unanswered-syn.js';
+import { tcpZeroWindow } from './tcp-zero-window.js';
 import { tcpZeroWindowStall } from './tcp-zero-window-stall.js';
 
 export const RULES: readonly Rule<AnalysedTrace>[] = [
@@ -30,5 +31,5 @@ export const RULES: readonly Rule<AnalysedTrace>[] = [
   // D: challenge ACK, connect latency
   tcpChallengeAckOnSyn, tcpConnectLatencyOutliers,
   // general health
-  tcpRetransmissions, tcpZeroWindowStall, tcpResets, tcpUnansweredSyn, captureMissingSegments,
+  tcpRetransmissions, tcpZeroWindowStall, tcpZeroWindow, tcpResets, tcpUnansweredSyn, captureMissingSegments,
 ];
