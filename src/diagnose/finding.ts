@@ -93,6 +93,7 @@ export const RULE_IDS = [
   'tcp/zero-window', // a receiver closed its window and reopened it soon: flow control (info)
   'tcp/resets', // who reset which connections, after what (info)
   'tcp/unanswered-syn', // connection attempts that got no answer at all
+  'rpc/unanswered-calls', // RPC calls with no reply although the capture went on for a second or more
   'capture/missing-segments', // segments missing from the capture but acknowledged by the peer: capture loss
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];

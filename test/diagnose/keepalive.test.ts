@@ -54,3 +54,16 @@ test('zero-window-dead-probes: a window closed for seconds is a stall, not the i
   assert.equal(f.filter((x) => x.id === 'tcp/zero-window').length, 0);
   assert.equal(f.filter((x) => x.id === 'tcp/zero-window-stall').length, 1);
 });
+
+test('portmap-tcp-unanswered-calls: calls the server never answers are named, those in the last second are not', async () => {
+  const trace = await analyse([`${corpusDir()}/nfs-rpc/portmap-tcp-unanswered-calls.pcapng.gz`]);
+  const un = runRules(trace).filter((x) => x.id === 'rpc/unanswered-calls');
+  assert.equal(un.length, 1);
+  const cap = trace.captures[0];
+  const counted = trace.exchanges.filter((e) => e.kind === 'unanswered' && e.requestNs !== null && cap.lastNs! - e.requestNs >= 1_000_000_000n).length;
+  assert.ok(counted > 0 && counted < 5000, `${counted} calls at least 1 s before the end`);
+  assert.equal(un[0].metrics.calls, counted);
+  assert.equal(un[0].metrics.server_answered_later, 0);
+  assert.equal(un[0].frames[0], 4);
+  assert.match(un[0].summary, /portmapv2 calls to 10\.0\.0\.2:111\/tcp got no reply .* the server answered no later call\.$/);
+});

@@ -8,6 +8,7 @@ import { heartbeatDrift } from './heartbeat-drift.js';
 import { heartbeatTimeoutTeardown } from './heartbeat-timeout-teardown.js';
 import { icmpUnreachableForTcp } from './icmp-unreachable-for-tcp.js';
 import { rpcRetransmissionDiffers } from './rpc-retransmission-differs.js';
+import { rpcUnansweredCalls } from './rpc-unanswered-calls.js';
 import { tcpChallengeAckOnSyn } from './tcp-challenge-ack-on-syn.js';
 import { tcpConnectLatencyOutliers } from './tcp-connect-latency-outliers.js';
 import { tcpHandshakeFailed } from './tcp-handshake-failed.js';
@@ -31,5 +32,5 @@ export const RULES: readonly Rule<AnalysedTrace>[] = [
   // D: challenge ACK, connect latency
   tcpChallengeAckOnSyn, tcpConnectLatencyOutliers,
   // general health
-  tcpRetransmissions, tcpZeroWindowStall, tcpZeroWindow, tcpResets, tcpUnansweredSyn, captureMissingSegments,
+  tcpRetransmissions, tcpZeroWindowStall, tcpZeroWindow, tcpResets, tcpUnansweredSyn, rpcUnansweredCalls, captureMissingSegments,
 ];
