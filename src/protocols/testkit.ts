@@ -1,15 +1,10 @@
 // Builders for test messages: SMB2 headers and bodies in NetBIOS framing, ONC RPC calls and
 // replies with XDR arguments and record marking. Test-only.
 
+import { concat as concatList } from '../capture/build.test-util.js';
+
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatList(parts);
 }
 
 // ---- XDR ----
