@@ -16,7 +16,7 @@
 
 import { LABELS } from '../tcp/labels.js';
 import type { PayloadRing } from './payload-ring.js';
-import { grown, type SegmentStore } from './segment-store.js';
+import { grown, SegmentColumns, type SegmentStore } from './segment-store.js';
 
 const INITIAL_SLOTS = 256;
 const INITIAL_ROWS = 2048;
@@ -24,18 +24,7 @@ const NO_ROW = -1;
 export const LABEL_KINDS = LABELS.length;
 
 /** Key-segment rows of open connections (the same columns as SegmentStore, plus a link). */
-export class RowPool {
-  frame: Float64Array = new Float64Array(INITIAL_ROWS);
-  rel: Float64Array = new Float64Array(INITIAL_ROWS);
-  seq: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  ack: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  len: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  win: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  labels: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  flags: Uint16Array = new Uint16Array(INITIAL_ROWS);
-  ipId: Int32Array = new Int32Array(INITIAL_ROWS);
-  /** bit 0: direction; bits 1-2: keep-alive style (as SegmentStore) */
-  meta: Uint8Array = new Uint8Array(INITIAL_ROWS);
+export class RowPool extends SegmentColumns {
   /** the next row of the same list, or of the free list; NO_ROW at the end */
   next: Int32Array = new Int32Array(INITIAL_ROWS);
   private freeHead = NO_ROW;
@@ -61,19 +50,13 @@ export class RowPool {
     this.freeHead = head;
   }
 
-  private grow(): void {
-    const n = this.frame.length * 2;
-    this.frame = grown(this.frame, n);
-    this.rel = grown(this.rel, n);
-    this.seq = grown(this.seq, n);
-    this.ack = grown(this.ack, n);
-    this.len = grown(this.len, n);
-    this.win = grown(this.win, n);
-    this.labels = grown(this.labels, n);
-    this.flags = grown(this.flags, n);
-    this.ipId = grown(this.ipId, n);
-    this.meta = grown(this.meta, n);
-    this.next = grown(this.next, n);
+  constructor() {
+    super(INITIAL_ROWS);
+  }
+
+  protected override grow(): void {
+    super.grow();
+    this.next = grown(this.next, this.frame.length);
   }
 }
 

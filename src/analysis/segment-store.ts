@@ -11,19 +11,56 @@ import type { SegmentFact } from './trace.js';
 /** Rows allocated at first; the columns double when full. */
 const INITIAL_ROWS = 4096;
 
-export class SegmentStore {
-  length = 0;
-  private frame: Float64Array = new Float64Array(INITIAL_ROWS);
-  private rel: Float64Array = new Float64Array(INITIAL_ROWS);
-  private seq: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  private ack: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  private len: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  private win: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  private labels: Uint32Array = new Uint32Array(INITIAL_ROWS);
-  private flags: Uint16Array = new Uint16Array(INITIAL_ROWS);
-  private ipId: Int32Array = new Int32Array(INITIAL_ROWS);
+/** The columns of key-segment rows, shared by the trace's SegmentStore and the analysis' pool of
+ *  rows of open connections (builders.ts), which copies its rows into the store column by column. */
+export class SegmentColumns {
+  frame: Float64Array;
+  rel: Float64Array;
+  seq: Uint32Array;
+  ack: Uint32Array;
+  len: Uint32Array;
+  win: Uint32Array;
+  labels: Uint32Array;
+  flags: Uint16Array;
+  ipId: Int32Array;
   /** bit 0: direction; bits 1-2: keep-alive style */
-  private meta: Uint8Array = new Uint8Array(INITIAL_ROWS);
+  meta: Uint8Array;
+
+  constructor(rows: number) {
+    this.frame = new Float64Array(rows);
+    this.rel = new Float64Array(rows);
+    this.seq = new Uint32Array(rows);
+    this.ack = new Uint32Array(rows);
+    this.len = new Uint32Array(rows);
+    this.win = new Uint32Array(rows);
+    this.labels = new Uint32Array(rows);
+    this.flags = new Uint16Array(rows);
+    this.ipId = new Int32Array(rows);
+    this.meta = new Uint8Array(rows);
+  }
+
+  /** Doubles every column (a subclass with columns of its own doubles those after this). */
+  protected grow(): void {
+    const n = this.frame.length * 2;
+    this.frame = grown(this.frame, n);
+    this.rel = grown(this.rel, n);
+    this.seq = grown(this.seq, n);
+    this.ack = grown(this.ack, n);
+    this.len = grown(this.len, n);
+    this.win = grown(this.win, n);
+    this.labels = grown(this.labels, n);
+    this.flags = grown(this.flags, n);
+    this.ipId = grown(this.ipId, n);
+    this.meta = grown(this.meta, n);
+  }
+}
+
+export class SegmentStore extends SegmentColumns {
+  length = 0;
+
+  constructor() {
+    super(INITIAL_ROWS);
+  }
 
   /** Appends one row (meta: bit 0 direction, bits 1-2 keep-alive style); returns its index. */
   append(frame: number, rel: number, meta: number, flags: number, seq: number, ack: number, len: number, win: number, labels: number, ipId: number): number {
@@ -89,19 +126,6 @@ export class SegmentStore {
     return this.frame.length * (8 + 8 + 4 * 6 + 2 + 1);
   }
 
-  private grow(): void {
-    const n = this.frame.length * 2;
-    this.frame = grown(this.frame, n);
-    this.rel = grown(this.rel, n);
-    this.seq = grown(this.seq, n);
-    this.ack = grown(this.ack, n);
-    this.len = grown(this.len, n);
-    this.win = grown(this.win, n);
-    this.labels = grown(this.labels, n);
-    this.flags = grown(this.flags, n);
-    this.ipId = grown(this.ipId, n);
-    this.meta = grown(this.meta, n);
-  }
 }
 
 type Column = Float64Array | Uint32Array | Uint16Array | Int32Array | Uint8Array;
