@@ -141,6 +141,16 @@ export function tsharkProblems(file: string, prefs: string[] = [OOO_PREF]): { er
   return { errors, warnings, malformed };
 }
 
+/** Asserts that tshark finds nothing malformed and no expert error in `file`; warnings must be
+ *  absent on a lossless capture and present (the loss and reordering) on a lossy one. */
+export function assertTsharkClean(file: string, lossy: boolean): void {
+  const p = tsharkProblems(file, lossy ? undefined : []);
+  assert.deepEqual(p.malformed, []);
+  assert.deepEqual(p.errors, []);
+  if (lossy) assert.ok(p.warnings.length > 0, 'the loss and reordering show up as TCP warnings');
+  else assert.deepEqual(p.warnings, []);
+}
+
 /** Asserts that tshark saw exactly the messages sent (as a multiset), with the lengths
  *  and names it could attribute to one message; returns how many of those were checked. */
 export function compareMessages(sent: SentMessage[], seen: SeenMessage[]): { fieldsChecked: number } {

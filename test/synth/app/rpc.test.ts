@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tempDir } from '../tshark.js';
-import { compareMessages, countsOf, pcapdxSrt, tsharkProblems, tsharkRpcMessages, tsharkSrt } from './oracle.js';
+import { compareMessages, countsOf, assertTsharkClean, pcapdxSrt, tsharkRpcMessages, tsharkSrt } from './oracle.js';
 import * as rpc from './rpc.js';
 import { genNfsWorkload } from './workload.js';
 import { msgLength } from './writer.js';
@@ -35,10 +35,7 @@ test('lossless NFS workload: tshark decodes every call and reply as built, nothi
     assert.ok(procs.has(`${rpc.PROG_PORTMAP}/${rpc.PMAPPROC_GETPORT}`));
     const { fieldsChecked } = compareMessages(r.sent, tsharkRpcMessages(file, []));
     assert.ok(fieldsChecked > 50, `counts and names checked: ${fieldsChecked}`);
-    const p = tsharkProblems(file, []);
-    assert.deepEqual(p.malformed, []);
-    assert.deepEqual(p.errors, []);
-    assert.deepEqual(p.warnings, []);
+    assertTsharkClean(file, false);
   } finally {
     tmp.done();
   }
@@ -50,10 +47,7 @@ test('NFS workload with 1% loss and reordering: exactly once, and SRT counts of 
     const file = tmp.file('nfs-lossy.pcap');
     const r = genNfsWorkload(file, { connections: 3, exchanges: 400, seed: 22, lossRate: 0.01, reorderRate: 0.01, record: true });
     compareMessages(r.sent, tsharkRpcMessages(file));
-    const p = tsharkProblems(file);
-    assert.deepEqual(p.malformed, []);
-    assert.deepEqual(p.errors, []);
-    assert.ok(p.warnings.length > 0, 'the loss and reordering show up as TCP warnings');
+    assertTsharkClean(file, true);
     const want = countsOf(r, 'NFSv3');
     assert.deepEqual(tsharkSrt(file, 'nfs3'), want, 'tshark -z rpc,srt,100003,3 (with out-of-order reassembly)');
     assert.deepEqual(await pcapdxSrt(file, 'NFSv3'), want, 'pcapdx srt');

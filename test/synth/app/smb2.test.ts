@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tempDir } from '../tshark.js';
-import { compareMessages, countsOf, pcapdxSrt, tsharkProblems, tsharkSmb2Messages, tsharkSrt } from './oracle.js';
+import { compareMessages, countsOf, assertTsharkClean, pcapdxSrt, tsharkSmb2Messages, tsharkSrt } from './oracle.js';
 import * as smb from './smb2.js';
 import { genSmb2Workload } from './workload.js';
 import { msgLength } from './writer.js';
@@ -31,10 +31,7 @@ test('lossless SMB2 workload: tshark decodes every message as built, nothing mal
     for (const c of [smb.SMB2_NEGOTIATE, smb.SMB2_CREATE, smb.SMB2_CLOSE, smb.SMB2_READ, smb.SMB2_WRITE, smb.SMB2_ECHO]) assert.ok(codes.has(c), `command ${c} generated`);
     const { fieldsChecked } = compareMessages(r.sent, tsharkSmb2Messages(file, []));
     assert.ok(fieldsChecked > 50, `lengths and names checked: ${fieldsChecked}`);
-    const p = tsharkProblems(file, []);
-    assert.deepEqual(p.malformed, []);
-    assert.deepEqual(p.errors, []);
-    assert.deepEqual(p.warnings, []);
+    assertTsharkClean(file, false);
   } finally {
     tmp.done();
   }
@@ -46,10 +43,7 @@ test('SMB2 workload with 1% loss and reordering: exactly once, and SRT counts of
     const file = tmp.file('smb2-lossy.pcap');
     const r = genSmb2Workload(file, { connections: 3, exchanges: 400, seed: 12, lossRate: 0.01, reorderRate: 0.01, record: true });
     compareMessages(r.sent, tsharkSmb2Messages(file));
-    const p = tsharkProblems(file);
-    assert.deepEqual(p.malformed, []);
-    assert.deepEqual(p.errors, []);
-    assert.ok(p.warnings.length > 0, 'the loss and reordering show up as TCP warnings');
+    assertTsharkClean(file, true);
     const want = countsOf(r, 'SMB2');
     assert.deepEqual(tsharkSrt(file, 'smb2'), want, 'tshark -z smb2,srt (with out-of-order reassembly)');
     assert.deepEqual(await pcapdxSrt(file, 'SMB2'), want, 'pcapdx srt');
