@@ -14,9 +14,8 @@ import {
   LABELS, L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE, KA_ONE_BYTE,
   type LabelName,
 } from '../tcp/labels.js';
-import type { Frame } from '../capture/types.js';
 import { ConnectLatencyTable } from './connect-latency.js';
-import { RingPool, type PayloadRing } from './payload-ring.js';
+import { TcpRetention } from './retention.js';
 import { SegmentStore } from './segment-store.js';
 import { Builders, LABEL_KINDS } from './builders.js';
 import { ConnFactTable, KeptConnection } from './kept.js';
@@ -60,18 +59,18 @@ export const DUPLICATE_IPID_MIN_WINDOW_NS = 5e6;
 const MARK_FLAGS = TCP_SYN | TCP_FIN | TCP_RST;
 
 export async function analyse(files: string[], opts: AnalyseOptions = {}): Promise<AnalysedTrace> {
-  const pool = new RingPool();
+  const retention = new TcpRetention();
   const trace: AnalysedTrace = {
     captures: [], connections: [], segments: new SegmentStore(), exchanges: [], icmpErrors: [], labelCounts: {}, tcpStats: [], protocolCounters: {},
-    connectLatency: [], tcpDataDiffs: [], retention: pool.stats,
+    connectLatency: [], tcpDataDiffs: [], retention: retention.stats,
     dropped: { connections: 0, exchanges: 0, icmpErrors: 0, tcpDataDiffs: 0, connectLatencyPorts: 0 },
   };
   const facts = new ConnFactTable(trace.segments);
-  for (let i = 0; i < files.length; i++) await analyseOne(files[i], i, trace, opts, pool, facts);
+  for (let i = 0; i < files.length; i++) await analyseOne(files[i], i, trace, opts, retention, facts);
   return trace;
 }
 
-async function analyseOne(path: string, capture: number, trace: AnalysedTrace, opts: AnalyseOptions, pool: RingPool, facts: ConnFactTable): Promise<void> {
+async function analyseOne(path: string, capture: number, trace: AnalysedTrace, opts: AnalyseOptions, retention: TcpRetention, facts: ConnFactTable): Promise<void> {
   const pkt = newPacket();
   const latency = new ConnectLatencyTable(capture);
   const exchangeStart = trace.exchanges.length;
@@ -96,10 +95,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     let labelled = false;
     if (b >= 0) {
       slots.delete(rec.stream);
-      for (let d = 2 * b; d < 2 * b + 2; d++) {
-        const r = B.rings[d];
-        if (r) pool.release(r);
-      }
+      retention.release(2 * b);
       if (B.synAckFrame[b] > 0) latency.add(rec.respPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
       if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
         const n = B.labelCounts[b * LABEL_KINDS + i];
@@ -138,7 +134,14 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       }
       recordSegment(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
       noteHealth(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
-      if (pkt.payloadCaptured > 0) retain(B, b, f, pkt, r.dir as 0 | 1, r.labels, r.stream, capture, baseNs, rel, trace, pool);
+      if (pkt.payloadCaptured > 0) {
+        const diff = retention.take(2 * b + r.dir, f, pkt, r.labels);
+        if (diff !== null) {
+          if (trace.tcpDataDiffs.length < MAX_TCP_DATA_DIFFS_KEPT) {
+            trace.tcpDataDiffs.push({ capture, stream: r.stream, dir: r.dir as 0 | 1, frame: f.number, ns: baseNs + BigInt(rel), ...diff });
+          } else trace.dropped.tcpDataDiffs++;
+        }
+      }
       pass.tcp(f, pkt, r);
       return;
     }
@@ -266,38 +269,6 @@ function ipv4Id(p: Packet): number {
 /** How long after a data segment a copy with the same IP ID counts as a capture duplicate. */
 function duplicateIpIdWindow(hsRtt: number): number {
   return Math.min(Math.max(hsRtt, DUPLICATE_IPID_MIN_WINDOW_NS), RTO_STALL_MIN_NS);
-}
-
-/** Ethernet's minimum frame without FCS: a short segment is padded to it, and a device that
- *  counts the padding into the IP length makes a pure ACK look like a few bytes of payload (the
- *  corpus has such frames, zeros or garbage). Payload that fits in the padding of a minimum-size
- *  frame (60 - 14 - 20 - 20 = 6 bytes) is not retained: it would "differ" from the real data
- *  later sent at the same sequence numbers. */
-const MIN_ETHERNET_FRAME = 60;
-const MAX_PADDING_PAYLOAD = 6;
-
-/** Keeps the direction's recent payload and compares retransmitted bytes with it. */
-function retain(B: Builders, b: number, f: Frame, p: Packet, dir: 0 | 1, labels: number, stream: number, capture: number, baseNs: bigint, rel: number,
-  trace: AnalysedTrace, pool: RingPool): void {
-  if ((p.tcpFlags & TCP_SYN) !== 0) return;
-  if (f.caplen <= MIN_ETHERNET_FRAME && p.payloadCaptured <= MAX_PADDING_PAYLOAD) return;
-  const d = 2 * b + dir;
-  let ring = B.rings[d];
-  if (ring === null) {
-    if (B.ringTried[d]) return;
-    B.ringTried[d] = 1;
-    ring = B.rings[d] = pool.get();
-    if (ring === null) return;
-  }
-  // keep-alives and zero-window probes may carry a garbage byte: never compared
-  const compare = (labels & L_RETRANSMISSION) !== 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0;
-  const diff = ring.take(p.seq, f.buf, f.start + p.payloadOffset, Math.min(p.payloadCaptured, p.payloadLength), f.number, compare, pool.stats, pool);
-  if (diff === null) return;
-  if (trace.tcpDataDiffs.length >= MAX_TCP_DATA_DIFFS_KEPT) {
-    trace.dropped.tcpDataDiffs++;
-    return;
-  }
-  trace.tcpDataDiffs.push({ capture, stream, dir, frame: f.number, ns: baseNs + BigInt(rel), ...diff });
 }
 
 const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});

@@ -15,7 +15,6 @@
 // and never shrink (the peak of one capture).
 
 import { LABELS } from '../tcp/labels.js';
-import type { PayloadRing } from './payload-ring.js';
 import { grown, SegmentColumns, type SegmentStore } from './segment-store.js';
 
 const INITIAL_SLOTS = 256;
@@ -125,10 +124,6 @@ export class Builders {
   lastDataFlags: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
   lastDataIpId: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
 
-  /** retained payload per direction (2 * slot + dir; null: none or budget spent), and whether a
-   *  ring was asked for (1) */
-  rings: (PayloadRing | null)[] = new Array<PayloadRing | null>(2 * INITIAL_SLOTS).fill(null);
-  ringTried: Uint8Array = new Uint8Array(2 * INITIAL_SLOTS);
 
   /** A slot in its initial state. */
   alloc(): number {
@@ -138,14 +133,12 @@ export class Builders {
     return s;
   }
 
-  /** Returns the slot's key-segment rows to the pool and the slot to the free list (rings are the
-   *  caller's to release first). */
+  /** Returns the slot's key-segment rows to the pool and the slot to the free list. */
   free(s: number): void {
     const rows = this.rows;
     rows.releaseList(this.firstHead[s], this.firstTail[s]);
     rows.releaseList(this.markedHead[s], this.markedTail[s]);
     rows.releaseList(this.lastHead[s], this.lastTail[s]);
-    this.rings[2 * s] = this.rings[2 * s + 1] = null;
     this.freeSlots.push(s);
   }
 
@@ -234,8 +227,6 @@ export class Builders {
       this.lastDataRel[d] = -1e18;
       this.lastDataFlags[d] = -1;
       this.lastDataIpId[d] = -1;
-      this.rings[d] = null;
-      this.ringTried[d] = 0;
     }
   }
 
@@ -253,8 +244,6 @@ export class Builders {
       b.set(a as Float64Array);
       self[k] = b;
     }
-    const rings = this.rings;
-    for (let i = rings.length; i < 2 * n; i++) rings.push(null);
     this.cap = n;
   }
 }

@@ -1,0 +1,67 @@
+// TCP payload retention for the retransmission comparison (tcp/retransmission-differs): per
+// connection direction, a payload ring (payload-ring.ts) from a pool under a global budget. The
+// analysis pass addresses a direction by its builder slot (2 * slot + dir, see builders.ts) and
+// releases both directions when the connection ends.
+
+import { TCP_SYN, type Packet } from '../wire/packet.js';
+import { L_KEEP_ALIVE, L_RETRANSMISSION, L_ZERO_WINDOW_PROBE } from '../tcp/labels.js';
+import type { Frame } from '../capture/types.js';
+import { RingPool, type PayloadDiff, type PayloadRing, type RetentionStats } from './payload-ring.js';
+
+/** Ethernet's minimum frame without FCS: a short segment is padded to it, and a device that
+ *  counts the padding into the IP length makes a pure ACK look like a few bytes of payload (the
+ *  corpus has such frames, zeros or garbage). Payload that fits in the padding of a minimum-size
+ *  frame (60 - 14 - 20 - 20 = 6 bytes) is not retained: it would "differ" from the real data
+ *  later sent at the same sequence numbers. */
+const MIN_ETHERNET_FRAME = 60;
+const MAX_PADDING_PAYLOAD = 6;
+
+export class TcpRetention {
+  private readonly pool = new RingPool();
+  /** ring per direction (null: none yet, or the budget was spent) */
+  private rings: (PayloadRing | null)[] = [];
+  /** 1 once a ring was asked for: a direction refused by the budget is not asked again */
+  private tried = new Uint8Array(64);
+
+  get stats(): RetentionStats {
+    return this.pool.stats;
+  }
+
+  /** Keeps the segment's payload for direction `d` and, when the tracker labelled the segment a
+   *  retransmission, compares its bytes with what was retained: the difference, or null. */
+  take(d: number, f: Frame, p: Packet, labels: number): PayloadDiff | null {
+    if ((p.tcpFlags & TCP_SYN) !== 0) return null;
+    if (f.caplen <= MIN_ETHERNET_FRAME && p.payloadCaptured <= MAX_PADDING_PAYLOAD) return null;
+    let ring = d < this.rings.length ? this.rings[d] : null;
+    if (ring === null) {
+      if (d >= this.tried.length) this.growTried(d);
+      if (this.tried[d]) return null;
+      this.tried[d] = 1;
+      while (this.rings.length <= d) this.rings.push(null);
+      ring = this.rings[d] = this.pool.get();
+      if (ring === null) return null;
+    }
+    // keep-alives and zero-window probes may carry a garbage byte: never compared
+    const compare = (labels & L_RETRANSMISSION) !== 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0;
+    return ring.take(p.seq, f.buf, f.start + p.payloadOffset, Math.min(p.payloadCaptured, p.payloadLength), f.number, compare, this.pool.stats, this.pool);
+  }
+
+  /** The connection of directions d and d + 1 ended: their rings go back to the pool. */
+  release(d: number): void {
+    for (let i = d; i < d + 2; i++) {
+      if (i < this.tried.length) this.tried[i] = 0;
+      if (i >= this.rings.length) continue;
+      const r = this.rings[i];
+      if (r !== null) this.pool.release(r);
+      this.rings[i] = null;
+    }
+  }
+
+  private growTried(d: number): void {
+    let n = this.tried.length;
+    while (n <= d) n *= 2;
+    const t = new Uint8Array(n);
+    t.set(this.tried);
+    this.tried = t;
+  }
+}
