@@ -1,4 +1,4 @@
-// README's first command ends in `pcapdx demo`: it must write the sample captures, find each
+// README's first command ends in `npm run demo` (scripts/demo.ts): it must write the sample captures, find each
 // incident in them, leave the healthy capture without warnings, compare the two-point pair and
 // write the HTML report.
 
@@ -9,9 +9,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-test('pcapdx demo: incidents A-E found, healthy capture quiet, HTML report written', () => {
+test('npm run demo: incidents A-E found, healthy capture quiet, HTML report written', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pcapdx-demo-'));
-  const r = spawnSync(process.execPath, [resolve('dist/pcapdx.mjs'), 'demo', '--dir', dir, '--no-color'], { encoding: 'utf8' });
+  // the script runs the built CLI (npm test builds before the tests)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve('scripts/demo.ts'), '--dir', dir, '--no-color'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   for (const id of ['heartbeat/timeout-teardown', 'tcp/syn-burst', 'tcp/synack-for-old-isn', 'icmp/unreachable-for-tcp', 'rpc/retransmission-differs', 'tcp/challenge-ack-on-syn', 'tcp/connect-latency-outliers']) {
     assert.match(r.stdout, new RegExp(`^(CRITICAL|ERROR|WARNING) +${id.replace('/', '\\/')}`, 'm'), `${id} missing from the demo report`);

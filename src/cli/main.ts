@@ -7,7 +7,6 @@ import { flowsCommand } from './flows.js';
 import { exchangesCommand, srtCommand } from './exchanges.js';
 import { diagnoseCommand, parseSeverity } from './diagnose.js';
 import { compareCommand } from './compare.js';
-import { demoCommand } from './demo.js';
 import type { Severity } from '../diagnose/finding.js';
 import { packetsCommand, tcpAnnotator, type TimeFormat } from './packets.js';
 
@@ -56,15 +55,6 @@ program
   .option('--html <file>', 'also write a self-contained HTML report: the two captures side by side, the one-way delay plot (opens offline)')
   .action((a: string, b: string, o: { json?: boolean; window: number; html?: string }) =>
     run((out) => compareCommand(a, b, { json: !!o.json, window: o.window, html: o.html ?? null }, out)));
-
-program
-  .command('demo')
-  .description('write sample captures of the known incidents, diagnose them and write the HTML report')
-  .option('--dir <dir>', 'where to write the captures and the report', 'pcapdx-demo')
-  .option('--no-html', 'skip the HTML report')
-  .option('--no-color', 'no ANSI colours')
-  .action((o: { dir: string; html: boolean; color: boolean }) =>
-    run((out) => demoCommand({ dir: o.dir, html: o.html, color: o.color && !!process.stdout.isTTY && !process.env.NO_COLOR }, out)));
 
 program
   .command('info')
