@@ -9,7 +9,8 @@ import { toNs } from '../bytes/time.js';
 import { decodeFrame } from '../wire/decode.js';
 import { formatAddr } from '../wire/addr.js';
 import { L3_IPV4, newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet, type WireIssueCode } from '../wire/packet.js';
-import { TcpTracker, type ConnRecord } from '../tcp/tracker.js';
+import { TcpTracker } from '../tcp/tracker.js';
+import { connState, type Conn, type EndReason } from '../tcp/conn.js';
 import {
   LABELS, L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE, KA_ONE_BYTE,
   type LabelName,
@@ -23,7 +24,7 @@ import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
 import {
   KEY_SEGMENTS_FIRST, KEY_SEGMENTS_LAST, KEY_SEGMENTS_MARKED, MAX_CONNECTIONS_KEPT, MAX_EXCHANGES_KEPT, MAX_ICMP_ERRORS_KEPT,
-  MAX_TCP_DATA_DIFFS_KEPT, type AnalysedTrace, type CaptureEntry, type ConnHealth, type ConnectionFacts, type IcmpErrorFact,
+  MAX_TCP_DATA_DIFFS_KEPT, type AnalysedTrace, type CaptureEntry, type ConnectionFacts, type IcmpErrorFact,
 } from './trace.js';
 
 export interface AnalyseOptions {
@@ -74,8 +75,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
   const pkt = newPacket();
   const latency = new ConnectLatencyTable(capture);
   const exchangeStart = trace.exchanges.length;
-  /** builder slot (builders.ts) of each connection the tracker holds */
-  const slots = new Map<number, number>();
+  /** per-connection columns, indexed by the tracker's slot of the connection (builders.ts) */
   const B = new Builders();
   let baseSec = -1;
   let baseNsec = 0;
@@ -89,14 +89,16 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     else trace.dropped.exchanges++;
   });
 
-  const finishConn = (rec: ConnRecord): void => {
-    pass.connectionEnded(rec.stream);
-    const b = slots.get(rec.stream) ?? -1;
+  // The tracker hands over the live Conn when it releases a connection (its onEndConn: no record
+  // object, address strings or bigints): only a connection that is kept becomes a fact row, so a
+  // capture with more connections than MAX_CONNECTIONS_KEPT formats nothing for the rest.
+  const finishConn = (c: Conn, reason: EndReason): void => {
+    pass.connectionEnded(c.stream);
+    const b = B.holds(c.slot, c.stream) ? c.slot : -1;
     let labelled = false;
     if (b >= 0) {
-      slots.delete(rec.stream);
       retention.release(2 * b);
-      if (B.synAckFrame[b] > 0) latency.add(rec.respPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
+      if (B.synAckFrame[b] > 0) latency.add(c.bPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
       if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
         const n = B.labelCounts[b * LABEL_KINDS + i];
         if (n) {
@@ -105,14 +107,14 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
         }
       }
     }
-    const omitted = b >= 0 ? B.seen[b] - B.kept(b) : 0;
-    const interesting = omitted > 0 || labelled || rec.state !== 'SF';
-    if (trace.connections.length < MAX_CONNECTIONS_KEPT || (interesting && trace.connections.length < 2 * MAX_CONNECTIONS_KEPT)) {
-      trace.connections.push(toFacts(rec, B, b, capture, baseNs, trace.segments, facts));
+    const kept = trace.connections.length;
+    if (kept < MAX_CONNECTIONS_KEPT
+      || (kept < 2 * MAX_CONNECTIONS_KEPT && ((b >= 0 && B.seen[b] > B.kept(b)) || labelled || connState(c) !== 'SF'))) {
+      trace.connections.push(toFacts(c, reason, tracker, B, b, capture, baseNs, trace.segments, facts));
     } else trace.dropped.connections++;
     if (b >= 0) B.free(b);
   };
-  const tracker = new TcpTracker({ onEnd: finishConn });
+  const tracker = new TcpTracker({ onEndConn: finishConn });
 
   const summary = await readCapture(path, (f) => {
     if (baseSec < 0) {
@@ -127,11 +129,8 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       protocols.tcp++;
       const r = tracker.track(f, pkt);
       if (r === null) return;
-      let b = slots.get(r.stream);
-      if (b === undefined) {
-        b = B.alloc();
-        slots.set(r.stream, b);
-      }
+      const b = r.conn.slot;
+      if (!B.holds(b, r.stream)) B.start(b, r.stream);
       recordSegment(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
       noteHealth(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
       if (pkt.payloadCaptured > 0) {
@@ -274,27 +273,27 @@ function duplicateIpIdWindow(hsRtt: number): number {
 const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
 
 /** The connection's facts; its key segments go to the store as rows in frame order, its numbers
- *  to a row of the fact table. */
-function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore, table: ConnFactTable): ConnectionFacts {
+ *  to a row of the fact table (read from the builder columns, no intermediate object). */
+function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore, table: ConnFactTable): ConnectionFacts {
   const rowStart = store.length;
-  if (b < 0) return new KeptConnection(table, table.addRecord(rec, capture, baseNs, rowStart, rowStart, NO_LABELS));
-  const health: ConnHealth = {
-    dataSegments: [B.dataSegments[2 * b], B.dataSegments[2 * b + 1]], retransmittedData: [B.retransmittedData[2 * b], B.retransmittedData[2 * b + 1]],
-    captureDuplicates: B.captureDuplicates[b], firstDuplicateFrame: B.firstDuplicateFrame[b], rtoStalls: B.rtoStalls[b],
-    maxRtoStallNs: B.maxRtoStallNs[b], maxRtoStallFrame: B.maxRtoStallFrame[b], maxRtoStallDir: B.maxRtoStallDir[b] as 0 | 1,
-    zeroWindows: B.zeroWindows[b], maxZeroWindowNs: B.maxZeroWindowNs[b], zeroWindowFrame: B.zeroWindowFrame[b],
-    zeroWindowEndFrame: B.zeroWindowEndFrame[b], zeroWindowDir: B.zeroWindowDir[b] as 0 | 1,
-  };
-  // a zero window still closed at the end: its episode lasts until the connection's last segment
-  for (const dir of [0, 1] as const) {
+  const firstNs = tracker.absNs(c.firstTime);
+  const lastNs = tracker.absNs(c.lastTime);
+  if (b < 0) return new KeptConnection(table, table.addConn(c, reason, firstNs, lastNs, capture, baseNs, rowStart, rowStart, NO_LABELS));
+  // the longest zero-window episode; one still open at the end lasts until the connection's last
+  // segment (and has no closing frame)
+  let maxZw = B.maxZeroWindowNs[b];
+  let zwFrame = B.zeroWindowFrame[b];
+  let zwEnd = B.zeroWindowEndFrame[b];
+  let zwDir = B.zeroWindowDir[b];
+  for (let dir = 0; dir < 2; dir++) {
     const zw = B.zwRel[2 * b + dir];
     if (zw < 0) continue;
     const d = B.lastRel[b] - zw;
-    if (d >= health.maxZeroWindowNs) {
-      health.maxZeroWindowNs = d;
-      health.zeroWindowFrame = B.zwFrame[2 * b + dir];
-      health.zeroWindowEndFrame = 0;
-      health.zeroWindowDir = dir;
+    if (d >= maxZw) {
+      maxZw = d;
+      zwFrame = B.zwFrame[2 * b + dir];
+      zwEnd = 0;
+      zwDir = dir;
     }
   }
   const kept = B.moveRows(b, store);
@@ -305,9 +304,8 @@ function toFacts(rec: ConnRecord, B: Builders, b: number, capture: number, baseN
     if (labelCounts === NO_LABELS) labelCounts = {};
     labelCounts[LABELS[i][1]] = n;
   }
-  const k = table.addRecord(rec, capture, baseNs, rowStart, store.length, labelCounts);
-  table.setHealth(k, health);
-  table.setOther(k, B.synFrame[b], B.synRel[b], B.synAckFrame[b], B.synAckRel[b], B.zeroByteKa[b], B.oneByteKa[b], B.seen[b] - kept);
+  const k = table.addConn(c, reason, firstNs, lastNs, capture, baseNs, rowStart, store.length, labelCounts);
+  table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);
   return new KeptConnection(table, k);
 }
 

@@ -1,18 +1,20 @@
 // Per-connection analysis state while the tracker holds a connection, without an object per
-// connection: every field is a typed-array column indexed by a builder number (a slot), and slots
-// of ended connections are reused through a free list. The key segments a connection keeps (the
-// first ones, the marked ones, a ring of the last ones) are rows of one shared row pool, linked
-// per slot into three lists; when the connection ends they are merged by frame into the trace's
-// SegmentStore and the rows go back to the pool.
+// connection: every field is a typed-array column indexed by the tracker's slot of the connection
+// (Conn.slot: the tracker gives a slot to a connection when it enters its table and takes it back
+// after releasing it, so the analysis needs no map from stream to builder). `stream` says which
+// connection a slot's builder belongs to: a slot whose stream is not the packet's is (re)started.
+// The key segments a connection keeps (the first ones, the marked ones, a ring of the last ones)
+// are rows of one shared row pool, linked per slot into three lists; when the connection ends
+// they are merged by frame into the trace's SegmentStore and the rows go back to the pool.
 //
 // Why: the tracker holds closed connections for their grace period (up to 65,536 of them), so a
 // capture of many short connections kept tens of thousands of builder objects (a dozen small
 // arrays and the segment row objects each) alive long enough to be promoted to the old generation:
 // garbage collection was a quarter of diagnose's time. Columns are a few large arrays instead.
 //
-// Bounds: slots = connections the tracker holds at once (its own bound); rows = at most
-// KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_LAST per slot. Both double when full
-// and never shrink (the peak of one capture).
+// Bounds: slots = the tracker's slots (connections it holds at once: its own bound); rows = at
+// most KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_LAST per slot. Both double when
+// full and never shrink (the peak of one capture).
 
 import { LABELS } from '../tcp/labels.js';
 import { grown, SegmentColumns, type SegmentStore } from './segment-store.js';
@@ -20,6 +22,7 @@ import { grown, SegmentColumns, type SegmentStore } from './segment-store.js';
 const INITIAL_SLOTS = 256;
 const INITIAL_ROWS = 2048;
 const NO_ROW = -1;
+const NO_STREAM = -1;
 export const LABEL_KINDS = LABELS.length;
 
 /** Key-segment rows of open connections (the same columns as SegmentStore, plus a link). */
@@ -64,8 +67,9 @@ export class RowPool extends SegmentColumns {
 export class Builders {
   readonly rows = new RowPool();
   private cap = INITIAL_SLOTS;
-  private freeSlots: number[] = [];
-  private nextSlot = 0;
+
+  /** the connection (stream number) whose builder the slot holds; NO_STREAM none */
+  stream: Float64Array = new Float64Array(INITIAL_SLOTS).fill(NO_STREAM);
 
   // ---- key segments: three lists of pool rows per slot (first, marked, ring of the last)
   firstHead: Int32Array = new Int32Array(INITIAL_SLOTS);
@@ -125,21 +129,29 @@ export class Builders {
   lastDataIpId: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
 
 
-  /** A slot in its initial state. */
-  alloc(): number {
-    const s = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
-    if (s >= this.cap) this.grow();
-    this.clear(s);
-    return s;
+  /** Whether slot s holds the builder of connection `stream` (a slot is the tracker's slot of
+   *  the connection, reused by a later connection once the tracker released it). */
+  holds(s: number, stream: number): boolean {
+    return s < this.cap && this.stream[s] === stream;
   }
 
-  /** Returns the slot's key-segment rows to the pool and the slot to the free list. */
+  /** Slot s (the tracker's slot of a new connection) in its initial state, for `stream`. */
+  start(s: number, stream: number): void {
+    while (s >= this.cap) this.grow();
+    // rows a previous connection of the slot did not give back (none when it was freed)
+    if (this.stream[s] !== NO_STREAM) this.free(s);
+    this.clear(s);
+    this.stream[s] = stream;
+  }
+
+  /** Returns the slot's key-segment rows to the pool; the slot holds no connection after. */
   free(s: number): void {
     const rows = this.rows;
     rows.releaseList(this.firstHead[s], this.firstTail[s]);
     rows.releaseList(this.markedHead[s], this.markedTail[s]);
     rows.releaseList(this.lastHead[s], this.lastTail[s]);
-    this.freeSlots.push(s);
+    this.firstHead[s] = this.markedHead[s] = this.lastHead[s] = NO_ROW;
+    this.stream[s] = NO_STREAM;
   }
 
   /** Key segments the slot holds. */
@@ -244,6 +256,7 @@ export class Builders {
       b.set(a as Float64Array);
       self[k] = b;
     }
+    this.stream.fill(NO_STREAM, this.cap);
     this.cap = n;
   }
 }

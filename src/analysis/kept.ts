@@ -13,7 +13,11 @@
 // diagnose's time).
 
 import type { ConnRecord, DirRecord } from '../tcp/tracker.js';
+import { connState, OPENER_NAMES, type Conn, type Dir, type EndReason } from '../tcp/conn.js';
 import type { LabelName } from '../tcp/labels.js';
+import { formatAddr } from '../wire/addr.js';
+import { L3_IPV4 } from '../wire/packet.js';
+import type { Builders } from './builders.js';
 import type { SegmentStore } from './segment-store.js';
 import type { ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 
@@ -36,19 +40,6 @@ const CHUNK_SHIFT = 11;
 const CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
 const NO_KEEP_ALIVES = Object.freeze({ zeroByte: 0, oneByte: 0 });
 
-/** The numeric facts of a kept connection as analyse.ts hands them over (the handshake times
- *  relative to the capture's first frame, ns; synAckFrame 0 = no handshake seen). */
-export interface NumericFacts {
-  health: ConnHealth;
-  synFrame: number;
-  synRel: number;
-  synAckFrame: number;
-  synAckRel: number;
-  zeroByteKa: number;
-  oneByteKa: number;
-  segmentsOmitted: number;
-}
-
 /** Numeric facts of every kept connection of a trace, a row of FIELDS numbers each (bounded by
  *  the kept connections, trace.ts). */
 /** Offset of row k's fields in its chunk. */
@@ -56,13 +47,13 @@ function off(k: number): number {
   return (k & CHUNK_MASK) * FIELDS;
 }
 
-function writeDir(v: Float64Array, at: number, d: DirRecord): void {
+function writeDir(v: Float64Array, at: number, d: Dir): void {
   v[at] = d.pkts;
   v[at + 1] = d.ipBytes;
   v[at + 2] = d.payload;
   v[at + 3] = d.retransmissions;
   v[at + 4] = d.mss;
-  v[at + 5] = d.windowScale;
+  v[at + 5] = d.winScale;
 }
 
 export class ConnFactTable {
@@ -78,42 +69,46 @@ export class ConnFactTable {
   private readonly bases: bigint[] = [];
   /** first/last times (key 2 * row + 0/1) that a relative number cannot hold exactly */
   private readonly inexact = new Map<number, bigint>();
-  /** addresses seen, each kept once (a capture's connections share a few hosts) */
+  /** addresses seen, each kept once (a capture's connections share a few hosts): IPv4 by number,
+   *  others by text */
+  private readonly v4 = new Map<number, string>();
   private readonly addrs = new Map<string, string>();
 
   constructor(readonly store: SegmentStore) {}
 
-  /** The row of a connection the tracker released: its record, the capture (with the time of its
-   *  first frame) and its key segments, rows [rowStart, rowEnd) of the store. The facts of the
-   *  analysis are written with setHealth and setOther (zero until then). */
-  addRecord(rec: ConnRecord, capture: number, baseNs: bigint, rowStart: number, rowEnd: number, labelCounts: Partial<Record<LabelName, number>>): number {
+  /** The row of a connection the tracker released (its live Conn, valid during the call only;
+   *  its first and last times as absolute ns): the capture (with the time of its first frame) and
+   *  its key segments, rows [rowStart, rowEnd) of the store. The facts of the analysis are written
+   *  with setFacts (zero until then). */
+  addConn(c: Conn, reason: EndReason, firstNs: bigint, lastNs: bigint, capture: number, baseNs: bigint, rowStart: number, rowEnd: number,
+    labelCounts: Partial<Record<LabelName, number>>): number {
     const k = this.add();
     const v = this.c(k);
     const o = off(k);
-    v[o + F_STREAM] = rec.stream;
-    v[o + F_IPV] = rec.ipVersion;
-    v[o + F_ORIG_PORT] = rec.origPort;
-    v[o + F_RESP_PORT] = rec.respPort;
-    v[o + F_FIRST_FRAME] = rec.firstFrame;
-    v[o + F_LAST_FRAME] = rec.lastFrame;
-    v[o + F_HS_RTT] = rec.handshakeRttNs;
-    v[o + F_REUSED] = rec.reusedPorts ? 1 : 0;
+    v[o + F_STREAM] = c.stream;
+    v[o + F_IPV] = c.l3 === 6 ? 6 : 4;
+    v[o + F_ORIG_PORT] = c.aPort;
+    v[o + F_RESP_PORT] = c.bPort;
+    v[o + F_FIRST_FRAME] = c.firstFrame;
+    v[o + F_LAST_FRAME] = c.lastFrame;
+    v[o + F_HS_RTT] = c.firstRtt > 0 ? c.firstRtt : -1;
+    v[o + F_REUSED] = c.reusedPorts ? 1 : 0;
     v[o + F_CAPTURE] = capture;
     v[o + F_ROW_START] = rowStart;
     v[o + F_ROW_END] = rowEnd;
     this.bases[capture] = baseNs;
-    v[o + F_FIRST_REL] = this.rel(k, 0, rec.firstNs, baseNs);
-    v[o + F_LAST_REL] = this.rel(k, 1, rec.lastNs, baseNs);
-    writeDir(v, o + F_ORIG, rec.orig);
-    writeDir(v, o + F_RESP, rec.resp);
+    v[o + F_FIRST_REL] = this.rel(k, 0, firstNs, baseNs);
+    v[o + F_LAST_REL] = this.rel(k, 1, lastNs, baseNs);
+    writeDir(v, o + F_ORIG, c.d0);
+    writeDir(v, o + F_RESP, c.d1);
     const so = k * STRINGS;
-    this.strs[so + S_ORIG_ADDR] = this.addr(rec.origAddr);
-    this.strs[so + S_RESP_ADDR] = this.addr(rec.respAddr);
-    this.strs[so + S_HISTORY] = rec.history;
-    this.strs[so + S_OPENER] = rec.opener;
-    this.strs[so + S_STATE] = rec.state;
-    this.strs[so + S_END] = rec.endReason;
-    this.vlans[k] = rec.vlans.length === 0 ? NO_VLANS : rec.vlans;
+    this.strs[so + S_ORIG_ADDR] = this.addr(c.l3, c.a0, c.a1, c.a2, c.a3);
+    this.strs[so + S_RESP_ADDR] = this.addr(c.l3, c.b0, c.b1, c.b2, c.b3);
+    this.strs[so + S_HISTORY] = c.history;
+    this.strs[so + S_OPENER] = OPENER_NAMES[c.opener];
+    this.strs[so + S_STATE] = connState(c);
+    this.strs[so + S_END] = reason;
+    this.vlans[k] = c.vlans.length === 0 ? NO_VLANS : c.vlans.slice();
     this.labels[k] = labelCounts;
     return k;
   }
@@ -154,7 +149,17 @@ export class ConnFactTable {
     return NaN;
   }
 
-  private addr(a: string): string {
+  /** The address as text, formatted once per address (a capture's connections share a few
+   *  hosts): IPv4 addresses are looked up by their number, IPv6 ones by their text. */
+  private addr(l3: number, w0: number, w1: number, w2: number, w3: number): string {
+    if (l3 === L3_IPV4) {
+      const hit = this.v4.get(w0);
+      if (hit !== undefined) return hit;
+      const a = formatAddr(l3, [w0]);
+      this.v4.set(w0, a);
+      return a;
+    }
+    const a = formatAddr(l3, [w0, w1, w2, w3]);
     const hit = this.addrs.get(a);
     if (hit !== undefined) return hit;
     this.addrs.set(a, a);
@@ -173,36 +178,33 @@ export class ConnFactTable {
     return this.chunks[k >> CHUNK_SHIFT];
   }
 
-  /** Writes row k's health fields (the other fields are set one by one with `set`). */
-  setHealth(k: number, h: ConnHealth): void {
+  /** Writes row k's analysis facts from builder slot b (builders.ts): the health counters (with
+   *  the longest zero-window episode as analyse.ts closed it), the handshake, the keep-alives and
+   *  the segments the key-segment bounds left out. */
+  setFacts(k: number, B: Builders, b: number, maxZwNs: number, zwFrame: number, zwEndFrame: number, zwDir: number, omitted: number): void {
     const v = this.c(k);
     const o = off(k);
-    v[o + F_DATA0] = h.dataSegments[0];
-    v[o + F_DATA1] = h.dataSegments[1];
-    v[o + F_RETR0] = h.retransmittedData[0];
-    v[o + F_RETR1] = h.retransmittedData[1];
-    v[o + F_DUPS] = h.captureDuplicates;
-    v[o + F_FIRST_DUP] = h.firstDuplicateFrame;
-    v[o + F_RTO_STALLS] = h.rtoStalls;
-    v[o + F_MAX_RTO_NS] = h.maxRtoStallNs;
-    v[o + F_MAX_RTO_FRAME] = h.maxRtoStallFrame;
-    v[o + F_MAX_RTO_DIR] = h.maxRtoStallDir;
-    v[o + F_ZW] = h.zeroWindows;
-    v[o + F_MAX_ZW_NS] = h.maxZeroWindowNs;
-    v[o + F_ZW_FRAME] = h.zeroWindowFrame;
-    v[o + F_ZW_END_FRAME] = h.zeroWindowEndFrame;
-    v[o + F_ZW_DIR] = h.zeroWindowDir;
-  }
-
-  setOther(k: number, synFrame: number, synRel: number, synAckFrame: number, synAckRel: number, zeroByteKa: number, oneByteKa: number, omitted: number): void {
-    const v = this.c(k);
-    const o = off(k);
-    v[o + F_SYN_FRAME] = synFrame;
-    v[o + F_SYN_REL] = synRel;
-    v[o + F_SYNACK_FRAME] = synAckFrame;
-    v[o + F_SYNACK_REL] = synAckRel;
-    v[o + F_KA_ZERO] = zeroByteKa;
-    v[o + F_KA_ONE] = oneByteKa;
+    v[o + F_DATA0] = B.dataSegments[2 * b];
+    v[o + F_DATA1] = B.dataSegments[2 * b + 1];
+    v[o + F_RETR0] = B.retransmittedData[2 * b];
+    v[o + F_RETR1] = B.retransmittedData[2 * b + 1];
+    v[o + F_DUPS] = B.captureDuplicates[b];
+    v[o + F_FIRST_DUP] = B.firstDuplicateFrame[b];
+    v[o + F_RTO_STALLS] = B.rtoStalls[b];
+    v[o + F_MAX_RTO_NS] = B.maxRtoStallNs[b];
+    v[o + F_MAX_RTO_FRAME] = B.maxRtoStallFrame[b];
+    v[o + F_MAX_RTO_DIR] = B.maxRtoStallDir[b];
+    v[o + F_ZW] = B.zeroWindows[b];
+    v[o + F_MAX_ZW_NS] = maxZwNs;
+    v[o + F_ZW_FRAME] = zwFrame;
+    v[o + F_ZW_END_FRAME] = zwEndFrame;
+    v[o + F_ZW_DIR] = zwDir;
+    v[o + F_SYN_FRAME] = B.synFrame[b];
+    v[o + F_SYN_REL] = B.synRel[b];
+    v[o + F_SYNACK_FRAME] = B.synAckFrame[b];
+    v[o + F_SYNACK_REL] = B.synAckRel[b];
+    v[o + F_KA_ZERO] = B.zeroByteKa[b];
+    v[o + F_KA_ONE] = B.oneByteKa[b];
     v[o + F_OMITTED] = omitted;
   }
 
