@@ -196,7 +196,7 @@ export class Builders {
     let n = 0;
     if (b === NO_ROW && c === NO_ROW) {
       // only the first segments (a short connection): no merge
-      for (; a !== NO_ROW; a = next[a], n++) store.append(p.frame[a], p.rel[a], p.meta[a], p.flags[a], p.seq[a], p.ack[a], p.len[a], p.win[a], p.labels[a], p.ipId[a]);
+      for (; a !== NO_ROW; a = next[a], n++) store.appendFrom(p, a);
       return n;
     }
     for (;;) {
@@ -207,7 +207,7 @@ export class Builders {
       if (r === a) a = next[a];
       else if (r === b) b = next[b];
       else c = next[c];
-      store.append(p.frame[r], p.rel[r], p.meta[r], p.flags[r], p.seq[r], p.ack[r], p.len[r], p.win[r], p.labels[r], p.ipId[r]);
+      store.appendFrom(p, r);
       n++;
     }
     return n;

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Builders } from './builders.js';
+import { SegmentStore } from './segment-store.js';
+
+/** Appends a key-segment row for `frame` to one of slot s's lists (0 first, 1 marked, 2 last). */
+function row(B: Builders, s: number, which: 0 | 1 | 2, frame: number): void {
+  const r = B.append(s, which);
+  B.rows.frame[r] = frame;
+  B.rows.seq[r] = frame * 10;
+}
+
+test('a slot holds only the stream it was started for, also past the initial columns', () => {
+  const B = new Builders();
+  // fresh slots hold nothing, whatever the stream (stream 0 included: the columns start at zero)
+  assert.equal(B.holds(0, 0), false);
+  assert.equal(B.holds(100_000, 0), false);
+  B.start(3, 0);
+  assert.equal(B.holds(3, 0), true);
+  assert.equal(B.holds(3, 1), false);
+  // a tracker slot beyond the columns grows them; the new slots hold nothing either
+  B.start(5000, 42);
+  assert.equal(B.holds(5000, 42), true);
+  assert.equal(B.holds(4999, 0), false);
+  assert.equal(B.holds(3, 0), true, 'growing keeps what the slots held');
+  B.free(3);
+  assert.equal(B.holds(3, 0), false);
+});
+
+test('key segments are merged into the store in frame order and their rows reused', () => {
+  const B = new Builders();
+  const store = new SegmentStore();
+  B.start(7, 1);
+  row(B, 7, 0, 1);
+  row(B, 7, 0, 2);
+  row(B, 7, 1, 4);
+  row(B, 7, 2, 3);
+  row(B, 7, 2, 6);
+  row(B, 7, 1, 5);
+  assert.equal(B.kept(7), 6);
+  assert.equal(B.moveRows(7, store), 6);
+  assert.deepEqual(store.facts(0, 6, 0n).map((s) => [s.frame, s.seq]), [[1, 10], [2, 20], [3, 30], [4, 40], [5, 50], [6, 60]]);
+  B.free(7);
+  // the same tracker slot, later another connection: a fresh builder over the freed rows
+  B.start(7, 9);
+  assert.equal(B.kept(7), 0);
+  assert.equal(B.seen[7], 0);
+  row(B, 7, 0, 20);
+  assert.equal(B.moveRows(7, store), 1);
+  assert.equal(store.frameAt(6), 20);
+});
+
+test('a slot restarted without being freed gives its rows back first', () => {
+  const B = new Builders();
+  const store = new SegmentStore();
+  B.start(2, 1);
+  for (let f = 1; f <= 10; f++) row(B, 2, 0, f);
+  // the tracker reuses a slot only after ending its connection; should a builder be left over,
+  // the new connection must not inherit its segments
+  B.start(2, 5);
+  assert.equal(B.kept(2), 0);
+  row(B, 2, 0, 99);
+  assert.equal(B.moveRows(2, store), 1);
+  assert.equal(store.frameAt(0), 99);
+});
