@@ -71,3 +71,44 @@ test('a corpus capture: connections, labels and SMB2 exchanges in one pass, labe
     assert.equal(c.segmentsOmitted + frames.length, c.orig.pkts + c.resp.pkts);
   }
 });
+
+test('connection times stay exact when the first TCP frame is months after the capture\'s first frame', async () => {
+  // a UDP datagram at 0 s, then a handshake 2^24 s (194 days, more ns than a number holds
+  // exactly) later at sub-microsecond steps: the times go through the bigint path
+  const udp = new Uint8Array(8 + 4);
+  udp.set([0, 53, 0, 53, 0, 12, 0, 0]);
+  const later = 2 ** 24;
+  const file = pcapFile({ nanos: true }, [
+    { sec: 0, frac: 0, data: eth(ipv4(C, S, 17, udp)) },
+    { sec: later, frac: 1, data: eth(ipv4(C, S, 6, tcp(800, 304, 1000, 0, TCP_SYN))) },
+    { sec: later, frac: 3, data: eth(ipv4(S, C, 6, tcp(304, 800, 5000, 1001, TCP_SYN | TCP_ACK))) },
+    { sec: later + 1, frac: 7, data: eth(ipv4(C, S, 6, tcp(800, 304, 1001, 5001, TCP_ACK))) },
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'pcapdx-an-'));
+  writeFileSync(join(dir, 'late.pcap'), file);
+  const t = await analyse([join(dir, 'late.pcap')]);
+  assert.equal(t.connections.length, 1);
+  const c = t.connections[0];
+  const at = (sec: number, ns: number): bigint => BigInt(sec) * 1_000_000_000n + BigInt(ns);
+  assert.equal(c.firstNs, at(later, 1));
+  assert.equal(c.lastNs, at(later + 1, 7));
+  assert.equal(c.baseNs, 0n);
+  assert.deepEqual([c.firstFrame, c.lastFrame, c.origAddr, c.respAddr, c.origPort, c.respPort], [2, 4, '10.0.0.1', '10.0.0.2', 800, 304]);
+});
+
+test('connection times relative to a capture whose first frame is its first TCP frame', async () => {
+  const file = pcapFile({ nanos: true }, [
+    { sec: 1_700_000_000, frac: 999_999_999, data: eth(ipv4(C, S, 6, tcp(800, 304, 1000, 0, TCP_SYN))) },
+    { sec: 1_700_000_001, frac: 250, data: eth(ipv4(S, C, 6, tcp(304, 800, 5000, 1001, TCP_SYN | TCP_ACK))) },
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'pcapdx-an-'));
+  writeFileSync(join(dir, 'near.pcap'), file);
+  const t = await analyse([join(dir, 'near.pcap')]);
+  const c = t.connections[0];
+  assert.equal(c.firstNs, 1_700_000_000_999_999_999n);
+  assert.equal(c.lastNs, 1_700_000_001_000_000_250n);
+  assert.equal(c.connect?.setupNs, 250 + 1);
+  assert.equal(c.state, 'S1');
+  assert.equal(c.opener, 'syn');
+  assert.equal(c.endReason, 'end');
+});

@@ -276,9 +276,7 @@ const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
  *  to a row of the fact table (read from the builder columns, no intermediate object). */
 function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore, table: ConnFactTable): ConnectionFacts {
   const rowStart = store.length;
-  const firstNs = tracker.absNs(c.firstTime);
-  const lastNs = tracker.absNs(c.lastTime);
-  if (b < 0) return new KeptConnection(table, table.addConn(c, reason, firstNs, lastNs, capture, baseNs, rowStart, rowStart, NO_LABELS));
+  if (b < 0) return new KeptConnection(table, table.addConn(c, reason, tracker, capture, baseNs, rowStart, rowStart, NO_LABELS));
   // the longest zero-window episode; one still open at the end lasts until the connection's last
   // segment (and has no closing frame)
   let maxZw = B.maxZeroWindowNs[b];
@@ -304,7 +302,7 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
     if (labelCounts === NO_LABELS) labelCounts = {};
     labelCounts[LABELS[i][1]] = n;
   }
-  const k = table.addConn(c, reason, firstNs, lastNs, capture, baseNs, rowStart, store.length, labelCounts);
+  const k = table.addConn(c, reason, tracker, capture, baseNs, rowStart, store.length, labelCounts);
   table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);
   return new KeptConnection(table, k);
 }

@@ -35,6 +35,11 @@ const FIELDS = 47;
 const S_ORIG_ADDR = 0, S_RESP_ADDR = 1, S_HISTORY = 2, S_OPENER = 3, S_STATE = 4, S_END = 5;
 const STRINGS = 6;
 const NO_VLANS: number[] = [];
+
+/** The tracker's clock: its relative times (ns, as on a Conn) as absolute ns (TcpTracker.absNs). */
+export interface TrackerClock {
+  absNs(rel: number): bigint;
+}
 /** rows per chunk of the table (a power of two: row k is in chunk k >> CHUNK_SHIFT) */
 const CHUNK_SHIFT = 11;
 const CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
@@ -67,6 +72,9 @@ export class ConnFactTable {
   private readonly labels: Partial<Record<LabelName, number>>[] = [];
   /** per capture: the absolute time of its first frame (rows hold times relative to it) */
   private readonly bases: bigint[] = [];
+  /** per capture: its tracker's clock, and the ns from the first frame to the tracker's base */
+  private readonly clockOf: TrackerClock[] = [];
+  private readonly clockOffset: number[] = [];
   /** first/last times (key 2 * row + 0/1) that a relative number cannot hold exactly */
   private readonly inexact = new Map<number, bigint>();
   /** addresses seen, each kept once (a capture's connections share a few hosts): IPv4 by number,
@@ -76,11 +84,11 @@ export class ConnFactTable {
 
   constructor(readonly store: SegmentStore) {}
 
-  /** The row of a connection the tracker released (its live Conn, valid during the call only;
-   *  its first and last times as absolute ns): the capture (with the time of its first frame) and
-   *  its key segments, rows [rowStart, rowEnd) of the store. The facts of the analysis are written
-   *  with setFacts (zero until then). */
-  addConn(c: Conn, reason: EndReason, firstNs: bigint, lastNs: bigint, capture: number, baseNs: bigint, rowStart: number, rowEnd: number,
+  /** The row of a connection the tracker released (its live Conn, valid during the call only,
+   *  with times relative to the tracker's time base): the capture (with the time of its first
+   *  frame) and its key segments, rows [rowStart, rowEnd) of the store. The facts of the analysis
+   *  are written with setFacts (zero until then). */
+  addConn(c: Conn, reason: EndReason, tracker: TrackerClock, capture: number, baseNs: bigint, rowStart: number, rowEnd: number,
     labelCounts: Partial<Record<LabelName, number>>): number {
     const k = this.add();
     const v = this.c(k);
@@ -96,9 +104,9 @@ export class ConnFactTable {
     v[o + F_CAPTURE] = capture;
     v[o + F_ROW_START] = rowStart;
     v[o + F_ROW_END] = rowEnd;
-    this.bases[capture] = baseNs;
-    v[o + F_FIRST_REL] = this.rel(k, 0, firstNs, baseNs);
-    v[o + F_LAST_REL] = this.rel(k, 1, lastNs, baseNs);
+    if (this.bases[capture] !== baseNs || this.clockOf[capture] !== tracker) this.setClock(capture, baseNs, tracker);
+    v[o + F_FIRST_REL] = this.relOf(k, 0, c.firstTime, tracker, capture, baseNs);
+    v[o + F_LAST_REL] = this.relOf(k, 1, c.lastTime, tracker, capture, baseNs);
     writeDir(v, o + F_ORIG, c.d0);
     writeDir(v, o + F_RESP, c.d1);
     const so = k * STRINGS;
@@ -140,6 +148,24 @@ export class ConnFactTable {
     return { pkts: v[at], ipBytes: v[at + 1], payload: v[at + 2], retransmissions: v[at + 3], mss: v[at + 4], windowScale: v[at + 5] };
   }
 
+  /** The capture's first-frame time and the clock of its tracker, whose base (its first TCP
+   *  frame) is `clockOffset` ns after it: NaN when that is not an exact number. */
+  private setClock(capture: number, baseNs: bigint, tracker: TrackerClock): void {
+    this.bases[capture] = baseNs;
+    this.clockOf[capture] = tracker;
+    const d = Number(tracker.absNs(0) - baseNs);
+    this.clockOffset[capture] = Number.isSafeInteger(d) ? d : NaN;
+  }
+
+  /** A tracker time (ns since its base) as ns since the capture's first frame: the offset plus the
+   *  time as the tracker rounds it (TcpTracker.absNs), in numbers while the sum is an exact
+   *  integer; otherwise through the bigint absolute time (rel). */
+  private relOf(k: number, which: 0 | 1, t: number, tracker: TrackerClock, capture: number, baseNs: bigint): number {
+    const r = this.clockOffset[capture] + Math.round(t);
+    if (Number.isSafeInteger(r)) return r;
+    return this.rel(k, which, tracker.absNs(t), baseNs);
+  }
+
   /** ns - base as an exact number, or NaN with ns kept aside */
   private rel(k: number, which: 0 | 1, ns: bigint, base: bigint): number {
     const d = ns - base;
@@ -153,10 +179,11 @@ export class ConnFactTable {
    *  hosts): IPv4 addresses are looked up by their number, IPv6 ones by their text. */
   private addr(l3: number, w0: number, w1: number, w2: number, w3: number): string {
     if (l3 === L3_IPV4) {
-      const hit = this.v4.get(w0);
+      const key = w0 | 0; // a small integer for the map, not a heap number
+      const hit = this.v4.get(key);
       if (hit !== undefined) return hit;
       const a = formatAddr(l3, [w0]);
-      this.v4.set(w0, a);
+      this.v4.set(key, a);
       return a;
     }
     const a = formatAddr(l3, [w0, w1, w2, w3]);
