@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Builders } from './builders.js';
+import { B_SEEN, Builders, SLOT_STRIDE } from './builders.js';
 import { SegmentStore } from './segment-store.js';
 
 /** Appends a key-segment row for `frame` to one of slot s's lists (0 first, 1 marked, 2 last). */
@@ -44,7 +44,7 @@ test('key segments are merged into the store in frame order and their rows reuse
   // the same tracker slot, later another connection: a fresh builder over the freed rows
   B.start(7, 9);
   assert.equal(B.kept(7), 0);
-  assert.equal(B.seen[7], 0);
+  assert.equal(B.n[7 * SLOT_STRIDE + B_SEEN], 0);
   row(B, 7, 0, 20);
   assert.equal(B.moveRows(7, store), 1);
   assert.equal(store.frameAt(6), 20);
