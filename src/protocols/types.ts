@@ -155,41 +155,136 @@ export function bump(c: ProtoCounters, code: string, n = 1): void {
 }
 
 /**
- * The Exchange the decoders make. The two times are kept as (sec, nsec) numbers and
- * requestNs / responseNs are getters that make the bigint when read: most consumers never read
- * them (srt, the rules but one), and two bigints per exchange were a visible part of the pass.
- * The values are those of bytes/time.ts toNs(sec, nsec), non-null exactly when the frame is.
+ * The Exchange the decoders make: a row in a chunk of columns (ExchangeChunk), read through
+ * getters. A consumer that keeps exchanges (diagnose keeps up to 200,000 of them) then keeps one
+ * two-field object per exchange instead of a 25-field record with four boxed numbers (the
+ * epoch seconds and large latencies do not fit a small integer): on the SMB2 bench capture the
+ * young-generation collector's copying of the kept records was about 300 ms of a 2.5 s diagnose.
+ * The values are those the constructor is given; requestNs / responseNs make the bigint when
+ * read (bytes/time.ts toNs(sec, nsec)), non-null exactly when the frame is. `retransmit` and
+ * `write` may be set once after construction (before the exchange is handed out).
+ *
+ * Chunks hold ROWS_PER_CHUNK exchanges, filled in order by every pass of the process; a chunk is
+ * collected when none of its exchanges is referenced, so a consumer that keeps one exchange keeps
+ * at most one chunk with it (ROWS_PER_CHUNK bounds that overhead), one that keeps none (srt,
+ * exchanges) keeps nothing.
  */
 export class ExchangeRecord implements Exchange {
-  declare retransmit?: RpcRetransmitInfo;
-  declare write?: WriteInfo;
+  private readonly c: ExchangeChunk;
+  private readonly r: number;
 
   constructor(
-    public protocol: Exchange['protocol'],
-    public service: string,
-    public command: string,
-    public program: number,
-    public version: number,
-    public procedure: number,
-    public id: number,
-    public kind: ExchangeKind,
-    public requestFrame: number,
-    public responseFrame: number,
-    public interimFrames: number[],
+    protocol: Exchange['protocol'],
+    service: string,
+    command: string,
+    program: number,
+    version: number,
+    procedure: number,
+    id: number,
+    kind: ExchangeKind,
+    requestFrame: number,
+    responseFrame: number,
+    interimFrames: number[],
     /** request and response times (valid when the frame is > 0) */
-    public requestSec: number,
-    public requestNsec: number,
-    public responseSec: number,
-    public responseNsec: number,
-    public latencyNs: number,
-    public status: string,
-    public statusCode: number,
-    public args: Record<string, ArgValue>,
-    public client: Endpoint,
-    public server: Endpoint,
-    public transport: 'tcp' | 'udp',
-    public stream: number,
-  ) {}
+    requestSec: number,
+    requestNsec: number,
+    responseSec: number,
+    responseNsec: number,
+    latencyNs: number,
+    status: string,
+    statusCode: number,
+    args: Record<string, ArgValue>,
+    client: Endpoint,
+    server: Endpoint,
+    transport: 'tcp' | 'udp',
+    stream: number,
+  ) {
+    let c = fillChunk;
+    if (c.used === ROWS_PER_CHUNK) fillChunk = c = new ExchangeChunk();
+    const r = c.used++;
+    this.c = c;
+    this.r = r;
+    const n = c.num;
+    const i = r * NUMS;
+    n[i + N_PROGRAM] = program;
+    n[i + N_VERSION] = version;
+    n[i + N_PROCEDURE] = procedure;
+    n[i + N_ID] = id;
+    n[i + N_REQUEST_FRAME] = requestFrame;
+    n[i + N_RESPONSE_FRAME] = responseFrame;
+    n[i + N_REQUEST_SEC] = requestSec;
+    n[i + N_REQUEST_NSEC] = requestNsec;
+    n[i + N_RESPONSE_SEC] = responseSec;
+    n[i + N_RESPONSE_NSEC] = responseNsec;
+    n[i + N_LATENCY] = latencyNs;
+    n[i + N_STATUS_CODE] = statusCode;
+    n[i + N_STREAM] = stream;
+    const o = c.obj;
+    const j = r * OBJS;
+    o[j + O_PROTOCOL] = protocol;
+    o[j + O_SERVICE] = service;
+    o[j + O_COMMAND] = command;
+    o[j + O_KIND] = kind;
+    o[j + O_INTERIM] = interimFrames;
+    o[j + O_STATUS] = status;
+    o[j + O_ARGS] = args;
+    o[j + O_CLIENT] = client;
+    o[j + O_SERVER] = server;
+    o[j + O_TRANSPORT] = transport;
+    // O_RETRANSMIT, O_WRITE: undefined until set
+  }
+
+  private numAt(f: number): number {
+    return this.c.num[this.r * NUMS + f];
+  }
+
+  private objAt(f: number): unknown {
+    return this.c.obj[this.r * OBJS + f];
+  }
+
+  get protocol(): Exchange['protocol'] { return this.objAt(O_PROTOCOL) as Exchange['protocol']; }
+  get service(): string { return this.objAt(O_SERVICE) as string; }
+  get command(): string { return this.objAt(O_COMMAND) as string; }
+  get program(): number { return this.numAt(N_PROGRAM); }
+  get version(): number { return this.numAt(N_VERSION); }
+  get procedure(): number { return this.numAt(N_PROCEDURE); }
+  get id(): number { return this.numAt(N_ID); }
+  get kind(): ExchangeKind { return this.objAt(O_KIND) as ExchangeKind; }
+  get requestFrame(): number { return this.numAt(N_REQUEST_FRAME); }
+  get responseFrame(): number { return this.numAt(N_RESPONSE_FRAME); }
+  get interimFrames(): number[] { return this.objAt(O_INTERIM) as number[]; }
+  get requestSec(): number { return this.numAt(N_REQUEST_SEC); }
+  get requestNsec(): number { return this.numAt(N_REQUEST_NSEC); }
+  get responseSec(): number { return this.numAt(N_RESPONSE_SEC); }
+  get responseNsec(): number { return this.numAt(N_RESPONSE_NSEC); }
+  get latencyNs(): number { return this.numAt(N_LATENCY); }
+  get status(): string { return this.objAt(O_STATUS) as string; }
+  get statusCode(): number { return this.numAt(N_STATUS_CODE); }
+  get args(): Record<string, ArgValue> { return this.objAt(O_ARGS) as Record<string, ArgValue>; }
+  get client(): Endpoint { return this.objAt(O_CLIENT) as Endpoint; }
+  get server(): Endpoint { return this.objAt(O_SERVER) as Endpoint; }
+  get transport(): 'tcp' | 'udp' { return this.objAt(O_TRANSPORT) as 'tcp' | 'udp'; }
+  get stream(): number { return this.numAt(N_STREAM); }
+
+  get retransmit(): RpcRetransmitInfo | undefined { return this.objAt(O_RETRANSMIT) as RpcRetransmitInfo | undefined; }
+  set retransmit(v: RpcRetransmitInfo | undefined) { this.c.obj[this.r * OBJS + O_RETRANSMIT] = v; }
+  get write(): WriteInfo | undefined { return this.objAt(O_WRITE) as WriteInfo | undefined; }
+  set write(v: WriteInfo | undefined) { this.c.obj[this.r * OBJS + O_WRITE] = v; }
+
+  /** What JSON.stringify made of the record when its fields were own properties: the same keys
+   *  in the same order (retransmit and write only when set). */
+  toJSON(): Record<string, unknown> {
+    const j: Record<string, unknown> = {
+      protocol: this.protocol, service: this.service, command: this.command, program: this.program, version: this.version,
+      procedure: this.procedure, id: this.id, kind: this.kind, requestFrame: this.requestFrame, responseFrame: this.responseFrame,
+      interimFrames: this.interimFrames, requestSec: this.requestSec, requestNsec: this.requestNsec, responseSec: this.responseSec,
+      responseNsec: this.responseNsec, latencyNs: this.latencyNs, status: this.status, statusCode: this.statusCode, args: this.args,
+      client: this.client, server: this.server, transport: this.transport, stream: this.stream,
+    };
+    if (this.retransmit !== undefined) j.retransmit = this.retransmit;
+    if (this.write !== undefined) j.write = this.write;
+    return j;
+  }
 
   get requestNs(): bigint | null {
     return this.requestFrame > 0 ? epochNs(this.requestSec, this.requestNsec) : null;
@@ -198,6 +293,68 @@ export class ExchangeRecord implements Exchange {
   get responseNs(): bigint | null {
     return this.responseFrame > 0 ? epochNs(this.responseSec, this.responseNsec) : null;
   }
+}
+
+/** Exchanges per chunk: small enough that a consumer keeping a few scattered exchanges keeps
+ *  little with each (a chunk is ROWS_PER_CHUNK * (NUMS * 8 + OBJS * 4) bytes, about 40 KB),
+ *  large enough that chunks are few (one allocation per 256 exchanges). */
+export const ROWS_PER_CHUNK = 256;
+
+// numeric columns (every value is an exact double: frame numbers, 32-bit ids and codes, times)
+const N_PROGRAM = 0;
+const N_VERSION = 1;
+const N_PROCEDURE = 2;
+const N_ID = 3;
+const N_REQUEST_FRAME = 4;
+const N_RESPONSE_FRAME = 5;
+const N_REQUEST_SEC = 6;
+const N_REQUEST_NSEC = 7;
+const N_RESPONSE_SEC = 8;
+const N_RESPONSE_NSEC = 9;
+const N_LATENCY = 10;
+const N_STATUS_CODE = 11;
+const N_STREAM = 12;
+const NUMS = 13;
+// object columns (strings are mostly shared constants; args and the endpoints are objects)
+const O_PROTOCOL = 0;
+const O_SERVICE = 1;
+const O_COMMAND = 2;
+const O_KIND = 3;
+const O_INTERIM = 4;
+const O_STATUS = 5;
+const O_ARGS = 6;
+const O_CLIENT = 7;
+const O_SERVER = 8;
+const O_TRANSPORT = 9;
+const O_RETRANSMIT = 10;
+const O_WRITE = 11;
+const OBJS = 12;
+
+/** ROWS_PER_CHUNK exchanges in columns; rows are filled in order and never change after (but
+ *  for retransmit/write, set right after the row is made). */
+class ExchangeChunk {
+  used = 0;
+  readonly num = new Float64Array(ROWS_PER_CHUNK * NUMS);
+  readonly obj: unknown[] = new Array<unknown>(ROWS_PER_CHUNK * OBJS).fill(undefined);
+}
+
+/** the chunk new exchanges go to (shared by every pass of the process: a pass's exchanges are
+ *  contiguous runs in it, and nothing but the exchanges refers to a full chunk) */
+let fillChunk = new ExchangeChunk();
+
+/** A plain copy of an exchange's fields (for tests comparing exchanges deeply, and for any
+ *  consumer that wants an own-property object). Optional fields absent when unset. */
+export function plainExchange(e: Exchange): Exchange {
+  const p: Exchange = {
+    protocol: e.protocol, service: e.service, command: e.command, program: e.program, version: e.version,
+    procedure: e.procedure, id: e.id, kind: e.kind, requestFrame: e.requestFrame, responseFrame: e.responseFrame,
+    interimFrames: e.interimFrames, requestNs: e.requestNs, responseNs: e.responseNs, latencyNs: e.latencyNs,
+    status: e.status, statusCode: e.statusCode, args: e.args, client: e.client, server: e.server,
+    transport: e.transport, stream: e.stream,
+  };
+  if (e.retransmit !== undefined) p.retransmit = e.retransmit;
+  if (e.write !== undefined) p.write = e.write;
+  return p;
 }
 
 /** Exchange.interimFrames of every exchange without interim responses: one shared, frozen empty
