@@ -1,5 +1,5 @@
 // Short fingerprint of a file handle for display and correlation (FNV-1a 32-bit over its bytes).
-import { hex32 } from '../text.js';
+import { hex32Cached } from '../text.js';
 
 export function fhFingerprint(b: Uint8Array, off: number, len: number): string {
   let h = 0x811c9dc5;
@@ -8,5 +8,5 @@ export function fhFingerprint(b: Uint8Array, off: number, len: number): string {
     h ^= b[i];
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return hex32(h);
+  return hex32Cached(h);
 }

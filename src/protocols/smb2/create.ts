@@ -1,7 +1,7 @@
 // SMB2 CREATE (MS-SMB2 2.2.13 request, 2.2.14 response): the file name (UTF-16LE, offset from
 // the SMB2 header; empty = share root), disposition, and the FileId and size the server returns.
 import { u16le, u32le } from '../../bytes/reader.js';
-import { hex, utf16le } from '../text.js';
+import { hex16, utf16le } from '../text.js';
 import type { Smb2Args } from './args.js';
 import { u64le } from './header.js';
 
@@ -24,6 +24,6 @@ export function decodeCreate(b: Uint8Array, hdr: number, body: number, end: numb
     if (size !== RESPONSE_SIZE || end - body < 80) return;
     args.action = ACTIONS[u32le(b, body + 4)] ?? String(u32le(b, body + 4));
     args.endOfFile = u64le(b, body + 48);
-    args.fileId = hex(b, body + 64, 16);
+    args.fileId = hex16(b, body + 64);
   }
 }

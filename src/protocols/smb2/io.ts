@@ -2,7 +2,7 @@
 // both requests are 49 bytes of StructureSize with Length at 4, Offset at 8 and FileId at 16;
 // both responses are 17 bytes with their byte count at 4. Only the count's name differs.
 import { u16le, u32le } from '../../bytes/reader.js';
-import { hex } from '../text.js';
+import { hex16 } from '../text.js';
 import type { Smb2Args } from './args.js';
 import { u64le } from './header.js';
 
@@ -19,7 +19,7 @@ export function decodeIo(b: Uint8Array, body: number, end: number, response: boo
     if (size !== REQUEST_SIZE || end - body < IO_BODY_BYTES_READ) return;
     args.length = u32le(b, body + 4);
     args.offset = u64le(b, body + 8);
-    args.fileId = hex(b, body + 16, 16);
+    args.fileId = hex16(b, body + 16);
   } else {
     if (size !== RESPONSE_SIZE) return;
     args[responseCount] = u32le(b, body + 4);
