@@ -6,8 +6,7 @@ import { SegmentStore } from './segment-store.js';
 /** Appends a key-segment row for `frame` to one of slot s's lists (0 first, 1 marked, 2 last). */
 function row(B: Builders, s: number, which: 0 | 1 | 2, frame: number): void {
   const r = B.append(s, which);
-  B.rows.frame[r] = frame;
-  B.rows.seq[r] = frame * 10;
+  B.rows.write(r, frame, frame * 100, frame & 1, 0x18, frame * 10, 7, 100, 512, 0, frame);
 }
 
 test('a slot holds only the stream it was started for, also past the initial columns', () => {
@@ -40,6 +39,8 @@ test('key segments are merged into the store in frame order and their rows reuse
   assert.equal(B.kept(7), 6);
   assert.equal(B.moveRows(7, store), 6);
   assert.deepEqual(store.facts(0, 6, 0n).map((s) => [s.frame, s.seq]), [[1, 10], [2, 20], [3, 30], [4, 40], [5, 50], [6, 60]]);
+  // every field of a row survives the pool's packing
+  assert.deepEqual(store.fact(2, 5n), { frame: 3, ns: 305n, dir: 1, flags: 0x18, seq: 30, ack: 7, len: 100, win: 512, labels: 0, keepAliveStyle: 0, ipId: 3 });
   B.free(7);
   // the same tracker slot, later another connection: a fresh builder over the freed rows
   B.start(7, 9);
@@ -62,4 +63,25 @@ test('a slot restarted without being freed gives its rows back first', () => {
   row(B, 2, 0, 99);
   assert.equal(B.moveRows(2, store), 1);
   assert.equal(store.frameAt(0), 99);
+});
+
+test('the ring of the last segments keeps the newest ones, merged after the first and marked ones', () => {
+  const B = new Builders();
+  const store = new SegmentStore();
+  B.start(0, 3);
+  for (let f = 1; f <= 2; f++) row(B, 0, 0, f);
+  row(B, 0, 1, 3);
+  // twelve more into a ring of three: the last three stay (the ring's size is the caller's bound)
+  for (let f = 4; f <= 15; f++) {
+    if (B.listN(0, 2) < 3) row(B, 0, 2, f);
+    else {
+      const r = B.rotateLast(0);
+      B.rows.write(r, f, f * 100, 5, 0x10, f * 10, 0, 0, 0, 0, -1);
+    }
+  }
+  assert.equal(B.moveRows(0, store), 6);
+  assert.deepEqual(store.facts(0, 6, 0n).map((s) => s.frame), [1, 2, 3, 13, 14, 15]);
+  // meta 5: sent by the responder, keep-alive style 2
+  const s = store.fact(5, 0n);
+  assert.deepEqual([s.dir, s.keepAliveStyle, s.ipId, s.seq], [1, 2, -1, 150]);
 });
