@@ -190,7 +190,17 @@ function recordSegment(B: Builders, b: number, frame: number, rel: number, dir: 
   // the most recent others, in a ring whose oldest row is overwritten
   else if (n[o + B_LIST_N + 2] < KEY_SEGMENTS_LAST) r = B.append(b, 2);
   else r = B.rotateLast(b);
-  B.rows.write(r, frame, rel, dir | (ka << 1), p.tcpFlags, p.seq, p.ack, p.payloadLength, p.window, labels, ipv4Id(p));
+  const rows = B.rows;
+  rows.frame[r] = frame;
+  rows.rel[r] = rel;
+  rows.meta[r] = dir | (ka << 1);
+  rows.flags[r] = p.tcpFlags;
+  rows.seq[r] = p.seq;
+  rows.ack[r] = p.ack;
+  rows.len[r] = p.payloadLength;
+  rows.win[r] = p.window;
+  rows.labels[r] = labels;
+  rows.ipId[r] = ipv4Id(p);
 }
 
 /** Health counters and the handshake latency, for every segment (cheap: a few comparisons). */

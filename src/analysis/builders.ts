@@ -17,7 +17,7 @@
 // full and never shrink (the peak of one capture).
 
 import { LABELS } from '../tcp/labels.js';
-import type { SegmentStore } from './segment-store.js';
+import { grown, SegmentColumns, type SegmentStore } from './segment-store.js';
 
 const INITIAL_SLOTS = 256;
 const INITIAL_ROWS = 2048;
@@ -25,95 +25,40 @@ const NO_ROW = -1;
 const NO_STREAM = -1;
 export const LABEL_KINDS = LABELS.length;
 
-// A pool row, ROW_WORDS 32-bit words (48 bytes) in one buffer seen as doubles and as words: the
-// frame number and the relative time as doubles (words 0-3), then seq, ack, payload length, window,
-// label bits, IPv4 ID (-1 none), flags | meta << 16 and the link. One row is one or two cache lines:
-// a row is written when its segment arrives and read when its connection ends, long after, and ten
-// columns made that ten misses each time.
-const ROW_WORDS = 12;
-const ROW_DOUBLES = ROW_WORDS / 2;
-const W_SEQ = 4, W_ACK = 5, W_LEN = 6, W_WIN = 7, W_LABELS = 8, W_IPID = 9, W_FLAGS_META = 10, W_NEXT = 11;
-
-/** Key-segment rows of open connections, linked in lists (builders' first, marked and last
- *  lists, and the free list); rows double when all are in use and never shrink. */
-export class RowPool {
-  private f64: Float64Array;
-  private u32: Uint32Array;
-  private i32: Int32Array;
+/** Key-segment rows of open connections (the same columns as SegmentStore, plus a link). */
+export class RowPool extends SegmentColumns {
+  /** the next row of the same list, or of the free list; NO_ROW at the end */
+  next: Int32Array = new Int32Array(INITIAL_ROWS);
   private freeHead = NO_ROW;
-  /** rows ever handed out (the rest of the buffer is unused) */
+  /** rows ever handed out (the rest of the arrays is unused) */
   private used = 0;
-  /** rows the buffer holds */
-  private cap = 0;
-
-  constructor(rows = INITIAL_ROWS) {
-    this.f64 = new Float64Array(rows * ROW_DOUBLES);
-    this.u32 = new Uint32Array(this.f64.buffer);
-    this.i32 = new Int32Array(this.f64.buffer);
-    this.cap = rows;
-  }
 
   /** A free row (its link NO_ROW). */
   take(): number {
     let r = this.freeHead;
-    if (r !== NO_ROW) this.freeHead = this.i32[r * ROW_WORDS + W_NEXT];
+    if (r !== NO_ROW) this.freeHead = this.next[r];
     else {
-      if (this.used === this.cap) this.grow();
+      if (this.used === this.frame.length) this.grow();
       r = this.used++;
     }
-    this.i32[r * ROW_WORDS + W_NEXT] = NO_ROW;
+    this.next[r] = NO_ROW;
     return r;
   }
 
   /** Gives back the list starting at `head` and ending at `tail`. */
   releaseList(head: number, tail: number): void {
     if (head === NO_ROW) return;
-    this.i32[tail * ROW_WORDS + W_NEXT] = this.freeHead;
+    this.next[tail] = this.freeHead;
     this.freeHead = head;
   }
 
-  next(r: number): number {
-    return this.i32[r * ROW_WORDS + W_NEXT];
-  }
-  setNext(r: number, to: number): void {
-    this.i32[r * ROW_WORDS + W_NEXT] = to;
-  }
-  frame(r: number): number {
-    return this.f64[r * ROW_DOUBLES];
+  constructor() {
+    super(INITIAL_ROWS);
   }
 
-  /** Writes a segment into row r (meta: bit 0 direction, bits 1-2 keep-alive style). */
-  write(r: number, frame: number, rel: number, meta: number, flags: number, seq: number, ack: number, len: number, win: number, labels: number, ipId: number): void {
-    const d = r * ROW_DOUBLES;
-    this.f64[d] = frame;
-    this.f64[d + 1] = rel;
-    const w = r * ROW_WORDS;
-    const u = this.u32;
-    u[w + W_SEQ] = seq;
-    u[w + W_ACK] = ack;
-    u[w + W_LEN] = len;
-    u[w + W_WIN] = win;
-    u[w + W_LABELS] = labels;
-    this.i32[w + W_IPID] = ipId;
-    u[w + W_FLAGS_META] = flags | (meta << 16);
-  }
-
-  /** Appends row r to the store; returns the store's row. */
-  copyTo(r: number, store: SegmentStore): number {
-    const d = r * ROW_DOUBLES;
-    const w = r * ROW_WORDS;
-    const u = this.u32;
-    const fm = u[w + W_FLAGS_META];
-    return store.append(this.f64[d], this.f64[d + 1], fm >>> 16, fm & 0xffff, u[w + W_SEQ], u[w + W_ACK], u[w + W_LEN], u[w + W_WIN], u[w + W_LABELS], this.i32[w + W_IPID]);
-  }
-
-  private grow(): void {
-    const f64 = new Float64Array(this.cap * 2 * ROW_DOUBLES);
-    f64.set(this.f64);
-    this.f64 = f64;
-    this.u32 = new Uint32Array(f64.buffer);
-    this.i32 = new Int32Array(f64.buffer);
-    this.cap *= 2;
+  protected override grow(): void {
+    super.grow();
+    this.next = grown(this.next, this.frame.length);
   }
 }
 
@@ -245,7 +190,7 @@ export class Builders {
     const n = this.n;
     const h = s * SLOT_STRIDE + B_LIST_HEAD + 2 * which;
     if (n[h] === NO_ROW) n[h] = r;
-    else this.rows.setNext(n[h + 1], r);
+    else this.rows.next[n[h + 1]] = r;
     n[h + 1] = r;
     n[s * SLOT_STRIDE + B_LIST_N + which]++;
     return r;
@@ -257,11 +202,11 @@ export class Builders {
     const n = this.n;
     const h = s * SLOT_STRIDE + B_LIST_HEAD + 4;
     const r = n[h];
-    const rows = this.rows;
+    const next = this.rows.next;
     if (n[h + 1] === r) return r;
-    n[h] = rows.next(r);
-    rows.setNext(r, NO_ROW);
-    rows.setNext(n[h + 1], r);
+    n[h] = next[r];
+    next[r] = NO_ROW;
+    next[n[h + 1]] = r;
     n[h + 1] = r;
     return r;
   }
@@ -270,6 +215,7 @@ export class Builders {
    *  order already; a frame is in one list only). Returns the number of rows written. */
   moveRows(s: number, store: SegmentStore): number {
     const p = this.rows;
+    const next = p.next;
     const o = s * SLOT_STRIDE + B_LIST_HEAD;
     let a = this.n[o];
     let b = this.n[o + 2];
@@ -277,32 +223,18 @@ export class Builders {
     let n = 0;
     if (b === NO_ROW && c === NO_ROW) {
       // only the first segments (a short connection): no merge
-      for (; a !== NO_ROW; a = p.next(a), n++) p.copyTo(a, store);
+      for (; a !== NO_ROW; a = next[a], n++) store.appendFrom(p, a);
       return n;
     }
-    let fa = a === NO_ROW ? 0 : p.frame(a);
-    let fb = b === NO_ROW ? 0 : p.frame(b);
-    let fc = c === NO_ROW ? 0 : p.frame(c);
     for (;;) {
       let r = a;
-      let f = fa;
-      if (r === NO_ROW || (b !== NO_ROW && fb < f)) {
-        r = b;
-        f = fb;
-      }
-      if (r === NO_ROW || (c !== NO_ROW && fc < f)) r = c;
+      if (r === NO_ROW || (b !== NO_ROW && p.frame[b] < p.frame[r])) r = b;
+      if (r === NO_ROW || (c !== NO_ROW && p.frame[c] < p.frame[r])) r = c;
       if (r === NO_ROW) break;
-      if (r === a) {
-        a = p.next(a);
-        if (a !== NO_ROW) fa = p.frame(a);
-      } else if (r === b) {
-        b = p.next(b);
-        if (b !== NO_ROW) fb = p.frame(b);
-      } else {
-        c = p.next(c);
-        if (c !== NO_ROW) fc = p.frame(c);
-      }
-      p.copyTo(r, store);
+      if (r === a) a = next[a];
+      else if (r === b) b = next[b];
+      else c = next[c];
+      store.appendFrom(p, r);
       n++;
     }
     return n;

@@ -1,19 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SegmentStore } from './segment-store.js';
+import { SegmentColumns, SegmentStore } from './segment-store.js';
 
-/** Appends a row with every column derived from `i` (so a misplaced copy shows). */
-function add(store: SegmentStore, i: number): number {
-  return store.append(i + 1, i * 1000 + 7, i & 7, i & 0x1ff, (i * 2654435761) >>> 0, (i * 40503) >>> 0, i % 1460, i % 65536, i & 0xffff,
-    i % 3 === 0 ? -1 : i & 0xffff);
+/** A pool row with every column derived from `i` (so a misplaced copy shows). */
+function fill(p: SegmentColumns, r: number, i: number): void {
+  p.frame[r] = i + 1;
+  p.rel[r] = i * 1000 + 7;
+  p.seq[r] = (i * 2654435761) >>> 0;
+  p.ack[r] = (i * 40503) >>> 0;
+  p.len[r] = i % 1460;
+  p.win[r] = i % 65536;
+  p.labels[r] = i & 0xffff;
+  p.flags[r] = i & 0x1ff;
+  p.ipId[r] = i % 3 === 0 ? -1 : i & 0xffff;
+  p.meta[r] = i & 7;
 }
 
 test('rows appended across chunk boundaries read back column by column and as facts', () => {
+  const pool = new SegmentColumns(4);
   const store = new SegmentStore();
   // 65,536 rows is one chunk: 150,000 rows fill two and start a third
   const n = 150_000;
   for (let i = 0; i < n; i++) {
-    assert.equal(add(store, i), i);
+    fill(pool, i & 3, i);
+    assert.equal(store.appendFrom(pool, i & 3), i);
   }
   assert.equal(store.length, n);
   for (const i of [0, 1, 65_535, 65_536, 65_537, 131_071, 131_072, n - 1]) {

@@ -13,6 +13,53 @@
 
 import type { SegmentFact } from './trace.js';
 
+/** Rows allocated at first by SegmentColumns; they double when full. */
+const INITIAL_ROWS = 4096;
+
+/** Key-segment rows in flat columns that double when full: the analysis' pool of rows of open
+ *  connections (builders.ts), whose rows are reused (its size is the peak of rows held at once). */
+export class SegmentColumns {
+  frame: Float64Array;
+  rel: Float64Array;
+  seq: Uint32Array;
+  ack: Uint32Array;
+  len: Uint32Array;
+  win: Uint32Array;
+  labels: Uint32Array;
+  flags: Uint16Array;
+  ipId: Int32Array;
+  /** bit 0: direction; bits 1-2: keep-alive style */
+  meta: Uint8Array;
+
+  constructor(rows = INITIAL_ROWS) {
+    this.frame = new Float64Array(rows);
+    this.rel = new Float64Array(rows);
+    this.seq = new Uint32Array(rows);
+    this.ack = new Uint32Array(rows);
+    this.len = new Uint32Array(rows);
+    this.win = new Uint32Array(rows);
+    this.labels = new Uint32Array(rows);
+    this.flags = new Uint16Array(rows);
+    this.ipId = new Int32Array(rows);
+    this.meta = new Uint8Array(rows);
+  }
+
+  /** Doubles every column (a subclass with columns of its own doubles those after this). */
+  protected grow(): void {
+    const n = this.frame.length * 2;
+    this.frame = grown(this.frame, n);
+    this.rel = grown(this.rel, n);
+    this.seq = grown(this.seq, n);
+    this.ack = grown(this.ack, n);
+    this.len = grown(this.len, n);
+    this.win = grown(this.win, n);
+    this.labels = grown(this.labels, n);
+    this.flags = grown(this.flags, n);
+    this.ipId = grown(this.ipId, n);
+    this.meta = grown(this.meta, n);
+  }
+}
+
 /** Rows per chunk of the store's columns (a power of two: row i is entry i & STORE_CHUNK_MASK of
  *  chunk i >> STORE_CHUNK_SHIFT). 65,536 rows are 2.8 MB: a trace of a few connections holds one
  *  small-enough chunk, a large one wastes at most that. */
@@ -24,7 +71,7 @@ const ROW_BYTES = 8 + 8 + 4 * 6 + 2 + 1;
 
 export class SegmentStore {
   length = 0;
-  // the chunks of each column
+  // the chunks of each column (SegmentColumns' columns, chunk by chunk)
   private readonly frame: Float64Array[] = [];
   private readonly rel: Float64Array[] = [];
   private readonly seq: Uint32Array[] = [];
@@ -36,22 +83,22 @@ export class SegmentStore {
   private readonly ipId: Int32Array[] = [];
   private readonly meta: Uint8Array[] = [];
 
-  /** Appends one row (meta: bit 0 direction, bits 1-2 keep-alive style); returns its index. */
-  append(frame: number, rel: number, meta: number, flags: number, seq: number, ack: number, len: number, win: number, labels: number, ipId: number): number {
+  /** Appends row r of `from` (a row of the analysis' pool); returns the new row's index. */
+  appendFrom(from: SegmentColumns, r: number): number {
     const i = this.length++;
     const c = i >>> STORE_CHUNK_SHIFT;
     if (c === this.frame.length) this.addChunk();
     const j = i & STORE_CHUNK_MASK;
-    this.frame[c][j] = frame;
-    this.rel[c][j] = rel;
-    this.seq[c][j] = seq;
-    this.ack[c][j] = ack;
-    this.len[c][j] = len;
-    this.win[c][j] = win;
-    this.labels[c][j] = labels;
-    this.flags[c][j] = flags;
-    this.ipId[c][j] = ipId;
-    this.meta[c][j] = meta;
+    this.frame[c][j] = from.frame[r];
+    this.rel[c][j] = from.rel[r];
+    this.seq[c][j] = from.seq[r];
+    this.ack[c][j] = from.ack[r];
+    this.len[c][j] = from.len[r];
+    this.win[c][j] = from.win[r];
+    this.labels[c][j] = from.labels[r];
+    this.flags[c][j] = from.flags[r];
+    this.ipId[c][j] = from.ipId[r];
+    this.meta[c][j] = from.meta[r];
     return i;
   }
 
@@ -116,4 +163,13 @@ export class SegmentStore {
     this.ipId.push(new Int32Array(STORE_CHUNK_ROWS));
     this.meta.push(new Uint8Array(STORE_CHUNK_ROWS));
   }
+}
+
+type Column = Float64Array | Uint32Array | Uint16Array | Int32Array | Uint8Array;
+
+/** A column of n entries holding a's entries first (the columns here only ever double). */
+export function grown<T extends Column>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(n);
+  b.set(a);
+  return b;
 }
