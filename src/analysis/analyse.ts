@@ -18,12 +18,7 @@ import {
 import { ConnectLatencyTable } from './connect-latency.js';
 import { TcpRetention } from './retention.js';
 import { SegmentStore } from './segment-store.js';
-import {
-  B_DATA_SEGMENTS, B_DUPS, B_FIRST_DUP, B_HS_RTT, B_KA_ONE, B_KA_ZERO, B_LABELLED, B_LAST_DATA_FLAGS, B_LAST_DATA_IPID, B_LAST_DATA_LEN,
-  B_LAST_DATA_REL, B_LAST_DATA_SEQ, B_LAST_REL, B_LAST_SYN_REL, B_LIST_N, B_MAX_RTO_DIR, B_MAX_RTO_FRAME, B_MAX_RTO_NS, B_MAX_ZW_NS,
-  B_RETRANSMITTED, B_RTO_STALLS, B_SEEN, B_SYN_FRAME, B_SYN_REL, B_SYN_SEQ, B_SYNACK_FRAME, B_SYNACK_REL, B_ZW, B_ZW_DIR,
-  B_ZW_END_FRAME, B_ZW_FRAME, B_ZW_REL, B_ZW_START_FRAME, Builders, LABEL_KINDS, SLOT_STRIDE,
-} from './builders.js';
+import { Builders, LABEL_KINDS } from './builders.js';
 import { ConnFactTable, KeptConnection } from './kept.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
@@ -103,20 +98,18 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     let labelled = false;
     if (b >= 0) {
       retention.release(2 * b);
-      const o = b * SLOT_STRIDE;
-      const n = B.n;
-      if (n[o + B_SYNACK_FRAME] > 0) latency.add(c.bPort, n[o + B_SYNACK_REL] - n[o + B_SYN_REL], n[o + B_SYN_FRAME]);
-      if (n[o + B_LABELLED]) for (let i = 0; i < LABEL_KINDS; i++) {
-        const count = B.labelCounts[b * LABEL_KINDS + i];
-        if (count) {
-          trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + count;
+      if (B.synAckFrame[b] > 0) latency.add(c.bPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
+      if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
+        const n = B.labelCounts[b * LABEL_KINDS + i];
+        if (n) {
+          trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + n;
           labelled = true;
         }
       }
     }
     const kept = trace.connections.length;
     if (kept < MAX_CONNECTIONS_KEPT
-      || (kept < 2 * MAX_CONNECTIONS_KEPT && ((b >= 0 && B.n[b * SLOT_STRIDE + B_SEEN] > B.kept(b)) || labelled || connState(c) !== 'SF'))) {
+      || (kept < 2 * MAX_CONNECTIONS_KEPT && ((b >= 0 && B.seen[b] > B.kept(b)) || labelled || connState(c) !== 'SF'))) {
       trace.connections.push(toFacts(c, reason, tracker, B, b, capture, baseNs, trace.segments, facts));
     } else trace.dropped.connections++;
     if (b >= 0) B.free(b);
@@ -173,22 +166,20 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
 }
 
 function recordSegment(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): void {
-  const n = B.n;
-  const o = b * SLOT_STRIDE;
-  n[o + B_SEEN]++;
+  B.seen[b]++;
   if (labels !== 0) {
-    n[o + B_LABELLED] = 1;
+    B.labelled[b] = 1;
     for (let i = 0; i < LABEL_KINDS; i++) if (labels & LABELS[i][0]) B.labelCounts[b * LABEL_KINDS + i]++;
     if (labels & L_KEEP_ALIVE) {
-      if (ka === KA_ONE_BYTE) n[o + B_KA_ONE]++;
-      else n[o + B_KA_ZERO]++;
+      if (ka === KA_ONE_BYTE) B.oneByteKa[b]++;
+      else B.zeroByteKa[b]++;
     }
   }
   let r: number;
-  if (n[o + B_LIST_N] < KEY_SEGMENTS_FIRST) r = B.append(b, 0);
-  else if ((labels !== 0 || (p.tcpFlags & MARK_FLAGS) !== 0) && n[o + B_LIST_N + 1] < KEY_SEGMENTS_MARKED) r = B.append(b, 1);
+  if (B.firstN[b] < KEY_SEGMENTS_FIRST) r = B.append(b, 0);
+  else if ((labels !== 0 || (p.tcpFlags & MARK_FLAGS) !== 0) && B.markedN[b] < KEY_SEGMENTS_MARKED) r = B.append(b, 1);
   // the most recent others, in a ring whose oldest row is overwritten
-  else if (n[o + B_LIST_N + 2] < KEY_SEGMENTS_LAST) r = B.append(b, 2);
+  else if (B.lastN[b] < KEY_SEGMENTS_LAST) r = B.append(b, 2);
   else r = B.rotateLast(b);
   const rows = B.rows;
   rows.frame[r] = frame;
@@ -206,69 +197,67 @@ function recordSegment(B: Builders, b: number, frame: number, rel: number, dir: 
 /** Health counters and the handshake latency, for every segment (cheap: a few comparisons). */
 function noteHealth(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number): void {
   const flags = p.tcpFlags;
-  const n = B.n;
-  const o = b * SLOT_STRIDE;
+  const d = 2 * b + dir; // per-direction columns
   // handshake: the originator's first SYN, then the SYN-ACK whose ack is that ISN + 1
-  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && n[o + B_SYNACK_FRAME] === 0) n[o + B_LAST_SYN_REL] = rel;
-  else if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && dir === 0 && n[o + B_SYNACK_FRAME] > 0 && n[o + B_HS_RTT] < 0) n[o + B_HS_RTT] = rel - n[o + B_LAST_SYN_REL];
-  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && n[o + B_SYN_SEQ] < 0) {
-    n[o + B_SYN_SEQ] = p.seq;
-    n[o + B_SYN_REL] = rel;
-    n[o + B_SYN_FRAME] = frame;
-  } else if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && dir === 1 && n[o + B_SYN_SEQ] >= 0 && n[o + B_SYNACK_FRAME] === 0
-    && p.ack === ((n[o + B_SYN_SEQ] + 1) >>> 0)) {
-    n[o + B_SYNACK_REL] = rel;
-    n[o + B_SYNACK_FRAME] = frame;
+  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && B.synAckFrame[b] === 0) B.lastSynRel[b] = rel;
+  else if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && dir === 0 && B.synAckFrame[b] > 0 && B.hsRtt[b] < 0) B.hsRtt[b] = rel - B.lastSynRel[b];
+  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && B.synSeq[b] < 0) {
+    B.synSeq[b] = p.seq;
+    B.synRel[b] = rel;
+    B.synFrame[b] = frame;
+  } else if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && dir === 1 && B.synSeq[b] >= 0 && B.synAckFrame[b] === 0 && p.ack === ((B.synSeq[b] + 1) >>> 0)) {
+    B.synAckRel[b] = rel;
+    B.synAckFrame[b] = frame;
   }
   // data and retransmissions (keep-alives and zero-window probes are neither)
   if (p.payloadLength > 0 && (flags & TCP_SYN) === 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0) {
     const ipId = ipv4Id(p);
-    const same = (labels & L_RETRANSMISSION) !== 0 && p.seq === n[o + B_LAST_DATA_SEQ + dir] && p.payloadLength === n[o + B_LAST_DATA_LEN + dir];
-    const since = rel - n[o + B_LAST_DATA_REL + dir];
+    const same = (labels & L_RETRANSMISSION) !== 0 && p.seq === B.lastDataSeq[d] && p.payloadLength === B.lastDataLen[d];
+    const since = rel - B.lastDataRel[d];
     const dup = same && (since <= DUPLICATE_WINDOW_NS
-      || (ipId > 0 && ipId === n[o + B_LAST_DATA_IPID + dir] && flags === n[o + B_LAST_DATA_FLAGS + dir] && since < duplicateIpIdWindow(n[o + B_HS_RTT])));
-    n[o + B_LAST_DATA_SEQ + dir] = p.seq;
-    n[o + B_LAST_DATA_LEN + dir] = p.payloadLength;
-    n[o + B_LAST_DATA_REL + dir] = rel;
-    n[o + B_LAST_DATA_FLAGS + dir] = flags;
-    n[o + B_LAST_DATA_IPID + dir] = ipId;
+      || (ipId > 0 && ipId === B.lastDataIpId[d] && flags === B.lastDataFlags[d] && since < duplicateIpIdWindow(B.hsRtt[b])));
+    B.lastDataSeq[d] = p.seq;
+    B.lastDataLen[d] = p.payloadLength;
+    B.lastDataRel[d] = rel;
+    B.lastDataFlags[d] = flags;
+    B.lastDataIpId[d] = ipId;
     if (dup) {
-      n[o + B_DUPS]++;
-      if (n[o + B_FIRST_DUP] === 0) n[o + B_FIRST_DUP] = frame;
-    } else n[o + B_DATA_SEGMENTS + dir]++;
+      B.captureDuplicates[b]++;
+      if (B.firstDuplicateFrame[b] === 0) B.firstDuplicateFrame[b] = frame;
+    } else B.dataSegments[d]++;
     if (!dup && (labels & L_RETRANSMISSION)) {
-      n[o + B_RETRANSMITTED + dir]++;
-      const silence = n[o + B_LAST_REL] >= 0 ? rel - n[o + B_LAST_REL] : 0;
+      B.retransmittedData[d]++;
+      const silence = B.lastRel[b] >= 0 ? rel - B.lastRel[b] : 0;
       if ((labels & L_FAST_RETRANSMISSION) === 0 && silence >= RTO_STALL_MIN_NS) {
-        n[o + B_RTO_STALLS]++;
-        if (silence > n[o + B_MAX_RTO_NS]) {
-          n[o + B_MAX_RTO_NS] = silence;
-          n[o + B_MAX_RTO_FRAME] = frame;
-          n[o + B_MAX_RTO_DIR] = dir;
+        B.rtoStalls[b]++;
+        if (silence > B.maxRtoStallNs[b]) {
+          B.maxRtoStallNs[b] = silence;
+          B.maxRtoStallFrame[b] = frame;
+          B.maxRtoStallDir[b] = dir;
         }
       }
     }
   }
   // zero window: from the first advertisement of 0 to the first non-zero one of the same side
   if ((flags & (TCP_SYN | TCP_RST)) === 0) {
-    if (n[o + B_ZW_REL + dir] < 0) {
+    if (B.zwRel[d] < 0) {
       if (labels & L_ZERO_WINDOW) {
-        n[o + B_ZW_REL + dir] = rel;
-        n[o + B_ZW_START_FRAME + dir] = frame;
-        n[o + B_ZW]++;
+        B.zwRel[d] = rel;
+        B.zwFrame[d] = frame;
+        B.zeroWindows[b]++;
       }
     } else if (p.window > 0 || (labels & L_WINDOW_UPDATE)) {
-      const z = rel - n[o + B_ZW_REL + dir];
-      if (z >= n[o + B_MAX_ZW_NS]) {
-        n[o + B_MAX_ZW_NS] = z;
-        n[o + B_ZW_FRAME] = n[o + B_ZW_START_FRAME + dir];
-        n[o + B_ZW_END_FRAME] = frame;
-        n[o + B_ZW_DIR] = dir;
+      const z = rel - B.zwRel[d];
+      if (z >= B.maxZeroWindowNs[b]) {
+        B.maxZeroWindowNs[b] = z;
+        B.zeroWindowFrame[b] = B.zwFrame[d];
+        B.zeroWindowEndFrame[b] = frame;
+        B.zeroWindowDir[b] = dir;
       }
-      n[o + B_ZW_REL + dir] = -1;
+      B.zwRel[d] = -1;
     }
   }
-  n[o + B_LAST_REL] = rel;
+  B.lastRel[b] = rel;
 }
 
 /** The IPv4 identification of a packet; -1 for IPv6 (its ID exists only in a fragment header). */
@@ -290,33 +279,31 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
   if (b < 0) return new KeptConnection(table, table.addConn(c, reason, tracker, capture, baseNs, rowStart, rowStart, NO_LABELS));
   // the longest zero-window episode; one still open at the end lasts until the connection's last
   // segment (and has no closing frame)
-  const n = B.n;
-  const o = b * SLOT_STRIDE;
-  let maxZw = n[o + B_MAX_ZW_NS];
-  let zwFrame = n[o + B_ZW_FRAME];
-  let zwEnd = n[o + B_ZW_END_FRAME];
-  let zwDir = n[o + B_ZW_DIR];
+  let maxZw = B.maxZeroWindowNs[b];
+  let zwFrame = B.zeroWindowFrame[b];
+  let zwEnd = B.zeroWindowEndFrame[b];
+  let zwDir = B.zeroWindowDir[b];
   for (let dir = 0; dir < 2; dir++) {
-    const zw = n[o + B_ZW_REL + dir];
+    const zw = B.zwRel[2 * b + dir];
     if (zw < 0) continue;
-    const d = n[o + B_LAST_REL] - zw;
+    const d = B.lastRel[b] - zw;
     if (d >= maxZw) {
       maxZw = d;
-      zwFrame = n[o + B_ZW_START_FRAME + dir];
+      zwFrame = B.zwFrame[2 * b + dir];
       zwEnd = 0;
       zwDir = dir;
     }
   }
   const kept = B.moveRows(b, store);
   let labelCounts = NO_LABELS;
-  if (n[o + B_LABELLED]) for (let i = 0; i < LABEL_KINDS; i++) {
-    const k = B.labelCounts[b * LABEL_KINDS + i];
-    if (!k) continue;
+  if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
+    const n = B.labelCounts[b * LABEL_KINDS + i];
+    if (!n) continue;
     if (labelCounts === NO_LABELS) labelCounts = {};
-    labelCounts[LABELS[i][1]] = k;
+    labelCounts[LABELS[i][1]] = n;
   }
   const k = table.addConn(c, reason, tracker, capture, baseNs, rowStart, store.length, labelCounts);
-  table.setFacts(k, n, o, maxZw, zwFrame, zwEnd, zwDir, n[o + B_SEEN] - kept);
+  table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);
   return new KeptConnection(table, k);
 }
 

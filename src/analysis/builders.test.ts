@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { B_SEEN, Builders, SLOT_STRIDE } from './builders.js';
+import { Builders } from './builders.js';
 import { SegmentStore } from './segment-store.js';
 
 /** Appends a key-segment row for `frame` to one of slot s's lists (0 first, 1 marked, 2 last). */
@@ -44,7 +44,7 @@ test('key segments are merged into the store in frame order and their rows reuse
   // the same tracker slot, later another connection: a fresh builder over the freed rows
   B.start(7, 9);
   assert.equal(B.kept(7), 0);
-  assert.equal(B.n[7 * SLOT_STRIDE + B_SEEN], 0);
+  assert.equal(B.seen[7], 0);
   row(B, 7, 0, 20);
   assert.equal(B.moveRows(7, store), 1);
   assert.equal(store.frameAt(6), 20);
@@ -72,7 +72,7 @@ test('the ring of the last segments keeps the newest ones, merged after the firs
   row(B, 0, 1, 3);
   // twelve more into a ring of three: the last three stay (the ring's size is the caller's bound)
   for (let f = 4; f <= 15; f++) {
-    if (B.listN(0, 2) < 3) row(B, 0, 2, f);
+    if (B.lastN[0] < 3) row(B, 0, 2, f);
     else {
       const r = B.rotateLast(0);
       B.rows.frame[r] = f;

@@ -62,152 +62,126 @@ export class RowPool extends SegmentColumns {
   }
 }
 
-// Field offsets in a slot's block of the builder slab (Builders.n, SLOT_STRIDE numbers a slot,
-// the block of slot s at s * SLOT_STRIDE; a per-direction field is two numbers, X + dir). The
-// fields the analysis touches for every segment come first, so a segment reads and writes a few
-// cache lines of one block instead of a line in each of fifty columns: with 100,000 connections
-// held, the builders are 40 MB, far beyond the caches, and every column was a miss.
-/** the connection (stream number) whose builder the slot holds; NO_STREAM none */
-export const B_STREAM = 0;
-/** segments seen */
-export const B_SEEN = 1;
-/** 1 when any segment had a label (the slot's label counts are all zero otherwise) */
-export const B_LABELLED = 2;
-/** key segments per list (first, marked, last: + which) and the lists' first and last pool rows
- *  (head + 2 * which, tail + 2 * which; NO_ROW when empty) */
-export const B_LIST_N = 3;
-export const B_LIST_HEAD = 6;
-export const B_LIST_TAIL = 7;
-/** time of the last segment on the connection, either direction (relative ns; -1 none) */
-export const B_LAST_REL = 12;
-// the handshake: the originator's first SYN (ISN, time, frame) and the SYN-ACK acknowledging it;
-// the handshake's round trip: the originator's latest SYN before the SYN-ACK, then its first ACK
-// after the SYN-ACK (relative ns; rtt -1 until seen)
-export const B_SYN_SEQ = 13;
-export const B_SYNACK_FRAME = 14;
-export const B_LAST_SYN_REL = 15;
-export const B_HS_RTT = 16;
-// the last data segment per direction, to tell a capture duplicate from a retransmission
-export const B_LAST_DATA_SEQ = 17;
-export const B_LAST_DATA_LEN = 19;
-export const B_LAST_DATA_REL = 21;
-export const B_LAST_DATA_FLAGS = 23;
-export const B_LAST_DATA_IPID = 25;
-/** per direction: start of the current zero-window episode (relative ns, -1 = none) and its frame */
-export const B_ZW_REL = 27;
-export const B_ZW_START_FRAME = 29;
-// health (ConnHealth fields), per direction or per connection
-export const B_DATA_SEGMENTS = 31;
-export const B_RETRANSMITTED = 33;
-export const B_SYN_REL = 35;
-export const B_SYN_FRAME = 36;
-export const B_SYNACK_REL = 37;
-export const B_DUPS = 38;
-export const B_FIRST_DUP = 39;
-export const B_RTO_STALLS = 40;
-export const B_MAX_RTO_NS = 41;
-export const B_MAX_RTO_FRAME = 42;
-export const B_MAX_RTO_DIR = 43;
-export const B_ZW = 44;
-export const B_MAX_ZW_NS = 45;
-export const B_ZW_FRAME = 46;
-export const B_ZW_END_FRAME = 47;
-export const B_ZW_DIR = 48;
-export const B_KA_ZERO = 49;
-export const B_KA_ONE = 50;
-export const SLOT_STRIDE = 51;
-
-/** A slot's block in its initial state (the rest is zero). */
-const SLOT_TEMPLATE = (() => {
-  const t = new Float64Array(SLOT_STRIDE);
-  t[B_STREAM] = NO_STREAM;
-  for (let w = 0; w < 3; w++) t[B_LIST_HEAD + 2 * w] = t[B_LIST_TAIL + 2 * w] = NO_ROW;
-  t[B_LAST_REL] = -1;
-  t[B_SYN_SEQ] = -1;
-  t[B_HS_RTT] = -1;
-  for (let d = 0; d < 2; d++) {
-    t[B_LAST_DATA_SEQ + d] = -1;
-    t[B_LAST_DATA_REL + d] = -1e18;
-    t[B_LAST_DATA_FLAGS + d] = -1;
-    t[B_LAST_DATA_IPID + d] = -1;
-    t[B_ZW_REL + d] = -1;
-  }
-  return t;
-})();
-
-/** Every per-connection number of the analysis, in blocks by slot (layout above), and the label
- *  counts beside them (LABEL_KINDS per slot, touched only by labelled segments). */
+/** Column layout: every per-connection number of the analysis, by slot (two entries per slot for
+ *  per-direction fields: index 2 * slot + dir). Initial values are in `clear`. */
 export class Builders {
   readonly rows = new RowPool();
   private cap = INITIAL_SLOTS;
-  /** the slab: SLOT_STRIDE numbers per slot (replaced when it grows: read it after start()) */
-  n: Float64Array = Builders.blank(INITIAL_SLOTS, 0);
+
+  /** the connection (stream number) whose builder the slot holds; NO_STREAM none */
+  stream: Float64Array = new Float64Array(INITIAL_SLOTS).fill(NO_STREAM);
+
+  // ---- key segments: three lists of pool rows per slot (first, marked, ring of the last)
+  firstHead: Int32Array = new Int32Array(INITIAL_SLOTS);
+  firstTail: Int32Array = new Int32Array(INITIAL_SLOTS);
+  firstN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  markedHead: Int32Array = new Int32Array(INITIAL_SLOTS);
+  markedTail: Int32Array = new Int32Array(INITIAL_SLOTS);
+  markedN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  lastHead: Int32Array = new Int32Array(INITIAL_SLOTS);
+  lastTail: Int32Array = new Int32Array(INITIAL_SLOTS);
+  lastN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  /** segments seen */
+  seen: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** 1 when any segment had a label (the label counts below are all zero otherwise) */
+  labelled: Uint8Array = new Uint8Array(INITIAL_SLOTS);
   /** label counts, LABEL_KINDS per slot (index slot * LABEL_KINDS + i, LABELS order) */
   labelCounts: Float64Array = new Float64Array(INITIAL_SLOTS * LABEL_KINDS);
+  zeroByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
+  oneByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** time of the last segment on the connection, either direction (relative ns; -1 none) */
+  lastRel: Float64Array = new Float64Array(INITIAL_SLOTS);
+
+  // ---- health (ConnHealth fields), per slot or per 2 * slot + dir
+  dataSegments: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  retransmittedData: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  captureDuplicates: Float64Array = new Float64Array(INITIAL_SLOTS);
+  firstDuplicateFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  rtoStalls: Float64Array = new Float64Array(INITIAL_SLOTS);
+  maxRtoStallNs: Float64Array = new Float64Array(INITIAL_SLOTS);
+  maxRtoStallFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  maxRtoStallDir: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  zeroWindows: Float64Array = new Float64Array(INITIAL_SLOTS);
+  maxZeroWindowNs: Float64Array = new Float64Array(INITIAL_SLOTS);
+  zeroWindowFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  zeroWindowEndFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  zeroWindowDir: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  /** per direction: start of the current zero-window episode (relative ns, -1 = none) and its frame */
+  zwRel: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  zwFrame: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+
+  // ---- handshake: the originator's first SYN (ISN, time) and the SYN-ACK acknowledging it
+  synSeq: Float64Array = new Float64Array(INITIAL_SLOTS);
+  synRel: Float64Array = new Float64Array(INITIAL_SLOTS);
+  synFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  synAckRel: Float64Array = new Float64Array(INITIAL_SLOTS);
+  synAckFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** the handshake's round trip: the originator's latest SYN before the SYN-ACK, then its first
+   *  ACK after the SYN-ACK (relative ns; rtt -1 until seen) */
+  lastSynRel: Float64Array = new Float64Array(INITIAL_SLOTS);
+  hsRtt: Float64Array = new Float64Array(INITIAL_SLOTS);
+
+  // ---- the last data segment per direction (2 * slot + dir), to tell a capture duplicate from a retransmission
+  lastDataSeq: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  lastDataLen: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  lastDataRel: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  lastDataFlags: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
+  lastDataIpId: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
+
 
   /** Whether slot s holds the builder of connection `stream` (a slot is the tracker's slot of
    *  the connection, reused by a later connection once the tracker released it). */
   holds(s: number, stream: number): boolean {
-    return s < this.cap && this.n[s * SLOT_STRIDE + B_STREAM] === stream;
+    return s < this.cap && this.stream[s] === stream;
   }
 
   /** Slot s (the tracker's slot of a new connection) in its initial state, for `stream`. */
   start(s: number, stream: number): void {
     while (s >= this.cap) this.grow();
-    const o = s * SLOT_STRIDE;
     // rows a previous connection of the slot did not give back (none when it was freed)
-    if (this.n[o + B_STREAM] !== NO_STREAM) this.free(s);
-    if (this.n[o + B_LABELLED]) this.labelCounts.fill(0, s * LABEL_KINDS, (s + 1) * LABEL_KINDS);
-    this.n.set(SLOT_TEMPLATE, o);
-    this.n[o + B_STREAM] = stream;
+    if (this.stream[s] !== NO_STREAM) this.free(s);
+    this.clear(s);
+    this.stream[s] = stream;
   }
 
   /** Returns the slot's key-segment rows to the pool; the slot holds no connection after. */
   free(s: number): void {
-    const n = this.n;
-    const o = s * SLOT_STRIDE;
-    for (let w = 0; w < 3; w++) {
-      this.rows.releaseList(n[o + B_LIST_HEAD + 2 * w], n[o + B_LIST_TAIL + 2 * w]);
-      n[o + B_LIST_HEAD + 2 * w] = NO_ROW;
-    }
-    n[o + B_STREAM] = NO_STREAM;
+    const rows = this.rows;
+    rows.releaseList(this.firstHead[s], this.firstTail[s]);
+    rows.releaseList(this.markedHead[s], this.markedTail[s]);
+    rows.releaseList(this.lastHead[s], this.lastTail[s]);
+    this.firstHead[s] = this.markedHead[s] = this.lastHead[s] = NO_ROW;
+    this.stream[s] = NO_STREAM;
   }
 
   /** Key segments the slot holds. */
   kept(s: number): number {
-    const o = s * SLOT_STRIDE + B_LIST_N;
-    return this.n[o] + this.n[o + 1] + this.n[o + 2];
-  }
-
-  /** Key segments in one of the slot's lists (which: 0 first, 1 marked, 2 last). */
-  listN(s: number, which: 0 | 1 | 2): number {
-    return this.n[s * SLOT_STRIDE + B_LIST_N + which];
+    return this.firstN[s] + this.markedN[s] + this.lastN[s];
   }
 
   /** Appends a row to one of the slot's lists (which: 0 first, 1 marked, 2 last). */
   append(s: number, which: 0 | 1 | 2): number {
     const r = this.rows.take();
-    const n = this.n;
-    const h = s * SLOT_STRIDE + B_LIST_HEAD + 2 * which;
-    if (n[h] === NO_ROW) n[h] = r;
-    else this.rows.next[n[h + 1]] = r;
-    n[h + 1] = r;
-    n[s * SLOT_STRIDE + B_LIST_N + which]++;
+    const head = which === 0 ? this.firstHead : which === 1 ? this.markedHead : this.lastHead;
+    const tail = which === 0 ? this.firstTail : which === 1 ? this.markedTail : this.lastTail;
+    const n = which === 0 ? this.firstN : which === 1 ? this.markedN : this.lastN;
+    if (head[s] === NO_ROW) head[s] = r;
+    else this.rows.next[tail[s]] = r;
+    tail[s] = r;
+    n[s]++;
     return r;
   }
 
   /** The ring of the last segments is full: its oldest row becomes its newest (returned, to be
    *  overwritten). */
   rotateLast(s: number): number {
-    const n = this.n;
-    const h = s * SLOT_STRIDE + B_LIST_HEAD + 4;
-    const r = n[h];
+    const r = this.lastHead[s];
     const next = this.rows.next;
-    if (n[h + 1] === r) return r;
-    n[h] = next[r];
+    if (this.lastTail[s] === r) return r;
+    this.lastHead[s] = next[r];
     next[r] = NO_ROW;
-    next[n[h + 1]] = r;
-    n[h + 1] = r;
+    next[this.lastTail[s]] = r;
+    this.lastTail[s] = r;
     return r;
   }
 
@@ -216,10 +190,9 @@ export class Builders {
   moveRows(s: number, store: SegmentStore): number {
     const p = this.rows;
     const next = p.next;
-    const o = s * SLOT_STRIDE + B_LIST_HEAD;
-    let a = this.n[o];
-    let b = this.n[o + 2];
-    let c = this.n[o + 4];
+    let a = this.firstHead[s];
+    let b = this.markedHead[s];
+    let c = this.lastHead[s];
     let n = 0;
     if (b === NO_ROW && c === NO_ROW) {
       // only the first segments (a short connection): no merge
@@ -240,21 +213,50 @@ export class Builders {
     return n;
   }
 
-  /** A slab of `slots` blocks whose slots from `from` on hold no connection. */
-  private static blank(slots: number, from: number): Float64Array {
-    const n = new Float64Array(slots * SLOT_STRIDE);
-    for (let s = from; s < slots; s++) n[s * SLOT_STRIDE + B_STREAM] = NO_STREAM;
-    return n;
+  private clear(s: number): void {
+    this.firstHead[s] = this.firstTail[s] = NO_ROW;
+    this.markedHead[s] = this.markedTail[s] = NO_ROW;
+    this.lastHead[s] = this.lastTail[s] = NO_ROW;
+    this.firstN[s] = this.markedN[s] = this.lastN[s] = 0;
+    this.seen[s] = 0;
+    if (this.labelled[s]) this.labelCounts.fill(0, s * LABEL_KINDS, (s + 1) * LABEL_KINDS);
+    this.labelled[s] = 0;
+    this.zeroByteKa[s] = this.oneByteKa[s] = 0;
+    this.lastRel[s] = -1;
+    this.captureDuplicates[s] = this.firstDuplicateFrame[s] = this.rtoStalls[s] = 0;
+    this.maxRtoStallNs[s] = this.maxRtoStallFrame[s] = this.maxRtoStallDir[s] = 0;
+    this.zeroWindows[s] = this.maxZeroWindowNs[s] = this.zeroWindowFrame[s] = this.zeroWindowEndFrame[s] = this.zeroWindowDir[s] = 0;
+    this.synSeq[s] = -1;
+    this.synRel[s] = this.synFrame[s] = this.synAckRel[s] = this.synAckFrame[s] = 0;
+    this.lastSynRel[s] = 0;
+    this.hsRtt[s] = -1;
+    for (let d = 2 * s; d < 2 * s + 2; d++) {
+      this.dataSegments[d] = this.retransmittedData[d] = 0;
+      this.zwRel[d] = -1;
+      this.zwFrame[d] = 0;
+      this.lastDataSeq[d] = -1;
+      this.lastDataLen[d] = 0;
+      this.lastDataRel[d] = -1e18;
+      this.lastDataFlags[d] = -1;
+      this.lastDataIpId[d] = -1;
+    }
   }
 
   private grow(): void {
-    const cap = this.cap * 2;
-    const n = Builders.blank(cap, this.cap);
-    n.set(this.n);
-    this.n = n;
-    const l = new Float64Array(cap * LABEL_KINDS);
-    l.set(this.labelCounts);
-    this.labelCounts = l;
-    this.cap = cap;
+    const n = this.cap * 2;
+    // every typed-array column (a field holding one) doubles; per-direction and label columns
+    // keep their multiple of the slot count
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(self)) {
+      const a = self[k];
+      if (!ArrayBuffer.isView(a) || a instanceof DataView) continue;
+      const per = (a as Float64Array).length / this.cap;
+      const Ctor = (a as Float64Array).constructor as new (n: number) => Float64Array;
+      const b = new Ctor(n * per);
+      b.set(a as Float64Array);
+      self[k] = b;
+    }
+    this.stream.fill(NO_STREAM, this.cap);
+    this.cap = n;
   }
 }

@@ -17,10 +17,7 @@ import { connState, OPENER_NAMES, type Conn, type Dir, type EndReason } from '..
 import type { LabelName } from '../tcp/labels.js';
 import { formatAddr } from '../wire/addr.js';
 import { L3_IPV4 } from '../wire/packet.js';
-import {
-  B_DATA_SEGMENTS, B_DUPS, B_FIRST_DUP, B_KA_ONE, B_KA_ZERO, B_MAX_RTO_DIR, B_MAX_RTO_FRAME, B_MAX_RTO_NS, B_RETRANSMITTED, B_RTO_STALLS,
-  B_SYN_FRAME, B_SYN_REL, B_SYNACK_FRAME, B_SYNACK_REL, B_ZW,
-} from './builders.js';
+import type { Builders } from './builders.js';
 import type { SegmentStore } from './segment-store.js';
 import type { ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 
@@ -208,34 +205,34 @@ export class ConnFactTable {
     return this.chunks[k >> CHUNK_SHIFT];
   }
 
-  /** Writes row k's analysis facts from a builder slot's block (the slab `n`, the block at `o`;
-   *  builders.ts): the health counters (with the longest zero-window episode as analyse.ts closed
-   *  it), the handshake, the keep-alives and the segments the key-segment bounds left out. */
-  setFacts(k: number, n: Float64Array, o: number, maxZwNs: number, zwFrame: number, zwEndFrame: number, zwDir: number, omitted: number): void {
+  /** Writes row k's analysis facts from builder slot b (builders.ts): the health counters (with
+   *  the longest zero-window episode as analyse.ts closed it), the handshake, the keep-alives and
+   *  the segments the key-segment bounds left out. */
+  setFacts(k: number, B: Builders, b: number, maxZwNs: number, zwFrame: number, zwEndFrame: number, zwDir: number, omitted: number): void {
     const v = this.c(k);
-    const r = off(k);
-    v[r + F_DATA0] = n[o + B_DATA_SEGMENTS];
-    v[r + F_DATA1] = n[o + B_DATA_SEGMENTS + 1];
-    v[r + F_RETR0] = n[o + B_RETRANSMITTED];
-    v[r + F_RETR1] = n[o + B_RETRANSMITTED + 1];
-    v[r + F_DUPS] = n[o + B_DUPS];
-    v[r + F_FIRST_DUP] = n[o + B_FIRST_DUP];
-    v[r + F_RTO_STALLS] = n[o + B_RTO_STALLS];
-    v[r + F_MAX_RTO_NS] = n[o + B_MAX_RTO_NS];
-    v[r + F_MAX_RTO_FRAME] = n[o + B_MAX_RTO_FRAME];
-    v[r + F_MAX_RTO_DIR] = n[o + B_MAX_RTO_DIR];
-    v[r + F_ZW] = n[o + B_ZW];
-    v[r + F_MAX_ZW_NS] = maxZwNs;
-    v[r + F_ZW_FRAME] = zwFrame;
-    v[r + F_ZW_END_FRAME] = zwEndFrame;
-    v[r + F_ZW_DIR] = zwDir;
-    v[r + F_SYN_FRAME] = n[o + B_SYN_FRAME];
-    v[r + F_SYN_REL] = n[o + B_SYN_REL];
-    v[r + F_SYNACK_FRAME] = n[o + B_SYNACK_FRAME];
-    v[r + F_SYNACK_REL] = n[o + B_SYNACK_REL];
-    v[r + F_KA_ZERO] = n[o + B_KA_ZERO];
-    v[r + F_KA_ONE] = n[o + B_KA_ONE];
-    v[r + F_OMITTED] = omitted;
+    const o = off(k);
+    v[o + F_DATA0] = B.dataSegments[2 * b];
+    v[o + F_DATA1] = B.dataSegments[2 * b + 1];
+    v[o + F_RETR0] = B.retransmittedData[2 * b];
+    v[o + F_RETR1] = B.retransmittedData[2 * b + 1];
+    v[o + F_DUPS] = B.captureDuplicates[b];
+    v[o + F_FIRST_DUP] = B.firstDuplicateFrame[b];
+    v[o + F_RTO_STALLS] = B.rtoStalls[b];
+    v[o + F_MAX_RTO_NS] = B.maxRtoStallNs[b];
+    v[o + F_MAX_RTO_FRAME] = B.maxRtoStallFrame[b];
+    v[o + F_MAX_RTO_DIR] = B.maxRtoStallDir[b];
+    v[o + F_ZW] = B.zeroWindows[b];
+    v[o + F_MAX_ZW_NS] = maxZwNs;
+    v[o + F_ZW_FRAME] = zwFrame;
+    v[o + F_ZW_END_FRAME] = zwEndFrame;
+    v[o + F_ZW_DIR] = zwDir;
+    v[o + F_SYN_FRAME] = B.synFrame[b];
+    v[o + F_SYN_REL] = B.synRel[b];
+    v[o + F_SYNACK_FRAME] = B.synAckFrame[b];
+    v[o + F_SYNACK_REL] = B.synAckRel[b];
+    v[o + F_KA_ZERO] = B.zeroByteKa[b];
+    v[o + F_KA_ONE] = B.oneByteKa[b];
+    v[o + F_OMITTED] = omitted;
   }
 
   health(k: number): ConnHealth {
