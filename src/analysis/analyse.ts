@@ -99,8 +99,9 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     if (b >= 0) {
       retention.release(2 * b);
       if (B.synAckFrame[b] > 0) latency.add(c.bPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
-      if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
-        const n = B.labelCounts[b * LABEL_KINDS + i];
+      const lb = B.labelAt(b);
+      if (lb >= 0) for (let i = 0; i < LABEL_KINDS; i++) {
+        const n = B.labels.counts[lb + i];
         if (n) {
           trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + n;
           labelled = true;
@@ -168,8 +169,9 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
 function recordSegment(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): void {
   B.seen[b]++;
   if (labels !== 0) {
-    B.labelled[b] = 1;
-    for (let i = 0; i < LABEL_KINDS; i++) if (labels & LABELS[i][0]) B.labelCounts[b * LABEL_KINDS + i]++;
+    const lb = B.labelBlock(b);
+    const counts = B.labels.counts;
+    for (let i = 0; i < LABEL_KINDS; i++) if (labels & LABELS[i][0]) counts[lb + i]++;
     if (labels & L_KEEP_ALIVE) {
       if (ka === KA_ONE_BYTE) B.oneByteKa[b]++;
       else B.zeroByteKa[b]++;
@@ -296,8 +298,9 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
   }
   const kept = B.moveRows(b, store);
   let labelCounts = NO_LABELS;
-  if (B.labelled[b]) for (let i = 0; i < LABEL_KINDS; i++) {
-    const n = B.labelCounts[b * LABEL_KINDS + i];
+  const lb = B.labelAt(b);
+  if (lb >= 0) for (let i = 0; i < LABEL_KINDS; i++) {
+    const n = B.labels.counts[lb + i];
     if (!n) continue;
     if (labelCounts === NO_LABELS) labelCounts = {};
     labelCounts[LABELS[i][1]] = n;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Builders } from './builders.js';
+import { Builders, LABEL_KINDS } from './builders.js';
 import { SegmentStore } from './segment-store.js';
 
 /** Appends a key-segment row for `frame` to one of slot s's lists (0 first, 1 marked, 2 last). */
@@ -86,4 +86,32 @@ test('the ring of the last segments keeps the newest ones, merged after the firs
   // meta 5: sent by the responder, keep-alive style 2
   const s = store.fact(5, 0n);
   assert.deepEqual([s.dir, s.keepAliveStyle, s.ipId, s.seq], [1, 2, -1, 150]);
+});
+
+test('label counts live in blocks taken by labelled slots only, zeroed and reused after the slot is freed', () => {
+  const B = new Builders();
+  B.start(1, 10);
+  assert.equal(B.labelAt(1), -1, 'no block before a labelled segment');
+  // 200 labelled slots: more blocks than the pool starts with
+  for (let s = 2; s < 202; s++) {
+    B.start(s, 100 + s);
+    const at = B.labelBlock(s);
+    assert.equal(B.labelBlock(s), at, 'the same block for the same slot');
+    B.labels.counts[at + (s % LABEL_KINDS)] += s;
+  }
+  for (let s = 2; s < 202; s++) {
+    const at = B.labelAt(s);
+    for (let i = 0; i < LABEL_KINDS; i++) assert.equal(B.labels.counts[at + i], i === s % LABEL_KINDS ? s : 0, `slot ${s} label ${i}`);
+  }
+  const freed = B.labelAt(7);
+  B.free(7);
+  assert.equal(B.labelAt(7), -1);
+  // the next block handed out is the freed one, zeroed
+  B.start(1, 11);
+  const at = B.labelBlock(1);
+  assert.equal(at, freed);
+  for (let i = 0; i < LABEL_KINDS; i++) assert.equal(B.labels.counts[at + i], 0);
+  // a slot restarted without being freed gives its block back too
+  B.start(1, 12);
+  assert.equal(B.labelAt(1), -1);
 });

@@ -21,6 +21,7 @@ import { grown, SegmentColumns, type SegmentStore } from './segment-store.js';
 
 const INITIAL_SLOTS = 256;
 const INITIAL_ROWS = 2048;
+const INITIAL_LABEL_BLOCKS = 64;
 const NO_ROW = -1;
 const NO_STREAM = -1;
 export const LABEL_KINDS = LABELS.length;
@@ -62,6 +63,33 @@ export class RowPool extends SegmentColumns {
   }
 }
 
+/** Label counts of the connections that had a labelled segment, LABEL_KINDS numbers a block
+ *  (LABELS order), a block per such connection: most connections have no label, and a column of
+ *  LABEL_KINDS counts for every slot was 15 MB of zeros with 131,072 slots. Blocks are reused
+ *  through a free list; the pool doubles when all are in use (bounded by the slots). */
+export class LabelPool {
+  counts: Float64Array = new Float64Array(INITIAL_LABEL_BLOCKS * LABEL_KINDS);
+  private free: number[] = [];
+  private used = 0;
+
+  /** A block of zero counts; returns its first index in `counts` (read `counts` after the call:
+   *  it is replaced when the pool grows). */
+  take(): number {
+    let k = this.free.pop();
+    if (k === undefined) {
+      if ((this.used + 1) * LABEL_KINDS > this.counts.length) this.counts = grown(this.counts, this.counts.length * 2);
+      k = this.used++;
+    }
+    return k * LABEL_KINDS;
+  }
+
+  /** Gives back the block at `at`, zeroed for its next connection. */
+  release(at: number): void {
+    this.counts.fill(0, at, at + LABEL_KINDS);
+    this.free.push(at / LABEL_KINDS);
+  }
+}
+
 /** Column layout: every per-connection number of the analysis, by slot (two entries per slot for
  *  per-direction fields: index 2 * slot + dir). Initial values are in `clear`. */
 export class Builders {
@@ -83,10 +111,10 @@ export class Builders {
   lastN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
   /** segments seen */
   seen: Float64Array = new Float64Array(INITIAL_SLOTS);
-  /** 1 when any segment had a label (the label counts below are all zero otherwise) */
-  labelled: Uint8Array = new Uint8Array(INITIAL_SLOTS);
-  /** label counts, LABEL_KINDS per slot (index slot * LABEL_KINDS + i, LABELS order) */
-  labelCounts: Float64Array = new Float64Array(INITIAL_SLOTS * LABEL_KINDS);
+  /** label counts of the slots with a labelled segment (labelAt) */
+  readonly labels = new LabelPool();
+  /** per slot: 1 + the index in labels.counts of its block; 0 when no segment had a label */
+  labelRef: Float64Array = new Float64Array(INITIAL_SLOTS);
   zeroByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
   oneByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
   /** time of the last segment on the connection, either direction (relative ns; -1 none) */
@@ -151,7 +179,24 @@ export class Builders {
     rows.releaseList(this.markedHead[s], this.markedTail[s]);
     rows.releaseList(this.lastHead[s], this.lastTail[s]);
     this.firstHead[s] = this.markedHead[s] = this.lastHead[s] = NO_ROW;
+    if (this.labelRef[s] !== 0) this.labels.release(this.labelRef[s] - 1);
+    this.labelRef[s] = 0;
     this.stream[s] = NO_STREAM;
+  }
+
+  /** Where the slot's label counts start in labels.counts (LABEL_KINDS of them); a block is
+   *  taken on the slot's first labelled segment. */
+  labelBlock(s: number): number {
+    const r = this.labelRef[s];
+    if (r !== 0) return r - 1;
+    const at = this.labels.take();
+    this.labelRef[s] = at + 1;
+    return at;
+  }
+
+  /** Where the slot's label counts start in labels.counts; -1 when no segment had a label. */
+  labelAt(s: number): number {
+    return this.labelRef[s] - 1;
   }
 
   /** Key segments the slot holds. */
@@ -219,8 +264,8 @@ export class Builders {
     this.lastHead[s] = this.lastTail[s] = NO_ROW;
     this.firstN[s] = this.markedN[s] = this.lastN[s] = 0;
     this.seen[s] = 0;
-    if (this.labelled[s]) this.labelCounts.fill(0, s * LABEL_KINDS, (s + 1) * LABEL_KINDS);
-    this.labelled[s] = 0;
+    if (this.labelRef[s] !== 0) this.labels.release(this.labelRef[s] - 1);
+    this.labelRef[s] = 0;
     this.zeroByteKa[s] = this.oneByteKa[s] = 0;
     this.lastRel[s] = -1;
     this.captureDuplicates[s] = this.firstDuplicateFrame[s] = this.rtoStalls[s] = 0;
