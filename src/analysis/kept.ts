@@ -4,7 +4,8 @@
 // stable); connections no rule and no renderer asks about never get them.
 //
 // Everything a kept connection knows is a row of the trace's ConnFactTable: numbers in one
-// Float64Array, strings and the few objects in arrays beside it. A KeptConnection is only the table
+// Float64Array (the opener, state and end reason as codes, the addresses as indexes in a list of
+// the distinct addresses), the history string and the few objects in arrays beside it. A KeptConnection is only the table
 // and its row number (and its key segments once asked for); its fields are getters, and `health`,
 // `connect`, `keepAlives`, `orig`, `resp` and the bigint times build a new value on every read (a
 // rule reads them once per connection; short-lived objects cost the garbage collector nearly
@@ -13,7 +14,7 @@
 // diagnose's time).
 
 import type { ConnRecord, DirRecord } from '../tcp/tracker.js';
-import { connState, OPENER_NAMES, type Conn, type Dir, type EndReason } from '../tcp/conn.js';
+import { connState, OPENER_NAMES, type Conn, type ConnState, type Dir, type EndReason } from '../tcp/conn.js';
 import type { LabelName } from '../tcp/labels.js';
 import { formatAddr } from '../wire/addr.js';
 import { L3_IPV4 } from '../wire/packet.js';
@@ -29,11 +30,16 @@ const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DU
   F_STREAM = 22, F_IPV = 23, F_ORIG_PORT = 24, F_RESP_PORT = 25, F_FIRST_FRAME = 26, F_LAST_FRAME = 27, F_HS_RTT = 28, F_REUSED = 29,
   F_CAPTURE = 30, F_ROW_START = 31, F_ROW_END = 32, F_FIRST_REL = 33, F_LAST_REL = 34,
   /** DirRecord fields (writeDir order, 6) of the originator, then of the responder */
-  F_ORIG = 35, F_RESP = 41;
-const FIELDS = 47;
-/** string fields per row: */
-const S_ORIG_ADDR = 0, S_RESP_ADDR = 1, S_HISTORY = 2, S_OPENER = 3, S_STATE = 4, S_END = 5;
-const STRINGS = 6;
+  F_ORIG = 35, F_RESP = 41,
+  /** the opener (index in OPENER_NAMES), Zeek state and end reason as codes (STATE_CODE,
+   *  END_CODE), the addresses as indexes in the table's address list */
+  F_OPENER = 47, F_STATE = 48, F_END = 49, F_ORIG_ADDR = 50, F_RESP_ADDR = 51;
+const FIELDS = 52;
+/** codes of ConnState and EndReason in a row (a Record: a new state or reason must be given one) */
+const STATE_CODE: Record<ConnState, number> = { S0: 0, S1: 1, SF: 2, REJ: 3, S2: 4, S3: 5, RSTO: 6, RSTR: 7, RSTOS0: 8, RSTRH: 9, SH: 10, SHR: 11, OTH: 12 };
+const STATES = Object.keys(STATE_CODE) as ConnState[];
+const END_CODE: Record<EndReason, number> = { closed: 0, idle: 1, evicted: 2, reused: 3, end: 4 };
+const ENDS = Object.keys(END_CODE) as EndReason[];
 const NO_VLANS: number[] = [];
 
 /** The tracker's clock: its relative times (ns, as on a Conn) as absolute ns (TcpTracker.absNs). */
@@ -65,8 +71,8 @@ export class ConnFactTable {
   length = 0;
   /** rows in chunks of CHUNK_ROWS (no copy when the table grows) */
   private readonly chunks: Float64Array[] = [];
-  /** STRINGS per row */
-  private readonly strs: string[] = [];
+  /** per row: the history letters (shared strings: the tracker caches the usual ones) */
+  private readonly history: string[] = [];
   /** per row: VLAN ids (one shared empty list for the usual none) and label counts */
   private readonly vlans: number[][] = [];
   private readonly labels: Partial<Record<LabelName, number>>[] = [];
@@ -77,10 +83,11 @@ export class ConnFactTable {
   private readonly clockOffset: number[] = [];
   /** first/last times (key 2 * row + 0/1) that a relative number cannot hold exactly */
   private readonly inexact = new Map<number, bigint>();
-  /** addresses seen, each kept once (a capture's connections share a few hosts): IPv4 by number,
-   *  others by text */
-  private readonly v4 = new Map<number, string>();
-  private readonly addrs = new Map<string, string>();
+  /** addresses seen, each formatted and kept once (a capture's connections share a few hosts):
+   *  their index in addrList, by number for IPv4, by text for others */
+  private readonly v4 = new Map<number, number>();
+  private readonly addrs = new Map<string, number>();
+  private readonly addrList: string[] = [];
 
   constructor(readonly store: SegmentStore) {}
 
@@ -109,13 +116,12 @@ export class ConnFactTable {
     v[o + F_LAST_REL] = this.relOf(k, 1, c.lastTime, tracker, capture, baseNs);
     writeDir(v, o + F_ORIG, c.d0);
     writeDir(v, o + F_RESP, c.d1);
-    const so = k * STRINGS;
-    this.strs[so + S_ORIG_ADDR] = this.addr(c.l3, c.a0, c.a1, c.a2, c.a3);
-    this.strs[so + S_RESP_ADDR] = this.addr(c.l3, c.b0, c.b1, c.b2, c.b3);
-    this.strs[so + S_HISTORY] = c.history;
-    this.strs[so + S_OPENER] = OPENER_NAMES[c.opener];
-    this.strs[so + S_STATE] = connState(c);
-    this.strs[so + S_END] = reason;
+    v[o + F_ORIG_ADDR] = this.addr(c.l3, c.a0, c.a1, c.a2, c.a3);
+    v[o + F_RESP_ADDR] = this.addr(c.l3, c.b0, c.b1, c.b2, c.b3);
+    v[o + F_OPENER] = c.opener;
+    v[o + F_STATE] = STATE_CODE[connState(c)];
+    v[o + F_END] = END_CODE[reason];
+    this.history[k] = c.history;
     this.vlans[k] = c.vlans.length === 0 ? NO_VLANS : c.vlans.slice();
     this.labels[k] = labelCounts;
     return k;
@@ -124,8 +130,21 @@ export class ConnFactTable {
   num(k: number, f: number): number {
     return this.c(k)[off(k) + f];
   }
-  str(k: number, f: number): string {
-    return this.strs[k * STRINGS + f];
+  /** the address of field f (F_ORIG_ADDR, F_RESP_ADDR) of row k */
+  addrOf(k: number, f: number): string {
+    return this.addrList[this.c(k)[off(k) + f]];
+  }
+  historyOf(k: number): string {
+    return this.history[k];
+  }
+  opener(k: number): ConnRecord['opener'] {
+    return OPENER_NAMES[this.c(k)[off(k) + F_OPENER]];
+  }
+  state(k: number): ConnState {
+    return STATES[this.c(k)[off(k) + F_STATE]];
+  }
+  endReason(k: number): EndReason {
+    return ENDS[this.c(k)[off(k) + F_END]];
   }
   vlansOf(k: number): number[] {
     return this.vlans[k];
@@ -175,22 +194,23 @@ export class ConnFactTable {
     return NaN;
   }
 
-  /** The address as text, formatted once per address (a capture's connections share a few
-   *  hosts): IPv4 addresses are looked up by their number, IPv6 ones by their text. */
-  private addr(l3: number, w0: number, w1: number, w2: number, w3: number): string {
+  /** The address's index in addrList, where it is formatted once (a capture's connections share
+   *  a few hosts): IPv4 addresses are looked up by their number, IPv6 ones by their text. */
+  private addr(l3: number, w0: number, w1: number, w2: number, w3: number): number {
     if (l3 === L3_IPV4) {
       const key = w0 | 0; // a small integer for the map, not a heap number
       const hit = this.v4.get(key);
       if (hit !== undefined) return hit;
-      const a = formatAddr(l3, [w0]);
-      this.v4.set(key, a);
-      return a;
+      const i = this.addrList.push(formatAddr(l3, [w0])) - 1;
+      this.v4.set(key, i);
+      return i;
     }
     const a = formatAddr(l3, [w0, w1, w2, w3]);
     const hit = this.addrs.get(a);
     if (hit !== undefined) return hit;
-    this.addrs.set(a, a);
-    return a;
+    const i = this.addrList.push(a) - 1;
+    this.addrs.set(a, i);
+    return i;
   }
 
   /** A new row, all zero. */
@@ -290,19 +310,19 @@ export class KeptConnection implements ConnectionFacts {
     return this.table.vlansOf(this.k);
   }
   get origAddr(): string {
-    return this.table.str(this.k, S_ORIG_ADDR);
+    return this.table.addrOf(this.k, F_ORIG_ADDR);
   }
   get origPort(): number {
     return this.table.num(this.k, F_ORIG_PORT);
   }
   get respAddr(): string {
-    return this.table.str(this.k, S_RESP_ADDR);
+    return this.table.addrOf(this.k, F_RESP_ADDR);
   }
   get respPort(): number {
     return this.table.num(this.k, F_RESP_PORT);
   }
   get opener(): ConnRecord['opener'] {
-    return this.table.str(this.k, S_OPENER) as ConnRecord['opener'];
+    return this.table.opener(this.k);
   }
   get firstNs(): bigint {
     return this.table.time(this.k, 0);
@@ -320,10 +340,10 @@ export class KeptConnection implements ConnectionFacts {
     return this.table.num(this.k, F_HS_RTT);
   }
   get history(): string {
-    return this.table.str(this.k, S_HISTORY);
+    return this.table.historyOf(this.k);
   }
   get state(): ConnRecord['state'] {
-    return this.table.str(this.k, S_STATE) as ConnRecord['state'];
+    return this.table.state(this.k);
   }
   get reusedPorts(): boolean {
     return this.table.num(this.k, F_REUSED) === 1;
@@ -337,7 +357,7 @@ export class KeptConnection implements ConnectionFacts {
     return this.table.dir(this.k, 1);
   }
   get endReason(): ConnRecord['endReason'] {
-    return this.table.str(this.k, S_END) as ConnRecord['endReason'];
+    return this.table.endReason(this.k);
   }
   get capture(): number {
     return this.table.num(this.k, F_CAPTURE);

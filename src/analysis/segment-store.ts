@@ -69,6 +69,8 @@ const STORE_CHUNK_MASK = STORE_CHUNK_ROWS - 1;
 /** bytes a row takes in the columns (frame, rel: 8; seq, ack, len, win, labels, ipId: 4; flags: 2; meta: 1) */
 const ROW_BYTES = 8 + 8 + 4 * 6 + 2 + 1;
 
+const EMPTY_CHUNK = new SegmentColumns(0);
+
 export class SegmentStore {
   length = 0;
   // the chunks of each column (SegmentColumns' columns, chunk by chunk)
@@ -82,23 +84,25 @@ export class SegmentStore {
   private readonly flags: Uint16Array[] = [];
   private readonly ipId: Int32Array[] = [];
   private readonly meta: Uint8Array[] = [];
+  /** the last chunk of every column, where rows are appended */
+  private w = EMPTY_CHUNK;
 
   /** Appends row r of `from` (a row of the analysis' pool); returns the new row's index. */
   appendFrom(from: SegmentColumns, r: number): number {
     const i = this.length++;
-    const c = i >>> STORE_CHUNK_SHIFT;
-    if (c === this.frame.length) this.addChunk();
     const j = i & STORE_CHUNK_MASK;
-    this.frame[c][j] = from.frame[r];
-    this.rel[c][j] = from.rel[r];
-    this.seq[c][j] = from.seq[r];
-    this.ack[c][j] = from.ack[r];
-    this.len[c][j] = from.len[r];
-    this.win[c][j] = from.win[r];
-    this.labels[c][j] = from.labels[r];
-    this.flags[c][j] = from.flags[r];
-    this.ipId[c][j] = from.ipId[r];
-    this.meta[c][j] = from.meta[r];
+    if (j === 0) this.addChunk();
+    const w = this.w;
+    w.frame[j] = from.frame[r];
+    w.rel[j] = from.rel[r];
+    w.seq[j] = from.seq[r];
+    w.ack[j] = from.ack[r];
+    w.len[j] = from.len[r];
+    w.win[j] = from.win[r];
+    w.labels[j] = from.labels[r];
+    w.flags[j] = from.flags[r];
+    w.ipId[j] = from.ipId[r];
+    w.meta[j] = from.meta[r];
     return i;
   }
 
@@ -151,17 +155,20 @@ export class SegmentStore {
     return this.frame.length * STORE_CHUNK_ROWS * ROW_BYTES;
   }
 
+  /** A new last chunk in every column; `w` is its columns. */
   private addChunk(): void {
-    this.frame.push(new Float64Array(STORE_CHUNK_ROWS));
-    this.rel.push(new Float64Array(STORE_CHUNK_ROWS));
-    this.seq.push(new Uint32Array(STORE_CHUNK_ROWS));
-    this.ack.push(new Uint32Array(STORE_CHUNK_ROWS));
-    this.len.push(new Uint32Array(STORE_CHUNK_ROWS));
-    this.win.push(new Uint32Array(STORE_CHUNK_ROWS));
-    this.labels.push(new Uint32Array(STORE_CHUNK_ROWS));
-    this.flags.push(new Uint16Array(STORE_CHUNK_ROWS));
-    this.ipId.push(new Int32Array(STORE_CHUNK_ROWS));
-    this.meta.push(new Uint8Array(STORE_CHUNK_ROWS));
+    const w = new SegmentColumns(STORE_CHUNK_ROWS);
+    this.w = w;
+    this.frame.push(w.frame);
+    this.rel.push(w.rel);
+    this.seq.push(w.seq);
+    this.ack.push(w.ack);
+    this.len.push(w.len);
+    this.win.push(w.win);
+    this.labels.push(w.labels);
+    this.flags.push(w.flags);
+    this.ipId.push(w.ipId);
+    this.meta.push(w.meta);
   }
 }
 
