@@ -13,8 +13,9 @@
 // garbage collection was a quarter of diagnose's time. Columns are a few large arrays instead.
 //
 // Bounds: slots = the tracker's slots (connections it holds at once: its own bound); rows = at
-// most KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_LAST per slot. Both double when
-// full and never shrink (the peak of one capture).
+// most KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_LAST per slot; label-count blocks =
+// at most one per slot (LabelPool). All double when full and never shrink (the peak of one
+// capture).
 
 import { LABELS } from '../tcp/labels.js';
 import { grown, SegmentColumns, type SegmentStore } from './segment-store.js';
