@@ -24,6 +24,7 @@ export class ReaderFrame implements Frame {
   linkType = 0;
   iface = 0;
   offset = 0;
+  filePos = -1;
   buf: Uint8Array = EMPTY;
   start = 0;
   private view: Uint8Array | null = null;

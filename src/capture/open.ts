@@ -54,6 +54,8 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadOptio
   let pull: Pull;
   let gzip = false;
   let gzipError: Error | null = null;
+  /** the stream is the file itself, so stream offsets are file positions (Frame.filePos) */
+  let seekable = false;
 
   if (path === '-') {
     const stdin = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
@@ -87,11 +89,12 @@ export async function readCapture(path: string, sink: FrameSink, opts: ReadOptio
     } else {
       pull = pullFromFile(fh);
       closer = () => fh.close();
+      seekable = (await fh.stat()).isFile();
     }
   }
 
   try {
-    return await readFromPull(path, pull, gzip ? 'gzip' : null, sink, () => gzipError, opts);
+    return await readFromPull(path, pull, gzip ? 'gzip' : null, sink, () => gzipError, opts, seekable);
   } finally {
     if (closer) await closer();
   }
@@ -108,6 +111,7 @@ export async function readFromPull(
   sink: FrameSink,
   gzipError: () => Error | null = () => null,
   opts: ReadOptions = {},
+  seekable = false,
 ): Promise<ReadSummary> {
   const win = new Window(pull);
   let ctx: ReadContext | null = null;
@@ -124,12 +128,12 @@ export async function readFromPull(
     info.version = `${pcapHdr.major}.${pcapHdr.minor}`;
     info.interfaces.push({ id: 0, section: 0, linkType: pcapHdr.linkType, snaplen: pcapHdr.snaplen, tsDigits: pcapHdr.nanos ? 9 : 6 });
     ctx = new ReadContext(info, sink);
-    await readPcap(win, ctx, pcapHdr);
+    await readPcap(win, ctx, pcapHdr, seekable);
   } else if (isPcapngStart(head)) {
     info.format = 'pcapng';
     info.sections = 0;
     ctx = new ReadContext(info, sink);
-    await readPcapng(win, ctx);
+    await readPcapng(win, ctx, seekable);
   } else {
     const gz = gzipError();
     if (gz) throw new CaptureOpenError(path, `corrupt gzip data: ${gz.message}`);

@@ -41,7 +41,8 @@ export function parsePcapHeader(b: Uint8Array): PcapHeader | null {
   return { littleEndian, nanos, major: r16(b, 4), minor: r16(b, 6), snaplen: r32(b, 16), linkType: r32(b, 20) & 0xffff };
 }
 
-export async function readPcap(win: Window, ctx: ReadContext, hdr: PcapHeader): Promise<void> {
+/** `seekable`: stream offsets are positions in the capture file (Frame.filePos). */
+export async function readPcap(win: Window, ctx: ReadContext, hdr: PcapHeader, seekable = false): Promise<void> {
   const le = hdr.littleEndian;
   const fracMax = hdr.nanos ? 1_000_000_000 : 1_000_000;
   const fracToNs = hdr.nanos ? 1 : 1000;
@@ -109,6 +110,7 @@ export async function readPcap(win: Window, ctx: ReadContext, hdr: PcapHeader): 
     frame.offset = win.base + at;
     frame.buf = win.buf;
     frame.start = at + RECORD_HEADER;
+    frame.filePos = seekable ? win.base + at + RECORD_HEADER : -1;
     win.pos = at + need;
     ctx.emit();
   }

@@ -40,7 +40,8 @@ export function isPcapngStart(b: Uint8Array): boolean {
   return b.length >= 4 && u32le(b, 0) === BT_SHB;
 }
 
-export async function readPcapng(win: Window, ctx: ReadContext): Promise<void> {
+/** `seekable`: stream offsets are positions in the capture file (Frame.filePos). */
+export async function readPcapng(win: Window, ctx: ReadContext, seekable = false): Promise<void> {
   let le = true;
   let ifaces: Iface[] = [];
   let section = -1;
@@ -169,7 +170,7 @@ export async function readPcapng(win: Window, ctx: ReadContext): Promise<void> {
         if (caplen > origlen) ctx.issue('caplen_exceeds_origlen', 'warning', `captured length ${caplen} exceeds original length ${origlen}`, win.offset);
         frame.caplen = caplen;
         frame.origlen = origlen;
-        deliver(ctx, win, iface, p, body + 20);
+        deliver(ctx, win, iface, p, body + 20, seekable);
         break;
       }
       case BT_SPB: {
@@ -186,7 +187,7 @@ export async function readPcapng(win: Window, ctx: ReadContext): Promise<void> {
         frame.tsNsec = 0;
         frame.caplen = caplen;
         frame.origlen = origlen;
-        deliver(ctx, win, iface, p, body + 4);
+        deliver(ctx, win, iface, p, body + 4, seekable);
         break;
       }
       default:
@@ -198,7 +199,7 @@ export async function readPcapng(win: Window, ctx: ReadContext): Promise<void> {
   }
 }
 
-function deliver(ctx: ReadContext, win: Window, iface: Iface, blockStart: number, dataStart: number): void {
+function deliver(ctx: ReadContext, win: Window, iface: Iface, blockStart: number, dataStart: number, seekable: boolean): void {
   const frame = ctx.frame;
   frame.linkType = iface.info.linkType;
   frame.iface = iface.index;
@@ -206,6 +207,7 @@ function deliver(ctx: ReadContext, win: Window, iface: Iface, blockStart: number
   frame.offset = win.base + blockStart;
   frame.buf = win.buf;
   frame.start = dataStart;
+  frame.filePos = seekable ? win.base + dataStart : -1;
   ctx.emit();
 }
 

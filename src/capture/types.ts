@@ -40,6 +40,10 @@ export interface Frame {
   start: number;
   /** byte offset of this record's header in the (decompressed) capture stream */
   offset: number;
+  /** position of buf[start] (the frame's first captured byte) in the capture file when the bytes
+   *  can be read again there (a regular, uncompressed file opened by path); -1 for standard input
+   *  and gzip. The readers always set it; optional only for frames built by hand in tests. */
+  filePos?: number;
 }
 
 /** Stable codes for damage found in the container (not in the packets it carries). */
