@@ -117,6 +117,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
   };
   const tracker = new TcpTracker({ onEndConn: finishConn });
 
+  retention.startCapture(path);
   const summary = await readCapture(path, (f) => {
     if (baseSec < 0) {
       baseSec = f.tsSec;
@@ -153,6 +154,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     pass.packet(f, pkt);
   }, { beforeRefill: opts.beforeRefill });
   tracker.finish();
+  retention.endCapture();
   pass.finish();
   trace.tcpStats.push({ ...tracker.stats });
   trace.connectLatency.push(...latency.facts());
