@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PayloadRing, RingPool, RING_BYTES, type PayloadDiff } from './payload-ring.js';
-import { IndexPool, SegmentIndex, type ByteSource } from './segment-index.js';
+import { IndexPool, MAX_DIRECTION_ENTRIES, SegmentIndex, type ByteSource } from './segment-index.js';
 import { CaptureFile } from './capture-file.js';
 import { TcpRetention } from './retention.js';
 import { newPacket, TCP_ACK } from '../wire/packet.js';
@@ -204,4 +204,27 @@ test('TcpRetention: the same diffs and counts from file positions and from copie
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a direction of tiny segments keeps MAX_DIRECTION_ENTRIES: older bytes are not compared, the kept ones are, from the file', () => {
+  const file = new MemFile();
+  const ip = new IndexPool({ compared: 0, differing: 0, notCompared: 0, directionsNotRetained: 0 });
+  const ix = ip.get() as SegmentIndex;
+  const stream = fill(MAX_DIRECTION_ENTRIES * 10 + 1000, (i) => i * 5 + 3);
+  const n = MAX_DIRECTION_ENTRIES + 100;
+  for (let i = 0; i < n; i++) {
+    const d = stream.slice(i * 10, i * 10 + 10);
+    ix.take(i * 10, file.add(d), 10, i + 1, false, d, 0, ip.stats, ip, file);
+  }
+  assert.equal(ix.count, MAX_DIRECTION_ENTRIES);
+  // a retransmission of segments 90..109 changed in its last byte: the first 10 segments are gone
+  const re = stream.slice(900, 1100);
+  re[199] ^= 0xff;
+  const d = ix.take(900, file.add(re), 200, n + 1, true, re, 0, ip.stats, ip, file);
+  assert.ok(d);
+  assert.equal(d.compared, 100);
+  assert.equal(d.firstDiff, 199);
+  assert.equal(d.differing, 1);
+  assert.equal(d.firstFrame, 0); // its first transmission is not among the newest 256
+  assert.equal(ip.stats.notCompared, 1);
 });
