@@ -27,7 +27,8 @@ export interface RetentionStats {
   /** retransmitted segments whose bytes were compared with the first transmission */
   compared: number;
   differing: number;
-  /** retransmitted payload not compared: older than the ring, or the direction had no ring */
+  /** retransmitted payload not compared: older than the ring (or the file index, segment-index.ts),
+   *  or, with the index, the first transmission could not be read back from the file (short read) */
   notCompared: number;
   directionsNotRetained: number;
 }
