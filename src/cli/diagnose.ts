@@ -12,6 +12,7 @@ import { Output } from './output.js';
 import { captureSize } from '../capture/open.js';
 import { writeHtmlReport } from '../report/html/write.js';
 import { Progress, progressWanted, RefillCounter } from './progress.js';
+import { connectionJson, hasKnownShape, type ConnectionRow } from '../report/connections-json.js';
 
 export interface DiagnoseOptions {
   json: boolean;
@@ -64,7 +65,7 @@ const JSON_BATCH = 512;
  * text has no raw line break inside a string, so indenting every line after a break moves the
  * elements to their depth.
  */
-export async function writeJsonDocument(out: Output, doc: Record<string, unknown>): Promise<void> {
+export async function writeJsonDocument(out: Output, doc: Record<string, unknown>, fast: { connections?: boolean } = {}): Promise<void> {
   const keys = Object.keys(doc).filter((k) => doc[k] !== undefined);
   if (keys.length === 0) {
     out.write('{}\n');
@@ -80,6 +81,16 @@ export async function writeJsonDocument(out: Output, doc: Record<string, unknown
     }
     out.write('[');
     for (let j = 0; j < v.length; j += JSON_BATCH) {
+      if (fast.connections && keys[i] === 'connections' && hasKnownShape(v[j] as ConnectionRow)) {
+        // field by field (same text); every summary comes from one object literal, so the
+        // first of a batch stands for its shape
+        const end = Math.min(v.length, j + JSON_BATCH);
+        let text = j > 0 ? ',' : '';
+        for (let k = j; k < end; k++) text += `${k > j ? ',' : ''}\n    ${connectionJson(v[k] as ConnectionRow, '    ')}`;
+        out.write(text);
+        await out.drain();
+        continue;
+      }
       const text = stringify(v.slice(j, j + JSON_BATCH));
       // "[\n  a,\n  b\n]" -> "\n    a,\n    b"
       out.write(`${j > 0 ? ',' : ''}${indentJson(text.slice(1, text.length - 2), '\n  ')}`);
@@ -133,7 +144,7 @@ export async function diagnoseCommand(files: string[], opts: DiagnoseOptions, ou
       findings: model.findings.map(({ ladder, ...f }) => ({ ...f, ladder: ladder.map(({ ns, ...r }) => ({ ...r, time: ns })) })),
       connections: model.connections,
     };
-    await writeJsonDocument(out, doc);
+    await writeJsonDocument(out, doc, { connections: true });
   } else {
     out.write(renderTerminal(model, { color: opts.color, width: Math.min(process.stdout.columns || 100, 120) }));
   }
