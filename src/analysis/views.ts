@@ -6,7 +6,7 @@
 
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import type { Exchange } from '../protocols/types.js';
-import type { AnalysedTrace, ConnectionFacts, SegmentFact } from './trace.js';
+import type { AnalysedTrace, ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 import type { SegmentStore } from './segment-store.js';
 
 /** Connections on one (capture, originator, responder) tuple, with their key segments as rows of
@@ -90,6 +90,30 @@ export const isSynAckFlags = (flags: number): boolean => (flags & (TCP_SYN | TCP
 export const isSyn = (s: SegmentFact): boolean => (s.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
 export const isSynAck = (s: SegmentFact): boolean => (s.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
 export const isRst = (s: SegmentFact): boolean => (s.flags & TCP_RST) !== 0;
+
+/** A connection whose health counters are not all zero, with them (read once). */
+export interface HealthEntry {
+  c: ConnectionFacts;
+  h: ConnHealth;
+}
+const healthCache = new WeakMap<AnalysedTrace, HealthEntry[]>();
+
+/** The connections with a retransmission, an RTO stall, a capture duplicate or a zero window
+ *  (in trace order), for the rules that report on those counters (tcp/retransmissions,
+ *  tcp/zero-window, tcp/zero-window-stall): one pass over the connections builds each health
+ *  record once, instead of every such rule building one per connection (on 100,000 short
+ *  connections nearly all are zero). */
+export function connectionsWithHealth(trace: AnalysedTrace): HealthEntry[] {
+  const hit = healthCache.get(trace);
+  if (hit) return hit;
+  const out: HealthEntry[] = [];
+  for (const c of trace.connections) {
+    const h = c.health;
+    if (h.retransmittedData[0] > 0 || h.retransmittedData[1] > 0 || h.rtoStalls > 0 || h.maxRtoStallNs > 0 || h.captureDuplicates > 0 || h.zeroWindows > 0) out.push({ c, h });
+  }
+  healthCache.set(trace, out);
+  return out;
+}
 
 const connCache = new WeakMap<AnalysedTrace, Map<number, ConnectionFacts>>();
 /** Stream numbers per capture stay below 2^32: (capture, stream) as one exact number. */

@@ -7,6 +7,7 @@
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
+import { connectionsWithHealth } from '../../analysis/views.js';
 
 /** A retransmission rate above 2% of a direction's data segments visibly cuts TCP throughput
  *  (throughput falls with the square root of the loss rate, Mathis et al. 1997). */
@@ -21,8 +22,8 @@ export const tcpRetransmissions: Rule<AnalysedTrace> = {
   id: 'tcp/retransmissions',
   run(trace) {
     const out: Finding[] = [];
-    for (const c of trace.connections) {
-      const h = c.health;
+    // only connections with non-zero health counters (views.ts): the others cannot qualify
+    for (const { c, h } of connectionsWithHealth(trace)) {
       const rates = [0, 1].map((d) => (h.dataSegments[d] ? h.retransmittedData[d] / h.dataSegments[d] : 0));
       const heavy = [0, 1].filter((d) => h.retransmittedData[d] >= MIN_RETRANSMISSIONS && rates[d] >= RATE_WARN);
       const stall = h.maxRtoStallNs >= STALL_WARN_NS;

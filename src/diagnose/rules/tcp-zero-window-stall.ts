@@ -6,6 +6,7 @@ import type { AnalysedTrace } from '../../analysis/trace.js';
 import { L_KEEP_ALIVE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE } from '../../tcp/labels.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
+import { connectionsWithHealth } from '../../analysis/views.js';
 
 /** A receiver that does not read for 5 s stalls its sender noticeably; shorter pauses are an
  *  application catching up (the noise control pauses 1.5 s). */
@@ -15,8 +16,8 @@ export const tcpZeroWindowStall: Rule<AnalysedTrace> = {
   id: 'tcp/zero-window-stall',
   run(trace) {
     const out: Finding[] = [];
-    for (const c of trace.connections) {
-      const h = c.health;
+    // only connections with non-zero health counters (views.ts): the others cannot qualify
+    for (const { c, h } of connectionsWithHealth(trace)) {
       if (h.zeroWindows === 0 || h.maxZeroWindowNs < STALL_WARN_NS) continue;
       const who = h.zeroWindowDir === 0 ? `${c.origAddr}:${c.origPort}` : `${c.respAddr}:${c.respPort}`;
       const open = h.zeroWindowEndFrame === 0;

@@ -9,13 +9,14 @@ import { L_ZERO_WINDOW } from '../../tcp/labels.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
 import { STALL_WARN_NS } from './tcp-zero-window-stall.js';
+import { connectionsWithHealth } from '../../analysis/views.js';
 
 export const tcpZeroWindow: Rule<AnalysedTrace> = {
   id: 'tcp/zero-window',
   run(trace) {
     const out: Finding[] = [];
-    for (const c of trace.connections) {
-      const h = c.health;
+    // only connections with non-zero health counters (views.ts): the others cannot qualify
+    for (const { c, h } of connectionsWithHealth(trace)) {
       if (h.zeroWindows === 0 || h.maxZeroWindowNs >= STALL_WARN_NS) continue;
       const side = h.zeroWindowDir === 0 ? 'client' : 'server';
       const who = h.zeroWindowDir === 0 ? `${c.origAddr}:${c.origPort}` : `${c.respAddr}:${c.respPort}`;
