@@ -132,20 +132,24 @@ export function connectionOf(trace: AnalysedTrace, capture: number, stream: numb
 }
 
 /** Exchanges of one capture's connection. */
-export function exchangesOf(trace: AnalysedTrace, capture: number, stream: number): Exchange[] {
-  return byConn(trace).get(`${capture}|${stream}`) ?? [];
+export function exchangesOf(trace: AnalysedTrace, capture: number, stream: number): readonly Exchange[] {
+  return byConn(trace).get(capture * STREAMS_PER_CAPTURE + stream) ?? NO_EXCHANGES;
 }
 
-const exCache = new WeakMap<AnalysedTrace, Map<string, Exchange[]>>();
-function byConn(trace: AnalysedTrace): Map<string, Exchange[]> {
+/** shared empty result (never pushed to) */
+const NO_EXCHANGES: Exchange[] = [];
+const exCache = new WeakMap<AnalysedTrace, Map<number, Exchange[]>>();
+/** (capture, stream) as one exact number, as connectionOf keys it: no key string per exchange */
+function byConn(trace: AnalysedTrace): Map<number, Exchange[]> {
   const hit = exCache.get(trace);
   if (hit) return hit;
-  const m = new Map<string, Exchange[]>();
+  const m = new Map<number, Exchange[]>();
   trace.captures.forEach((cap, i) => {
     for (let j = cap.exchangeStart; j < cap.exchangeEnd; j++) {
       const e = trace.exchanges[j];
-      if (e.stream < 0) continue;
-      const k = `${i}|${e.stream}`;
+      const stream = e.stream;
+      if (stream < 0) continue;
+      const k = i * STREAMS_PER_CAPTURE + stream;
       let l = m.get(k);
       if (!l) m.set(k, (l = []));
       l.push(e);

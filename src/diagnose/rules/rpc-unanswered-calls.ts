@@ -23,27 +23,39 @@ export const rpcUnansweredCalls: Rule<AnalysedTrace> = {
     trace.captures.forEach((cap, capture) => {
       if (cap.lastNs === null) return;
       const byService = new Map<string, { n: number; inGap: number; answeredLater: number; frames: number[]; firstNs: bigint; servers: Set<string> }>();
+      // the calls left unanswered long enough first: most captures have none, and then the
+      // per-server table of answered calls (a key string per reply) is not built
+      const minWait = BigInt(MIN_WAIT_NS);
+      const candidates: number[] = [];
+      for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+        const e = trace.exchanges[k];
+        if (e.protocol !== 'rpc' || e.kind !== 'unanswered') continue;
+        const ns = e.requestNs;
+        if (ns !== null && cap.lastNs - ns >= minWait) candidates.push(k);
+      }
+      if (candidates.length === 0) return;
       // per server, the latest call it answered: tells a hung server from calls (or replies) lost
       const lastAnswered = new Map<string, bigint>();
       for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
         const e = trace.exchanges[k];
-        if (e.protocol !== 'rpc' || e.kind !== 'pair' || e.requestNs === null) continue;
+        if (e.protocol !== 'rpc' || e.kind !== 'pair') continue;
+        const ns = e.requestNs;
+        if (ns === null) continue;
         const key = `${e.server.addr}|${e.server.port}`;
         const t = lastAnswered.get(key);
-        if (t === undefined || e.requestNs > t) lastAnswered.set(key, e.requestNs);
+        if (t === undefined || ns > t) lastAnswered.set(key, ns);
       }
-      for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+      for (const k of candidates) {
         const e = trace.exchanges[k];
-        if (e.protocol !== 'rpc' || e.kind !== 'unanswered' || e.requestNs === null) continue;
-        if (cap.lastNs - e.requestNs < BigInt(MIN_WAIT_NS)) continue;
+        const requestNs = e.requestNs!;
         const conn = e.stream >= 0 ? connectionOf(trace, capture, e.stream) : undefined;
         const gap = conn !== undefined && (conn.labelCounts.ack_lost_segment ?? 0) > 0;
         let s = byService.get(e.service);
-        if (!s) byService.set(e.service, (s = { n: 0, inGap: 0, answeredLater: 0, frames: [], firstNs: e.requestNs, servers: new Set() }));
+        if (!s) byService.set(e.service, (s = { n: 0, inGap: 0, answeredLater: 0, frames: [], firstNs: requestNs, servers: new Set() }));
         if (gap) s.inGap++;
         else {
           s.n++;
-          if ((lastAnswered.get(`${e.server.addr}|${e.server.port}`) ?? -1n) > e.requestNs) s.answeredLater++;
+          if ((lastAnswered.get(`${e.server.addr}|${e.server.port}`) ?? -1n) > requestNs) s.answeredLater++;
           if (s.frames.length < 8) s.frames.push(e.requestFrame);
           if (s.servers.size < 4) s.servers.add(`${e.server.addr}:${e.server.port}/${e.transport}`);
         }
