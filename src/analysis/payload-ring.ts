@@ -9,6 +9,7 @@
 // than the ring (more than RING_BYTES behind the highest byte seen) is counted as not compared.
 
 import { seqAdd, seqDiff, seqGt } from '../bytes/seq.js';
+import { PLACE_COMPARE, PLACE_OLD, StreamWindow } from './stream-window.js';
 
 /** Bytes of stream kept per direction: covers the unacknowledged data of an unscaled window
  *  (64 KiB) twice over, and most scaled windows of LAN traffic; an RTO retransmission re-sends
@@ -56,26 +57,25 @@ export const RING_INITIAL_BYTES = 512;
  *  instead of one per connection direction (typed-array allocation dominates otherwise). */
 const SLAB_BYTES = 256 * RING_INITIAL_BYTES;
 
-export class PayloadRing {
+export class PayloadRing extends StreamWindow {
   buf: Uint8Array;
   /** bytes of the budget this ring holds (its buffer size) */
   get bytes(): number {
     return this.buf.length;
   }
-  /** sequence number of the byte after the highest retained one; valid when `started` */
-  top = 0;
-  /** retained bytes: [top - size, top) */
-  size = 0;
-  started = false;
   /** segment starts and their frames (plain arrays: most directions carry a few segments) */
   segSeq: number[] = [];
   segFrame: number[] = [];
 
   constructor(buf: Uint8Array) {
+    super();
     this.buf = buf;
   }
   segPos = 0;
   segCount = 0;
+
+  /** a gap ahead: the bytes kept stay in the buffer, unreachable once size is 0 */
+  protected dropAll(): void {}
 
   reset(): void {
     this.started = false;
@@ -91,35 +91,14 @@ export class PayloadRing {
    */
   take(seq: number, b: Uint8Array, off: number, len: number, frame: number, compare: boolean, stats: RetentionStats, budget: Budget): PayloadDiff | null {
     if (len <= 0) return null;
-    if (!this.started) {
-      this.started = true;
-      this.top = seq;
-      this.size = 0;
-    }
-    let diff: PayloadDiff | null = null;
+    const where = this.place(seq, len, compare, stats);
+    if (where === PLACE_OLD) return null;
+    // overlap with retained bytes: compare what both have
+    const diff = where === PLACE_COMPARE ? this.compare(seq, len, this.overlapFrom, this.overlapTo, b, off, frame, stats) : null;
     const end = seqAdd(seq, len);
-    const lowest = seqAdd(this.top, -this.size);
-    if (seqDiff(seq, this.top) > 0 || seqDiff(end, lowest) <= 0) {
-      // a gap ahead (capture loss or reordering) or bytes older than anything retained
-      if (seqDiff(seq, this.top) > 0) {
-        this.top = seq;
-        this.size = 0;
-      } else {
-        if (compare) stats.notCompared++;
-        return null;
-      }
-    } else if (seqGt(this.top, seq)) {
-      // overlap with retained bytes: compare what both have
-      const from = seqDiff(seq, lowest) >= 0 ? seq : lowest;
-      const to = seqGt(end, this.top) ? this.top : end;
-      if (compare) {
-        if (seqDiff(from, seq) > 0) stats.notCompared++;
-        diff = this.compare(seq, len, from, to, b, off, frame, stats);
-      }
-    }
     // append the part beyond the top
     if (seqGt(end, this.top)) {
-      const skip = seqDiff(this.top, seq) > 0 ? seqDiff(this.top, seq) : 0;
+      const skip = this.skipOf(seq);
       const n = len - skip;
       this.grow(this.size + n, budget);
       const cap = this.buf.length;

@@ -5,7 +5,7 @@
 // file and compared exactly as the copying ring (payload-ring.ts) compares them: the two must give
 // the same results on the same segments (payload-index.test.ts runs both).
 //
-// The state machine is the ring's: `top` is the sequence number after the highest byte seen,
+// The state machine is the ring's (stream-window.ts, shared): `top` is the sequence number after the highest byte seen,
 // [top - size, top) the retained range, size <= RING_BYTES; a gap ahead (capture loss) drops
 // everything; bytes older than the range are not compared. Entries tile the retained range
 // contiguously (each appended part starts at the old top), the oldest possibly reaching below it.
@@ -15,6 +15,7 @@
 // that finds them spent is not retained, counted in RetentionStats.directionsNotRetained).
 
 import { seqAdd, seqDiff, seqGt } from '../bytes/seq.js';
+import { PLACE_COMPARE, PLACE_OLD, StreamWindow } from './stream-window.js';
 import { DIFF_EXCERPT_BYTES, RING_BYTES, type PayloadDiff, type RetentionStats } from './payload-ring.js';
 
 /** Entries a direction starts with (most connections carry a few segments). */
@@ -38,17 +39,21 @@ export interface ByteSource {
   read(pos: number, into: Uint8Array, at: number, n: number): number;
 }
 
-export class SegmentIndex {
+export class SegmentIndex extends StreamWindow {
   /** entries in a circular buffer of cap = cols.length / W entries */
   cols: Float64Array;
   head = 0;
   count = 0;
-  top = 0;
-  size = 0;
-  started = false;
 
   constructor(cols: Float64Array) {
+    super();
     this.cols = cols;
+  }
+
+  /** a gap ahead: every entry goes */
+  protected dropAll(): void {
+    this.head = 0;
+    this.count = 0;
   }
 
   reset(): void {
@@ -62,33 +67,12 @@ export class SegmentIndex {
    *  position `pos` and, in this frame, at b[off..]. */
   take(seq: number, pos: number, len: number, frame: number, compare: boolean, b: Uint8Array, off: number, stats: RetentionStats, pool: IndexPool, src: ByteSource): PayloadDiff | null {
     if (len <= 0) return null;
-    if (!this.started) {
-      this.started = true;
-      this.top = seq;
-      this.size = 0;
-    }
-    let diff: PayloadDiff | null = null;
+    const where = this.place(seq, len, compare, stats);
+    if (where === PLACE_OLD) return null;
+    const diff = where === PLACE_COMPARE ? this.compare(seq, len, this.overlapFrom, this.overlapTo, b, off, stats, pool, src) : null;
     const end = seqAdd(seq, len);
-    const lowest = seqAdd(this.top, -this.size);
-    if (seqDiff(seq, this.top) > 0 || seqDiff(end, lowest) <= 0) {
-      if (seqDiff(seq, this.top) > 0) {
-        // a gap ahead: nothing retained connects to what follows
-        this.top = seq;
-        this.size = 0;
-        this.head = 0;
-        this.count = 0;
-      } else {
-        if (compare) stats.notCompared++;
-        return null;
-      }
-    } else if (seqGt(this.top, seq) && compare) {
-      const from = seqDiff(seq, lowest) >= 0 ? seq : lowest;
-      const to = seqGt(end, this.top) ? this.top : end;
-      if (seqDiff(from, seq) > 0) stats.notCompared++;
-      diff = this.compare(seq, len, from, to, b, off, stats, pool, src);
-    }
     if (seqGt(end, this.top)) {
-      const skip = seqDiff(this.top, seq) > 0 ? seqDiff(this.top, seq) : 0;
+      const skip = this.skipOf(seq);
       this.append(seqAdd(seq, skip), len - skip, pos + skip, frame, pool);
     }
     return diff;
