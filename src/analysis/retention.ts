@@ -56,7 +56,7 @@ export class TcpRetention {
     // keep-alives and zero-window probes may carry a garbage byte: never compared
     const compare = (labels & L_RETRANSMISSION) !== 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0;
     const len = Math.min(p.payloadCaptured, p.payloadLength);
-    const pos = f.filePos ?? -1;
+    const pos = f.filePos;
     if (pos >= 0 && this.file.readable()) {
       let ix = d < this.indexes.length ? this.indexes[d] : null;
       if (ix === null) {

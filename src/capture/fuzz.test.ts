@@ -71,6 +71,6 @@ test('mutated real captures never throw and always end; decoding their frames ne
   for (let i = 0; i < 2000; i++) {
     const data = Uint8Array.from({ length: Math.floor(r() * 120) }, () => Math.floor(r() * 256));
     const linkType = [0, 1, 12, 14, 101, 108, 113, 228, 229, 239, 276, 182][i % 12];
-    decodeFrame({ number: i + 1, tsSec: 0, tsNsec: 0, tsDigits: 6, caplen: data.length, origlen: data.length + (i % 3) * 10, linkType, iface: 0, data, buf: data, start: 0, offset: 0 }, pkt);
+    decodeFrame({ number: i + 1, tsSec: 0, tsNsec: 0, tsDigits: 6, caplen: data.length, origlen: data.length + (i % 3) * 10, linkType, iface: 0, data, buf: data, start: 0, offset: 0, filePos: -1 }, pkt);
   }
 });

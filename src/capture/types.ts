@@ -42,8 +42,8 @@ export interface Frame {
   offset: number;
   /** position of buf[start] (the frame's first captured byte) in the capture file when the bytes
    *  can be read again there (a regular, uncompressed file opened by path); -1 for standard input
-   *  and gzip. The readers always set it; optional only for frames built by hand in tests. */
-  filePos?: number;
+   *  and gzip (the readers always set it). */
+  filePos: number;
 }
 
 /** Stable codes for damage found in the container (not in the packets it carries). */

@@ -33,7 +33,7 @@ function run(segs: Seg[], tracker = new TcpTracker()) {
   const pkt: Packet = newPacket();
   const frame: Frame = {
     number: 0, tsSec: 1_700_000_000, tsNsec: 0, tsDigits: 9, caplen: 0, origlen: 0, linkType: 1,
-    iface: 0, data: new Uint8Array(0), offset: 0, buf: new Uint8Array(0), start: 0,
+    iface: 0, data: new Uint8Array(0), offset: 0, buf: new Uint8Array(0), start: 0, filePos: -1,
   };
   const out: { labels: string[]; stream: number; dir: number; dupAckNum: number; dupAckFrame: number; ackRttNs: number; ka: number; bif: number }[] = [];
   segs.forEach((g, i) => {

@@ -18,7 +18,7 @@ export function hexBytes(hex: string): Uint8Array {
 export function makeFrame(data: Uint8Array, linkType: number, origlen = data.length, number = 1): Frame {
   return {
     number, tsSec: 0, tsNsec: 0, tsDigits: 6, caplen: data.length, origlen, linkType, iface: 0, data,
-    buf: data, start: 0, offset: 0,
+    buf: data, start: 0, offset: 0, filePos: -1,
   };
 }
 
@@ -28,7 +28,7 @@ export function makeFrameAt(data: Uint8Array, linkType: number, start: number, o
   buf.set(data, start);
   return {
     number: 1, tsSec: 0, tsNsec: 0, tsDigits: 6, caplen: data.length, origlen, linkType, iface: 0,
-    data: buf.subarray(start, start + data.length), buf, start, offset: 0,
+    data: buf.subarray(start, start + data.length), buf, start, offset: 0, filePos: -1,
   };
 }
 
