@@ -6,6 +6,7 @@
 
 import { readCapture, type ReadOptions } from '../capture/open.js';
 import { toNs } from '../bytes/time.js';
+import { seqGt } from '../bytes/seq.js';
 import { decodeFrame } from '../wire/decode.js';
 import { formatAddr } from '../wire/addr.js';
 import { L3_IPV4, newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet, type WireIssueCode } from '../wire/packet.js';
@@ -18,7 +19,7 @@ import {
 import { ConnectLatencyTable } from './connect-latency.js';
 import { TcpRetention } from './retention.js';
 import { SegmentStore } from './segment-store.js';
-import { Builders, LABEL_KINDS } from './builders.js';
+import { Builders, LABEL_KINDS, MAX_HOLES } from './builders.js';
 import { ConnFactTable, KeptConnection } from './kept.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
@@ -242,6 +243,21 @@ function noteHealth(B: Builders, b: number, frame: number, rel: number, dir: 0 |
       }
     }
   }
+  // bytes seen per direction (the highest, and the holes below it) and ACKs from the other side
+  // that acknowledge a hole the capture never filled: data that reached the receiver without
+  // passing the capture point (capture loss). Wireshark's "ACKed unseen segment" label is not that
+  // proof: it compares the ACK with its next expected sequence number, which a retransmission
+  // lowers, and misses an ACK for a hole below the highest byte seen.
+  if ((flags & (TCP_SYN | TCP_RST)) === 0) {
+    if ((flags & TCP_ACK) !== 0) ackHoles(B, b, 2 * b + 1 - dir, p.ack, frame);
+    noteBytes(B, d, p.seq, (p.seq + p.payloadLength + ((flags & TCP_FIN) ? 1 : 0)) >>> 0);
+  } else if ((flags & (TCP_SYN | TCP_RST)) === TCP_SYN) {
+    // a SYN (re)starts the direction's sequence space: what came before (a challenge ACK in the
+    // old connection's numbers, incident D) says nothing about holes in the new one, and a SYN
+    // may itself be a stale re-send with an old ISN (port reuse): the next other segment sets it
+    B.maxEnd[d] = -1;
+    B.holeN[d] = 0;
+  }
   // zero window: from the first advertisement of 0 to the first non-zero one of the same side
   if ((flags & (TCP_SYN | TCP_RST)) === 0) {
     if (B.zwRel[d] < 0) {
@@ -262,6 +278,69 @@ function noteHealth(B: Builders, b: number, frame: number, rel: number, dir: 0 |
     }
   }
   B.lastRel[b] = rel;
+}
+
+/** Direction d saw the bytes [seq, end): the highest byte moves up (a jump leaves a hole), or the
+ *  segment fills (part of) holes below it. */
+function noteBytes(B: Builders, d: number, seq: number, end: number): void {
+  const top = B.maxEnd[d];
+  if (top < 0) {
+    B.maxEnd[d] = end; // the first segment seen: bytes before it are not known to exist
+    return;
+  }
+  if (seqGt(seq, top)) {
+    const base = d * MAX_HOLES;
+    let n = B.holeN[d];
+    if (n === MAX_HOLES) {
+      // forget the oldest
+      B.holeStart.copyWithin(base, base + 1, base + n);
+      B.holeEnd.copyWithin(base, base + 1, base + n);
+      n--;
+    }
+    B.holeStart[base + n] = top;
+    B.holeEnd[base + n] = seq;
+    B.holeN[d] = n + 1;
+    B.maxEnd[d] = end;
+    return;
+  }
+  if (seqGt(end, top)) B.maxEnd[d] = end;
+  if (B.holeN[d] > 0 && seqGt(end, seq)) fillHoles(B, d, seq, end);
+}
+
+/** A segment below the highest byte: the holes it overlaps shrink, vanish or (when it lands
+ *  inside one) keep their lower part (the upper part is taken as seen: errs toward no claim). */
+function fillHoles(B: Builders, d: number, seq: number, end: number): void {
+  const base = d * MAX_HOLES;
+  let w = 0;
+  const n = B.holeN[d];
+  for (let i = 0; i < n; i++) {
+    let hs = B.holeStart[base + i];
+    let he = B.holeEnd[base + i];
+    if (seqGt(end, hs) && seqGt(he, seq)) {
+      if (!seqGt(seq, hs)) hs = end; // covers the start: what is left begins after the segment
+      else he = seq; // starts inside: what is left ends where the segment begins
+      if (!seqGt(he, hs)) continue; // filled
+    }
+    B.holeStart[base + w] = hs;
+    B.holeEnd[base + w] = he;
+    w++;
+  }
+  B.holeN[d] = w;
+}
+
+/** An ACK for direction o up to `ack`: each hole whose start it passes was acknowledged unseen. */
+function ackHoles(B: Builders, b: number, o: number, ack: number, frame: number): void {
+  let n = B.holeN[o];
+  if (n === 0) return;
+  const base = o * MAX_HOLES;
+  let k = 0;
+  while (k < n && seqGt(ack, B.holeStart[base + k])) k++;
+  if (k === 0) return;
+  if (B.ackedUnseen[b] === 0) B.firstAckedUnseenFrame[b] = frame;
+  B.ackedUnseen[b] += k;
+  B.holeStart.copyWithin(base, base + k, base + n);
+  B.holeEnd.copyWithin(base, base + k, base + n);
+  B.holeN[o] = n - k;
 }
 
 /** The IPv4 identification of a packet; -1 for IPv6 (its ID exists only in a fragment header). */

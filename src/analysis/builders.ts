@@ -93,6 +93,11 @@ export class LabelPool {
 
 /** Column layout: every per-connection number of the analysis, by slot (two entries per slot for
  *  per-direction fields: index 2 * slot + dir). Initial values are in `clear`. */
+/** Holes in the sequence space tracked per direction: a capture that drops more than this many
+ *  separate stretches before the receiver acknowledges them forgets the oldest (it is then not
+ *  counted as capture loss: the count errs low, never high). */
+export const MAX_HOLES = 4;
+
 export class Builders {
   readonly rows = new RowPool();
   private cap = INITIAL_SLOTS;
@@ -126,6 +131,16 @@ export class Builders {
   retransmittedData: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
   captureDuplicates: Float64Array = new Float64Array(INITIAL_SLOTS);
   firstDuplicateFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** sequence number after the highest byte (SYN and FIN count one) seen per direction; -1 none */
+  maxEnd: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  /** holes in the bytes seen per direction, oldest first: [start, end) of up to MAX_HOLES each
+   *  (index (2 * slot + dir) * MAX_HOLES + i), and how many */
+  holeStart: Float64Array = new Float64Array(2 * INITIAL_SLOTS * MAX_HOLES);
+  holeEnd: Float64Array = new Float64Array(2 * INITIAL_SLOTS * MAX_HOLES);
+  holeN: Uint8Array = new Uint8Array(2 * INITIAL_SLOTS);
+  /** ACKs that acknowledged a hole the capture never filled (capture loss), and the first */
+  ackedUnseen: Float64Array = new Float64Array(INITIAL_SLOTS);
+  firstAckedUnseenFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
   rtoStalls: Float64Array = new Float64Array(INITIAL_SLOTS);
   maxRtoStallNs: Float64Array = new Float64Array(INITIAL_SLOTS);
   maxRtoStallFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
@@ -270,6 +285,7 @@ export class Builders {
     this.zeroByteKa[s] = this.oneByteKa[s] = 0;
     this.lastRel[s] = -1;
     this.captureDuplicates[s] = this.firstDuplicateFrame[s] = this.rtoStalls[s] = 0;
+    this.ackedUnseen[s] = this.firstAckedUnseenFrame[s] = 0;
     this.maxRtoStallNs[s] = this.maxRtoStallFrame[s] = this.maxRtoStallDir[s] = 0;
     this.zeroWindows[s] = this.maxZeroWindowNs[s] = this.zeroWindowFrame[s] = this.zeroWindowEndFrame[s] = this.zeroWindowDir[s] = 0;
     this.synSeq[s] = -1;
@@ -285,6 +301,8 @@ export class Builders {
       this.lastDataRel[d] = -1e18;
       this.lastDataFlags[d] = -1;
       this.lastDataIpId[d] = -1;
+      this.maxEnd[d] = -1;
+      this.holeN[d] = 0;
     }
   }
 

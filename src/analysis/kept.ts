@@ -33,8 +33,9 @@ const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DU
   F_ORIG = 35, F_RESP = 41,
   /** the opener (index in OPENER_NAMES), Zeek state and end reason as codes (STATE_CODE,
    *  END_CODE), the addresses as indexes in the table's address list */
-  F_OPENER = 47, F_STATE = 48, F_END = 49, F_ORIG_ADDR = 50, F_RESP_ADDR = 51;
-const FIELDS = 52;
+  F_OPENER = 47, F_STATE = 48, F_END = 49, F_ORIG_ADDR = 50, F_RESP_ADDR = 51,
+  F_ACKED_UNSEEN = 52, F_FIRST_ACKED_UNSEEN = 53;
+const FIELDS = 54;
 /** codes of ConnState and EndReason in a row (a Record: a new state or reason must be given one) */
 const STATE_CODE: Record<ConnState, number> = { S0: 0, S1: 1, SF: 2, REJ: 3, S2: 4, S3: 5, RSTO: 6, RSTR: 7, RSTOS0: 8, RSTRH: 9, SH: 10, SHR: 11, OTH: 12 };
 const STATES = Object.keys(STATE_CODE) as ConnState[];
@@ -237,6 +238,8 @@ export class ConnFactTable {
     v[o + F_RETR1] = B.retransmittedData[2 * b + 1];
     v[o + F_DUPS] = B.captureDuplicates[b];
     v[o + F_FIRST_DUP] = B.firstDuplicateFrame[b];
+    v[o + F_ACKED_UNSEEN] = B.ackedUnseen[b];
+    v[o + F_FIRST_ACKED_UNSEEN] = B.firstAckedUnseenFrame[b];
     v[o + F_RTO_STALLS] = B.rtoStalls[b];
     v[o + F_MAX_RTO_NS] = B.maxRtoStallNs[b];
     v[o + F_MAX_RTO_FRAME] = B.maxRtoStallFrame[b];
@@ -260,7 +263,7 @@ export class ConnFactTable {
     const o = off(k);
     return {
       dataSegments: [v[o + F_DATA0], v[o + F_DATA1]], retransmittedData: [v[o + F_RETR0], v[o + F_RETR1]], captureDuplicates: v[o + F_DUPS],
-      firstDuplicateFrame: v[o + F_FIRST_DUP], rtoStalls: v[o + F_RTO_STALLS], maxRtoStallNs: v[o + F_MAX_RTO_NS], maxRtoStallFrame: v[o + F_MAX_RTO_FRAME],
+      firstDuplicateFrame: v[o + F_FIRST_DUP], ackedUnseen: v[o + F_ACKED_UNSEEN], firstAckedUnseenFrame: v[o + F_FIRST_ACKED_UNSEEN], rtoStalls: v[o + F_RTO_STALLS], maxRtoStallNs: v[o + F_MAX_RTO_NS], maxRtoStallFrame: v[o + F_MAX_RTO_FRAME],
       maxRtoStallDir: v[o + F_MAX_RTO_DIR] as 0 | 1, zeroWindows: v[o + F_ZW], maxZeroWindowNs: v[o + F_MAX_ZW_NS], zeroWindowFrame: v[o + F_ZW_FRAME],
       zeroWindowEndFrame: v[o + F_ZW_END_FRAME], zeroWindowDir: v[o + F_ZW_DIR] as 0 | 1,
     };

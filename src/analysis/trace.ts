@@ -88,6 +88,11 @@ export interface ConnHealth {
    *  DUPLICATE_IPID_WINDOW_NS): counted here, not as data segments nor as retransmissions */
   captureDuplicates: number;
   firstDuplicateFrame: number;
+  /** holes in the bytes the capture saw of one direction that the other side acknowledged before
+   *  any segment filled them: data that reached the receiver past the capture point (capture
+   *  loss); the frame of the first such ACK */
+  ackedUnseen: number;
+  firstAckedUnseenFrame: number;
   /** retransmissions of data after a silence of at least RTO_STALL_MIN_NS on the connection */
   rtoStalls: number;
   /** the longest such silence, its retransmission's frame and direction */

@@ -1,14 +1,19 @@
 // capture/missing-segments (info): segments the capture did not see but the peer acknowledged,
 // and data segments it saw twice (duplicates).
 // Wireshark marks the segment after a hole "previous segment not captured" (lost_segment) and an
-// ACK for bytes never seen "ACKed unseen segment" (ack_lost_segment). When the receiver
-// acknowledges the hole, the data did arrive: the capture (tap, SPAN port, a full buffer) lost
-// it, not the network. Info: a property of the capture, which the reader should know before
+// ACK past the next expected sequence number "ACKed unseen segment" (ack_lost_segment). When the
+// receiver acknowledges bytes beyond anything the capture saw from the sender, the data did
+// arrive: the capture (tap, SPAN port, a full buffer) lost it, not the network. The labels are not
+// that proof: after a retransmission Wireshark lowers its next expected number, and an ACK for
+// bytes the capture did see gets "ACKed unseen" (corpus tcp/email-troubles-loss.pcap frame 332,
+// where every hole was network loss the sender repaired); analyse.ts keeps the holes in the bytes
+// seen per direction and counts those the peer acknowledged before any segment filled them
+// (ConnHealth.ackedUnseen). Info: a property of the capture, which the reader should know before
 // trusting loss counts, not a fault of the traffic. SYN segments are left out: an ACK for an old
 // connection's sequence space (tcp/challenge-ack-on-syn) also looks like an unseen segment.
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
-import { L_ACK_LOST_SEGMENT, L_LOST_SEGMENT } from '../../tcp/labels.js';
+import { L_LOST_SEGMENT } from '../../tcp/labels.js';
 import { TCP_SYN } from '../../wire/packet.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef } from './util.js';
@@ -34,23 +39,27 @@ export const captureMissingSegments: Rule<AnalysedTrace> = {
           metrics: { duplicates: c.health.captureDuplicates },
         });
       }
-      if (!c.labelCounts.ack_lost_segment || !c.labelCounts.lost_segment) continue;
+      // the proof of capture loss: a hole in the bytes the capture saw, acknowledged by the peer
+      // before any segment filled it (analyse.ts counts them)
+      const h = c.health;
+      if (h.ackedUnseen === 0) continue;
       const holes = c.keySegments.filter((s) => (s.labels & L_LOST_SEGMENT) !== 0 && (s.flags & TCP_SYN) === 0);
-      const acked = c.keySegments.filter((s) => (s.labels & L_ACK_LOST_SEGMENT) !== 0 && (s.flags & TCP_SYN) === 0);
-      // a hole in one direction acknowledged by the other
-      const pairs = holes.filter((h) => acked.some((a) => a.dir !== h.dir && a.frame > h.frame - 50));
-      if (pairs.length === 0) continue;
+      const ack = c.keySegments.find((s) => s.frame === h.firstAckedUnseenFrame);
+      // the holes in the direction the ACK acknowledges, before it
+      const before = holes.filter((s) => s.frame < h.firstAckedUnseenFrame && (ack === undefined || s.dir !== ack.dir));
+      const shown = before.length > 0 ? before.slice(-3) : holes.slice(0, 3);
       out.push({
         id: 'capture/missing-segments',
         severity: 'info',
-        summary: `The capture missed data on ${connLabel(c)} that the peer acknowledged: ${c.labelCounts.lost_segment} hole(s), ${c.labelCounts.ack_lost_segment} ACK(s) for unseen bytes (capture loss, not network loss).`,
+        summary: `The capture missed data on ${connLabel(c)} that the peer acknowledged: ${h.ackedUnseen} stretch(es) of bytes it never showed were acknowledged (first in frame ${h.firstAckedUnseenFrame}).`,
         explanation:
-          `Frame ${pairs[0].frame} follows a hole in the sequence space, and the receiver acknowledged bytes the capture never showed ` +
-          `(first in frame ${acked[0]?.frame ?? '?'}). The data reached the receiver, so the capture point dropped these packets, not the network. ` +
-          'Loss and retransmission counts on this connection understate what the capture did not see.',
+          `Frame ${h.firstAckedUnseenFrame} acknowledges bytes the capture never saw from the other side (no segment before it carried them), so that data reached the receiver ` +
+          `without passing the capture point: the capture (tap, SPAN port, a full buffer) dropped it, not the network. ` +
+          (shown.length > 0 ? `Wireshark marks the segment after a hole "previous segment not captured" (before it: frame${shown.length > 1 ? 's' : ''} ${shown.map((s) => s.frame).join(', ')}). ` : '') +
+          'A hole the sender later filled with a retransmission is ordinary loss on the path; loss and retransmission counts on this connection understate what the capture did not see.',
         connection: connRef(c),
-        frames: evidenceFrames([pairs[0].frame, ...acked.slice(0, 2).map((s) => s.frame), ...pairs.slice(1, 4).map((s) => s.frame)]),
-        metrics: { holes: c.labelCounts.lost_segment, acked_unseen: c.labelCounts.ack_lost_segment },
+        frames: evidenceFrames([h.firstAckedUnseenFrame, ...shown.map((s) => s.frame)]),
+        metrics: { acked_unseen: h.ackedUnseen, holes: c.labelCounts.lost_segment ?? 0, acked_unseen_labels: c.labelCounts.ack_lost_segment ?? 0 },
       });
     }
     return out;
