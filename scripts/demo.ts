@@ -41,15 +41,16 @@ function pcapdx(argv: string[]): number {
 
 process.stdout.write(`pcapdx demo: writing sample captures to ${dir}\n`);
 const caps = writeDemoCaptures(dir);
-for (const c of caps.diagnose) process.stdout.write(`  ${relative(dir, c.file).padEnd(34)} ${c.what}\n`);
-process.stdout.write(`  ${'e-client-side.pcap + e-server-side.pcapng'.padEnd(34)} ${caps.compare.what}\n`);
+const PAD = 43; // the longest name, the E pair's, and two spaces
+for (const c of caps.diagnose) process.stdout.write(`  ${relative(dir, c.file).padEnd(PAD)}${c.what}\n`);
+process.stdout.write(`  ${'e-client-side.pcap + e-server-side.pcapng'.padEnd(PAD)}${caps.compare.what}\n`);
 
 const report = join(dir, 'report.html');
 const compareHtml = join(dir, 'compare.html');
 // diagnose exits 0 whatever it finds (no --fail-on), compare 1 when the network lost or changed
 // packets (as diff does); 2 means a capture could not be read
 const d = pcapdx(['diagnose', '-q', ...caps.diagnose.map((c) => c.file), ...(html ? ['--html', report] : [])]);
-const c = pcapdx(['compare', caps.compare.a, caps.compare.b, ...(html ? ['--html', compareHtml] : [])]);
+const c = pcapdx(['compare', '-q', caps.compare.a, caps.compare.b, ...(html ? ['--html', compareHtml] : [])]);
 process.stdout.write('\n');
 if (html) {
   process.stdout.write(`HTML report of the diagnosis: ${report}; open it in a browser.\n`);

@@ -53,8 +53,9 @@ program
   .option('--json', 'the pcapdx.compare/1 JSON document')
   .option('--window <seconds>', 'matching window in seconds', (v) => Number(v), 2)
   .option('--html <file>', 'also write a self-contained HTML report: the two captures side by side, the one-way delay plot (opens offline)')
-  .action((a: string, b: string, o: { json?: boolean; window: number; html?: string }) =>
-    run((out) => compareCommand(a, b, { json: !!o.json, window: o.window, html: o.html ?? null }, out)));
+  .option('-q, --quiet', 'no status line on stderr')
+  .action((a: string, b: string, o: { json?: boolean; window: number; html?: string; quiet?: boolean }) =>
+    run((out) => compareCommand(a, b, { json: !!o.json, window: o.window, html: o.html ?? null, quiet: !!o.quiet }, out)));
 
 program
   .command('info')
