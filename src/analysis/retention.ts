@@ -58,26 +58,12 @@ export class TcpRetention {
     const len = Math.min(p.payloadCaptured, p.payloadLength);
     const pos = f.filePos;
     if (pos >= 0 && this.file.readable()) {
-      let ix = d < this.indexes.length ? this.indexes[d] : null;
-      if (ix === null) {
-        if (d >= this.tried.length) this.growTried(d);
-        if (this.tried[d]) return null;
-        this.tried[d] = 1;
-        while (this.indexes.length <= d) this.indexes.push(null);
-        ix = this.indexes[d] = this.indexPool.get();
-        if (ix === null) return null;
-      }
+      const ix = (d < this.indexes.length ? this.indexes[d] : null) ?? this.claim(this.indexes, d, this.indexPool);
+      if (ix === null) return null;
       return ix.take(p.seq, pos + p.payloadOffset, len, f.number, compare, f.buf, f.start + p.payloadOffset, this.pool.stats, this.indexPool, this.file);
     }
-    let ring = d < this.rings.length ? this.rings[d] : null;
-    if (ring === null) {
-      if (d >= this.tried.length) this.growTried(d);
-      if (this.tried[d]) return null;
-      this.tried[d] = 1;
-      while (this.rings.length <= d) this.rings.push(null);
-      ring = this.rings[d] = this.pool.get();
-      if (ring === null) return null;
-    }
+    const ring = (d < this.rings.length ? this.rings[d] : null) ?? this.claim(this.rings, d, this.pool);
+    if (ring === null) return null;
     return ring.take(p.seq, f.buf, f.start + p.payloadOffset, len, f.number, compare, this.pool.stats, this.pool);
   }
 
@@ -95,6 +81,16 @@ export class TcpRetention {
       if (r !== null) this.pool.release(r);
       this.rings[i] = null;
     }
+  }
+
+  /** Direction d's first segment with payload: a ring or index from its pool, asked for once (a
+   *  direction the pool's bound refused is not asked again until the connection is released). */
+  private claim<T>(list: (T | null)[], d: number, pool: { get(): T | null }): T | null {
+    if (d >= this.tried.length) this.growTried(d);
+    if (this.tried[d]) return null;
+    this.tried[d] = 1;
+    while (list.length <= d) list.push(null);
+    return (list[d] = pool.get());
   }
 
   private growTried(d: number): void {
