@@ -103,9 +103,10 @@ export type MessageSink = (m: MessageEvent) => void;
 
 /**
  * What a consumer reads of the exchanges, so that the pass can leave out work nobody reads. The
- * defaults (everything on) are what exchanges, diagnose and the report need; `srt` turns both
- * off (it reads kind, service, command, procedure and latency only). Neither flag changes which
- * requests pair with which responses, nor any latency, service, command or procedure.
+ * defaults (everything on) are what `exchanges` needs; diagnose keeps the retransmission detail
+ * and decodes the arguments its rules read (args 'diagnose'); `srt` turns both off (it reads
+ * kind, service, command, procedure and latency only). Neither flag changes which requests pair
+ * with which responses, nor any latency, status, service, command or procedure.
  */
 export interface ProtocolOptions {
   /**
@@ -120,22 +121,38 @@ export interface ProtocolOptions {
   retransmissionDetail?: boolean;
   /**
    * Decode per-command arguments (Exchange.args, Exchange.write: names, file-handle
-   * fingerprints, offsets, FileIds, NFS result fields). Off: args is an empty object and write is
-   * absent, and the framer stores only the message headers of calls and requests; portmap/rpcbind
-   * arguments are still decoded (the ports learned from their replies decide how later
-   * connections are decoded). Default true.
+   * fingerprints, offsets, FileIds, NFS result fields). true or absent: all of them. false:
+   * args is an empty object and write is absent, and the framer stores only the message headers
+   * of calls and requests; portmap/rpcbind arguments are still decoded (the ports learned from
+   * their replies decide how later connections are decoded). 'diagnose': what diagnose's rules
+   * read and no more (ArgsLevel below), the rest as with false.
    */
-  args?: boolean;
+  args?: boolean | 'diagnose';
 }
+
+/**
+ * ProtocolOptions.args: 'diagnose' decodes the arguments diagnose reads (src/analysis/views.ts
+ * heartbeatKind, src/diagnose/rules/syn-attempts.ts, rpc-retransmission-differs.ts) and leaves
+ * the others' args empty:
+ * - NFSv4 COMPOUND calls in full (their operation list `ops` tells a RENEW or SEQUENCE heartbeat);
+ * - portmap/rpcbind calls (decoded at every level: `port`);
+ * - the WriteInfo of an RPC call whose retransmission differs from its first transmission (the
+ *   rule names the WRITE's offset and count), decoded from the retransmission's own bytes once the
+ *   comparison says 'different': the same bytes and decoder as at level 'all', so the same value.
+ * SMB2 arguments are not decoded at all (no rule reads them). Every field diagnose reads is the
+ * one level 'all' gives; only fields it does not read are absent.
+ */
+export type ArgsLevel = 'all' | 'diagnose' | 'none';
 
 /** ProtocolOptions with every flag resolved. */
 export interface ResolvedProtocolOptions {
   retransmissionDetail: boolean;
-  args: boolean;
+  args: ArgsLevel;
 }
 
 export function resolveProtocolOptions(o: ProtocolOptions = {}): ResolvedProtocolOptions {
-  return { retransmissionDetail: o.retransmissionDetail ?? true, args: o.args ?? true };
+  const a = o.args ?? true;
+  return { retransmissionDetail: o.retransmissionDetail ?? true, args: a === true ? 'all' : a === false ? 'none' : a };
 }
 
 /** Per-connection context the dispatcher passes to a protocol session. */

@@ -133,6 +133,51 @@ test('args off: empty arguments, no write info, same status; portmap still teach
   assert.match(tcp(d, 4, { addr: CLIENT.addr, port: 700 }, { addr: SERVER.addr, port: 304 }).c.label, /^NLM /);
 });
 
+test("args 'diagnose': what the rules read equals level 'all' (differing WRITE's write info, NFSv4 ops, portmap port), the rest empty", () => {
+  // the incident C scenario, an NFSv4 RENEW heartbeat and a GETPORT, each chunked small
+  const scenario = (d: Dispatcher): void => {
+    const t = tcp(d, 1);
+    const good = new Uint8Array(3000).fill(0x41);
+    const bogus = good.slice();
+    bogus.set([0xde, 0xad], 2000);
+    t.send(true, record(rpcCall(0x500, 100003, 3, 7, write3(8192, good))), 1, 0, 700);
+    const t2 = tcp(d, 2, { addr: CLIENT.addr, port: 802 });
+    t2.send(true, record(rpcCall(0x500, 100003, 3, 7, write3(8192, good))), 2, 60, 700); // same bytes
+    t.send(false, record(rpcReply(0x500, writeRes3(3000))), 3, 61);
+    t2.send(true, record(rpcCall(0x500, 100003, 3, 7, write3(8192, bogus))), 4, 62, 700); // different
+    t2.send(false, record(rpcReply(0x500, writeRes3(3000))), 5, 62);
+    t.send(true, record(rpcCall(0x501, 100003, 3, 6, concat(FH, u64(0), u32(4096)))), 6, 63); // READ
+    t.send(false, record(rpcReply(0x501, concat(u32(0), u32(0), u32(10, 1), opaque(new Uint8Array(10))))), 7, 63);
+    const v4 = tcp(d, 3, { addr: CLIENT.addr, port: 803 });
+    v4.send(true, record(rpcCall(0x41, 100003, 4, 1, concat(str(''), u32(0), u32(1), u32(30), u64(77)))), 8, 64, 5); // RENEW
+    v4.send(false, record(rpcReply(0x41, concat(u32(0), str(''), u32(1)))), 9, 64);
+    const pm = { addr: SERVER.addr, port: 111 };
+    const cl = { addr: CLIENT.addr, port: 900 };
+    d.udp(cl, pm, ...buf(rpcCall(0x9, 100000, 2, 3, u32(100021, 4, 6, 0))), 10, 65, 0);
+    d.udp(pm, cl, ...buf(rpcReply(0x9, u32(304))), 11, 65, 0);
+  };
+  const all = setup();
+  scenario(all.d);
+  const ex: Exchange[] = [];
+  const d = new Dispatcher((e) => ex.push(e), null, { args: 'diagnose' });
+  scenario(d);
+  const view = (l: Exchange[]): unknown[] => l.map((e) => [e.command, e.kind, e.requestFrame, e.responseFrame, e.status, e.latencyNs,
+    e.retransmit?.body, e.retransmit?.firstDiff, e.retransmit?.originalHex]);
+  assert.deepEqual(view(ex), view(all.ex));
+  assert.deepEqual(ex.map((e) => e.retransmit?.body), ['same', undefined, 'different', undefined, undefined, undefined]);
+  // rpc/retransmission-differs: the write info of the differing retransmission, as with 'all'
+  assert.deepEqual(ex[2].write, all.ex[2].write);
+  assert.deepEqual(ex[2].write, { fileOffset: 8192, count: 3000, stable: 2, dataOffset: 56, dataLength: 3000 });
+  assert.deepEqual([ex[0].write, ex[1].write, ex[3].write], [undefined, undefined, undefined]); // same bytes, or no retransmission
+  assert.deepEqual([ex[0].args, ex[1].args, ex[2].args, ex[3].args], [{}, {}, {}, {}]);
+  assert.equal(all.ex[3].args.count, 4096);
+  // heartbeatKind: the COMPOUND's operation list; syn-attempts: the GETPORT's port
+  assert.equal(ex[4].args.ops, 'RENEW');
+  assert.deepEqual(ex[4].args, all.ex[4].args);
+  assert.equal(ex[5].args.port, 304);
+  assert.deepEqual(d.counters, all.d.counters);
+});
+
 test('portmap GETPORT reply teaches a port; a later connection there is NLM', () => {
   const { d, ex } = setup();
   const pm = { addr: SERVER.addr, port: 111 };

@@ -146,8 +146,11 @@ export class RpcTracker {
   private readonly kh = newRpcHeader();
   /** ProtocolOptions.retransmissionDetail: retain call arguments, remember answered calls */
   private readonly detail: boolean;
-  /** ProtocolOptions.args: decode procedure arguments and result fields */
+  /** ProtocolOptions.args 'all': decode procedure arguments and result fields */
   private readonly decodeArgs: boolean;
+  /** ProtocolOptions.args 'diagnose': decode NFSv4 COMPOUND calls, and the WriteInfo of a call
+   *  whose retransmission differs (types.ts ArgsLevel) */
+  private readonly diagnoseArgs: boolean;
   /** messages, calls and replies not yet added to the counters (syncCounters): a keyed bump()
    *  per message was a visible cost; the first of each makes the key, so key order is kept */
   private nMessages = 0;
@@ -155,11 +158,14 @@ export class RpcTracker {
   private nReplies = 0;
   /** where result fields go when arguments are not decoded (written, never read) */
   private readonly scratchArgs: Args = {};
+  /** where the arguments of a late WriteInfo decode go (written, never read) */
+  private readonly lateArgs: Args = {};
 
   constructor(private readonly out: ProtoOutput) {
     this.pairs = new PairIds(out.counters);
     this.detail = out.options.retransmissionDetail;
-    this.decodeArgs = out.options.args;
+    this.decodeArgs = out.options.args === 'all';
+    this.diagnoseArgs = out.options.args === 'diagnose';
   }
 
   /** Adds the per-message counts kept in fields to the counters. */
@@ -171,7 +177,7 @@ export class RpcTracker {
     this.nMessages = this.nCalls = this.nReplies = 0;
   }
 
-  /** Calls are stored whole when their arguments are retained or decoded; else callKeep() says. */
+  /** Calls are stored whole when their arguments are retained or all decoded; else callKeep() says. */
   get keepsWholeCalls(): boolean {
     return this.detail || this.decodeArgs;
   }
@@ -180,7 +186,8 @@ export class RpcTracker {
    * How many bytes of a call message (its first `avail` bytes at b[off], `wireLen` in all) the
    * decoding reads when arguments are neither retained nor decoded: the RPC header with
    * credential and verifier, all of a portmap/rpcbind call (its arguments are decoded for port
-   * learning), KEEP_UNDECIDED while the header is incomplete.
+   * learning) and, at args level 'diagnose', of an NFSv4 COMPOUND call; KEEP_UNDECIDED while the
+   * header is incomplete.
    */
   callKeep(b: Uint8Array, off: number, avail: number, wireLen: number): number {
     const x = this.kx.reset(b, off, off + avail);
@@ -188,7 +195,7 @@ export class RpcTracker {
     const r = parseRpcHeader(x, h);
     if (r === 'truncated') return KEEP_UNDECIDED;
     if (r === 'malformed' || h.msgType !== CALL) return avail;
-    return h.program === PROG_PORTMAP ? wireLen : h.bodyPos - off;
+    return h.program === PROG_PORTMAP || (this.diagnoseArgs && isNfs4Compound(h.program, h.version, h.procedure)) ? wireLen : h.bodyPos - off;
   }
 
   /** A reply with this XID would have a call to pair with (used by resync and UDP heuristics). */
@@ -253,9 +260,9 @@ export class RpcTracker {
     if (this.nCalls++ === 0) bump(c, 'rpc_calls', 0);
     const bodyPos = h.bodyPos;
     // portmap arguments are needed whatever the options: their replies teach ports
-    const decode = this.decodeArgs || h.program === PROG_PORTMAP;
+    const decode = this.decodeArgs || h.program === PROG_PORTMAP || (this.diagnoseArgs && isNfs4Compound(h.program, h.version, h.procedure));
     const args: Args = decode ? {} : NO_ARGS;
-    const write = decode ? decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, args) : null;
+    let write = decode ? decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, args) : null;
     const k = this.pairOf(o, true);
     const bodyEnd = off + len;
     const complete = missing === 0;
@@ -268,7 +275,15 @@ export class RpcTracker {
     if (prior && prior.program === h.program && prior.procedure === h.procedure) {
       retransmit = compareBodies(prior, this.bodies, b, bodyPos, bodyEnd, complete, sec, nsec, o, done !== undefined, bodyPos - off);
       bump(c, 'rpc_retransmitted_calls');
-      if (retransmit.body === 'different') bump(c, 'rpc_retransmissions_with_different_data');
+      if (retransmit.body === 'different') {
+        bump(c, 'rpc_retransmissions_with_different_data');
+        if (!decode && this.diagnoseArgs) {
+          // what rpc/retransmission-differs reads: this call's own WriteInfo, decoded from its
+          // bytes (still those of this message) as level 'all' decodes it; its args stay empty
+          x.pos = bodyPos;
+          write = decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, this.lateArgs);
+        }
+      }
       if (open) {
         // the original is still waiting: report this transmission now, pair the reply with the original
         this.emit('retransmission', makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, complete, len),
@@ -450,6 +465,11 @@ function resultBytesRead(program: number, version: number, procedure: number): n
     default:
       return 0;
   }
+}
+
+/** NFSv4 COMPOUND (the only procedure besides NULL): its operation list tells heartbeats. */
+function isNfs4Compound(prog: number, vers: number, proc: number): boolean {
+  return prog === PROG_NFS && vers === 4 && proc === 1;
 }
 
 /** Program-specific call arguments; returns WRITE data location when the call is a write. */

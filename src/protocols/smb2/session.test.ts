@@ -102,6 +102,37 @@ test('compound chain: every message paired on its own, CREATE name decoded', () 
   assert.deepEqual(t.msgs.map((m) => m.smbMsgId), [10, 11, 12, 10, 11, 12]);
 });
 
+test("args 'diagnose' decodes no SMB2 arguments: the same pairs, statuses and frames as 'all', empty args", () => {
+  const run = (args: boolean | 'diagnose'): Exchange[] => {
+    const ex: Exchange[] = [];
+    const d = new Dispatcher((e) => ex.push(e), null, { args });
+    const c = d.tcpConnection({ transport: 'tcp', stream: 3, client: { addr: '10.0.0.1', port: 50000 }, server: { addr: '10.0.0.2', port: 445 } });
+    const offs = [0, 0];
+    const send = (fromClient: boolean, bytes: Uint8Array, frame: number, chunk: number): void => {
+      const sink = fromClient ? c.fromClient : c.fromServer;
+      const i = fromClient ? 0 : 1;
+      for (let o = 0; o < bytes.length; o += chunk) {
+        const n = Math.min(chunk, bytes.length - o);
+        sink.onData(bytes, o, n, offs[i], frame, frame, 0);
+        offs[i] += n;
+      }
+    };
+    send(true, msg({ cmd: 8, msgId: 7 }, readRequestBody(65536, 1 << 20)), 1, 1000);
+    send(false, msg({ cmd: 8, msgId: 7, flags: RESP }, concat(readResponseBody(5000), new Uint8Array(5000))), 2, 1448);
+    send(true, msg({ cmd: 13, msgId: 8 }, ECHO_BODY), 3, 1000);
+    send(false, msg({ cmd: 13, msgId: 8, flags: RESP }, ECHO_BODY), 4, 1000);
+    d.finish();
+    return ex;
+  };
+  const all = run(true);
+  const diag = run('diagnose');
+  const view = (l: Exchange[]): unknown[] => l.map((e) => [e.command, e.kind, e.requestFrame, e.responseFrame, e.status, e.latencyNs]);
+  assert.deepEqual(view(diag), view(all));
+  assert.deepEqual(view(diag), [['READ', 'pair', 1, 2, 'STATUS_SUCCESS', 1e9], ['ECHO', 'pair', 3, 4, 'STATUS_SUCCESS', 1e9]]);
+  assert.equal(all[0].args.dataLength, 5000);
+  assert.deepEqual(diag.map((e) => e.args), [{}, {}]);
+});
+
 test('unanswered requests reported at finish; orphan responses and oplock breaks', () => {
   const t = conn();
   t.send(true, msg({ cmd: 13, msgId: 1 }, ECHO_BODY), 1);

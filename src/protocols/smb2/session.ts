@@ -74,11 +74,12 @@ interface Pending {
 export class SmbSession {
   private readonly pending = new Map<number, Pending>();
   private readonly h = newSmb2Header();
-  /** ProtocolOptions.args: decode per-command fields */
+  /** ProtocolOptions.args: decode per-command fields (level 'diagnose' decodes none of SMB2's:
+   *  no rule reads them) */
   private readonly decodeArgs: boolean;
 
   constructor(private readonly ctx: ConnContext, private readonly out: ProtoOutput) {
-    this.decodeArgs = out.options.args;
+    this.decodeArgs = out.options.args === 'all';
   }
 
   /**
