@@ -45,11 +45,18 @@ export function connectionSummaries(trace: AnalysedTrace, capture: number): (Con
 export function connectionSummaries(trace: AnalysedTrace, capture?: number): ConnectionSummary[] {
   // application protocols by stream (numbers: no key string per exchange or connection)
   const protos = new Map<number, Set<string>>();
+  // RPC service names ('NFSv3', 'portmapv2') are a handful of shared strings: each is named once
+  const rpcName = new Map<string, string>();
   for (const e of trace.exchanges) {
     if (e.stream < 0) continue;
     let s = protos.get(e.stream);
     if (!s) protos.set(e.stream, (s = new Set()));
-    s.add(e.protocol === 'rpc' ? e.service.replace(/v\d+$/, '').toLowerCase() : e.protocol);
+    if (e.protocol === 'rpc') {
+      const service = e.service;
+      let name = rpcName.get(service);
+      if (name === undefined) rpcName.set(service, (name = service.replace(/v\d+$/, '').toLowerCase()));
+      s.add(name);
+    } else s.add(e.protocol);
   }
   const out = new Array<ConnectionSummary>(trace.connections.length);
   for (let i = 0; i < out.length; i++) {

@@ -88,6 +88,9 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
   trace.captures.forEach((cap, capture) => {
   for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
     const e = trace.exchanges[k];
+    // most exchanges hold no cited frame: the two frame numbers screen them before any lookup,
+    // text or bigint time is made (150,000 exchanges, a handful cited)
+    if (!wanted.has(e.requestFrame) && !wanted.has(e.responseFrame)) continue;
     const conn = e.stream >= 0 ? connectionOf(trace, capture, e.stream) : undefined;
     const requesterIsOrig = conn === undefined || (conn.origPort === e.client.port && conn.origAddr === e.client.addr);
     const name = `${e.service} ${e.command}`;
@@ -130,7 +133,17 @@ function ladder(f: Finding, idx: Map<number, Entry>): LadderRow[] {
 function stats(trace: AnalysedTrace, capture: number): CaptureStats {
   const c = trace.captures[capture];
   const protos = new Set<string>();
-  for (const e of trace.exchanges) protos.add(e.protocol === 'rpc' ? e.service : e.protocol.toUpperCase());
+  // the protocol names are a handful of shared strings: each is upper-cased once
+  const upper = new Map<string, string>();
+  for (const e of trace.exchanges) {
+    const p = e.protocol;
+    if (p === 'rpc') protos.add(e.service);
+    else {
+      let u = upper.get(p);
+      if (u === undefined) upper.set(p, (u = p.toUpperCase()));
+      protos.add(u);
+    }
+  }
   const issues = [
     ...Object.entries(c.issueCounts).map(([k, v]) => `${k} x${v}`),
     ...Object.entries(c.wireIssues).map(([k, v]) => `${k} x${v}`),
@@ -141,10 +154,20 @@ function stats(trace: AnalysedTrace, capture: number): CaptureStats {
     exchanges: trace.exchanges.length + trace.dropped.exchanges,
     protocols: [...protos].sort(),
     retransmissions: trace.labelCounts.retransmission ?? 0,
-    resets: trace.connections.filter((x) => /[Rr]/.test(x.history)).length,
+    resets: resetConnections(trace),
     labelCounts: { ...trace.labelCounts } as Record<string, number>,
     issues,
   };
+}
+
+/** Connections whose history holds a reset ('R' or 'r'), as /[Rr]/ would say, without the regex. */
+function resetConnections(trace: AnalysedTrace): number {
+  let n = 0;
+  for (const c of trace.connections) {
+    const h = c.history;
+    if (h.includes('R') || h.includes('r')) n++;
+  }
+  return n;
 }
 
 /** One report over several captures, each analysed on its own (frame numbers and streams are per capture).

@@ -48,12 +48,14 @@ export function heartbeatStreams(trace: AnalysedTrace): HeartbeatStream[] {
   const hit = cache.get(trace);
   if (hit) return hit;
   const out: HeartbeatStream[] = [];
-  for (const c of trace.connections) {
-    const ex = exchangesOf(trace, c.capture, c.stream);
-    if (ex.length < MIN_BEATS) continue;
+  const candidates = heartbeatCandidates(trace);
+  for (const c of candidates.size === 0 ? NO_CONNECTIONS : trace.connections) {
+    const cand = candidates.get(connKey(c.capture, c.stream));
+    // a stream needs MIN_BEATS heartbeats of one kind (so at least as many exchanges)
+    if (cand === undefined || cand.length < MIN_BEATS) continue;
     // the most frequent heartbeat kind on the connection, sent by the client
     const byKind = new Map<HeartbeatKind, Beat[]>();
-    for (const e of ex) {
+    for (const e of cand) {
       const k = heartbeatKind(e);
       if (k === null || e.requestNs === null || e.requestFrame <= 0) continue;
       let l = byKind.get(k);
@@ -82,12 +84,36 @@ export function heartbeatStreams(trace: AnalysedTrace): HeartbeatStream[] {
     const tail = Number(end - last.ns) / 1e9;
     if (tail >= GAP_FACTOR * nominal) gaps.push({ before: last, after: null, endNs: end, missing: Math.floor(tail / mean) });
     const serverMessages: HeartbeatStream['serverMessages'] = [];
-    for (const e of ex) if (e.responseFrame > 0 && e.responseNs !== null) serverMessages.push({ frame: e.responseFrame, ns: e.responseNs, e });
+    for (const e of exchangesOf(trace, c.capture, c.stream)) if (e.responseFrame > 0 && e.responseNs !== null) serverMessages.push({ frame: e.responseFrame, ns: e.responseNs, e });
     serverMessages.sort((a, b) => a.frame - b.frame);
     out.push({ conn: c, kind, beats, nominalS: nominal, meanS: mean, gaps, serverMessages });
   }
   cache.set(trace, out);
   return out;
+}
+
+const NO_CONNECTIONS: ConnectionFacts[] = [];
+/** (capture, stream) as one exact number (stream numbers stay below 2^32) */
+const connKey = (capture: number, stream: number): number => capture * 2 ** 32 + stream;
+
+/** The exchanges that are heartbeats (heartbeatKind), by connection, in trace order: one pass
+ *  over the exchanges, and only these few are grouped (a capture of 150,000 SMB2 or NFS
+ *  exchanges holds a few thousand heartbeats at most; the full per-connection lists, which the
+ *  server messages need, are built only for a connection that has a heartbeat stream). */
+function heartbeatCandidates(trace: AnalysedTrace): Map<number, Exchange[]> {
+  const m = new Map<number, Exchange[]>();
+  trace.captures.forEach((cap, i) => {
+    for (let j = cap.exchangeStart; j < cap.exchangeEnd; j++) {
+      const e = trace.exchanges[j];
+      const stream = e.stream;
+      if (stream < 0 || heartbeatKind(e) === null) continue;
+      const k = connKey(i, stream);
+      let l = m.get(k);
+      if (!l) m.set(k, (l = []));
+      l.push(e);
+    }
+  });
+  return m;
 }
 
 export function heartbeatName(k: HeartbeatKind): string {
