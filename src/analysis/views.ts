@@ -4,7 +4,7 @@
 // those connections, and per-connection exchanges. Pure functions of the trace; results are
 // memoised per trace object (the trace is never mutated after analyse() returns).
 
-import { TCP_ACK, TCP_RST, TCP_SYN } from '../wire/packet.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import type { Exchange } from '../protocols/types.js';
 import type { AnalysedTrace, ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 import type { SegmentStore } from './segment-store.js';
@@ -45,13 +45,25 @@ const tupleCache = new WeakMap<AnalysedTrace, TupleGroup[]>();
 export function tupleGroups(trace: AnalysedTrace): TupleGroup[] {
   const hit = tupleCache.get(trace);
   if (hit) return hit;
+  const out = groupConnections(trace, trace.connections);
+  tupleCache.set(trace, out);
+  return out;
+}
+
+/** The 4-tuple of a connection as one exact number, its addresses left out (compared within the
+ *  few groups sharing it): ports below 2^16, captures far below 2^21. */
+const tupleKey = (c: ConnectionFacts): number => (c.capture * 65536 + c.origPort) * 65536 + c.respPort;
+
+/** Tuple groups of `conns` (every connection of each group they touch must be among them for
+ *  the groups to be whole), sorted as tupleGroups sorts them. */
+function groupConnections(trace: AnalysedTrace, conns: readonly ConnectionFacts[]): TupleGroup[] {
   // keyed by the numbers (capture, ports), then the addresses compared within the few groups
   // sharing them: no key string per connection
   const map = new Map<number, TupleGroup | TupleGroup[]>();
   const out: TupleGroup[] = [];
   const same = (g: TupleGroup, c: ConnectionFacts): boolean => g.client === c.origAddr && g.server === c.respAddr;
-  for (const c of trace.connections) {
-    const k = (c.capture * 65536 + c.origPort) * 65536 + c.respPort;
+  for (const c of conns) {
+    const k = tupleKey(c);
     const hit = map.get(k);
     let g = hit === undefined ? undefined : Array.isArray(hit) ? hit.find((x) => same(x, c)) : same(hit, c) ? hit : undefined;
     if (!g) {
@@ -81,8 +93,166 @@ export function tupleGroups(trace: AnalysedTrace): TupleGroup[] {
     if (!sorted) rows.sort((a, b) => store.frameAt(a) - store.frameAt(b));
   }
   out.sort((a, b) => a.capture - b.capture || a.conns[0].firstFrame - b.conns[0].firstFrame);
-  tupleCache.set(trace, out);
   return out;
+}
+
+/** The tuple groups (whole, as tupleGroups has them, in its order) of the buckets `want` picks:
+ *  a bucket is every connection of one (capture, ports) key (screen.ts), so a picked bucket
+ *  yields its groups complete; the connections of other buckets are never grouped. */
+export function tupleGroupsWhere(trace: AnalysedTrace, want: (bits: number, ordered: boolean) => boolean): TupleGroup[] {
+  const sc = connectionScreen(trace);
+  const pick = new Uint8Array(sc.buckets);
+  let any = false;
+  for (let b = 0; b < sc.buckets; b++) {
+    if (!want(sc.bucketBits[b], sc.bucketOrdered[b] === 1)) continue;
+    pick[b] = 1;
+    any = true;
+  }
+  if (!any) return [];
+  const conns: ConnectionFacts[] = [];
+  const all = trace.connections;
+  for (let i = 0; i < all.length; i++) if (pick[sc.bucketOf[i]] === 1) conns.push(all[i]);
+  return groupConnections(trace, conns);
+}
+
+// ------------------------------------------------------------------ the connection screen
+
+/** Bits of ConnectionScreen.bits, each a fact of one connection's key-segment rows that some rule
+ *  starts from; a connection without the bit cannot give that rule anything. */
+/** a RST row (tcp/resets) */
+export const SCREEN_RST = 1;
+/** before the first RST row: a FIN, a segment with payload, a SYN or SYN-ACK (tcp/resets) */
+export const SCREEN_FIN_BEFORE_RST = 2;
+export const SCREEN_DATA_BEFORE_RST = 4;
+export const SCREEN_SYN_BEFORE_RST = 8;
+/** the originator's first SYN is first answered, before any SYN-ACK, by a bare ACK (no SYN, no
+ *  RST) that does not acknowledge it (tcp/challenge-ack-on-syn) */
+export const SCREEN_BARE_ACK = 16;
+/** a SYN from the originator (the start of a connection attempt: syn-attempts.ts) */
+export const SCREEN_CLIENT_SYN = 32;
+/** a connection attempt that is not one plain handshake: its SYNs carry more than one ISN, a
+ *  SYN-ACK comes before its first SYN or acknowledges another ISN, its last SYN is its last row
+ *  (so a SYN of the next connection on the tuple could follow it in a burst), it has a SYN but
+ *  nothing from the responder, or an ICMP error quotes it. A tuple whose connections all lack this
+ *  bit and follow each other without overlapping gives syn-attempts.ts nothing to report (no
+ *  burst, no stale SYN-ACK, no ICMP error, answered). */
+export const SCREEN_ATTEMPT = 64;
+
+export interface ConnectionScreen {
+  /** per connection (index into trace.connections): SCREEN_* bits */
+  bits: Uint8Array;
+  /** per connection: the row (of trace.segments) of its first RST, -1 when none */
+  firstRst: Int32Array;
+  /** per connection: its bucket, the connections sharing its (capture, ports) key */
+  bucketOf: Int32Array;
+  buckets: number;
+  /** per bucket: the bits of its connections or-ed */
+  bucketBits: Uint8Array;
+  /** per bucket: 1 when its connections' rows, in trace order, follow each other without
+   *  overlapping (each connection's last row is before the next one's first) */
+  bucketOrdered: Uint8Array;
+}
+
+const screenCache = new WeakMap<AnalysedTrace, ConnectionScreen>();
+
+/** One walk over every kept connection's key-segment rows (columns, no objects) that marks what
+ *  the rules start from (SCREEN_*), and buckets the connections by (capture, ports), so that the
+ *  rules walk or group only the connections that can give them something (on 100,000
+ *  connections, a handful). Memoised per trace. */
+export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
+  const hit = screenCache.get(trace);
+  if (hit) return hit;
+  const conns = trace.connections;
+  const n = conns.length;
+  const st = trace.segments;
+  const bits = new Uint8Array(n);
+  const firstRst = new Int32Array(n);
+  const bucketOf = new Int32Array(n);
+  // connections an ICMP error quotes (rare: a set only when there are any)
+  const icmp = new Set<number>();
+  for (const e of trace.icmpErrors) if (e.stream !== null) icmp.add(e.capture * STREAMS_PER_CAPTURE + e.stream);
+  const keys = new Map<number, number>();
+  let bucketBits = new Uint8Array(64);
+  let bucketOrdered = new Uint8Array(64);
+  let bucketLast = new Float64Array(64);
+  for (let i = 0; i < n; i++) {
+    const c = conns[i];
+    const start = c.keyRowStart;
+    const end = c.keyRowEnd;
+    let b = 0;
+    let isn = -1; // the ISN of the originator's first SYN
+    let lastWasSyn = false;
+    let answered = false;
+    let firstAnswer = true; // the first row from the responder after the first SYN is still to come
+    let rst = -1; // the first RST row
+    let before = 0; // the *_BEFORE_RST bits of the rows before it
+    let r = start;
+    for (; r < end; r++) {
+      const dir = st.dirAt(r);
+      const flags = st.flagsAt(r);
+      if (rst < 0) {
+        if ((flags & TCP_RST) !== 0) {
+          rst = r;
+          b |= SCREEN_RST | before;
+        } else {
+          if ((flags & TCP_FIN) !== 0) before |= SCREEN_FIN_BEFORE_RST;
+          if ((flags & TCP_SYN) !== 0) before |= SCREEN_SYN_BEFORE_RST;
+          if (st.lenAt(r) > 0) before |= SCREEN_DATA_BEFORE_RST;
+        }
+      }
+      if (dir === 0 && isSynFlags(flags)) {
+        const seq = st.seqAt(r);
+        if (isn < 0) {
+          isn = seq;
+          b |= SCREEN_CLIENT_SYN;
+        } else if (seq !== isn) b |= SCREEN_ATTEMPT;
+        lastWasSyn = true;
+        continue;
+      }
+      lastWasSyn = false;
+      if (dir !== 1) continue;
+      answered = true;
+      const synAck = isSynAckFlags(flags);
+      if (synAck && (isn < 0 || ((st.ackAt(r) - 1) >>> 0) !== isn)) b |= SCREEN_ATTEMPT;
+      if (isn >= 0 && firstAnswer) {
+        firstAnswer = false;
+        if (!synAck && (flags & (TCP_SYN | TCP_RST | TCP_ACK)) === TCP_ACK && st.ackAt(r) !== ((isn + 1) >>> 0)) b |= SCREEN_BARE_ACK;
+      }
+    }
+    if (isn >= 0 && (lastWasSyn || !answered)) b |= SCREEN_ATTEMPT;
+    if (icmp.size > 0 && icmp.has(c.capture * STREAMS_PER_CAPTURE + c.stream)) b |= SCREEN_ATTEMPT;
+    bits[i] = b;
+    firstRst[i] = rst;
+    // the bucket of its (capture, ports)
+    const k = tupleKey(c);
+    let j = keys.get(k);
+    if (j === undefined) {
+      j = keys.size;
+      keys.set(k, j);
+      if (j === bucketBits.length) {
+        bucketBits = grownTo(bucketBits, 2 * j);
+        bucketOrdered = grownTo(bucketOrdered, 2 * j);
+        bucketLast = grownTo(bucketLast, 2 * j);
+      }
+      bucketOrdered[j] = 1;
+      bucketLast[j] = -1;
+    }
+    bucketOf[i] = j;
+    bucketBits[j] |= b;
+    if (end > start) {
+      if (st.frameAt(start) <= bucketLast[j]) bucketOrdered[j] = 0;
+      bucketLast[j] = st.frameAt(end - 1);
+    }
+  }
+  const out: ConnectionScreen = { bits, firstRst, bucketOf, buckets: keys.size, bucketBits, bucketOrdered };
+  screenCache.set(trace, out);
+  return out;
+}
+
+function grownTo<T extends Uint8Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(n);
+  b.set(a);
+  return b;
 }
 
 export const isSynFlags = (flags: number): boolean => (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
@@ -98,9 +268,9 @@ export interface HealthEntry {
 }
 const healthCache = new WeakMap<AnalysedTrace, HealthEntry[]>();
 
-/** The connections with a retransmission, an RTO stall, a capture duplicate or a zero window
- *  (in trace order), for the rules that report on those counters (tcp/retransmissions,
- *  tcp/zero-window, tcp/zero-window-stall): one pass over the connections builds each health
+/** The connections with a retransmission, an RTO stall, a capture duplicate, a zero window or
+ *  data acknowledged unseen (in trace order), for the rules that report on those counters
+ *  (tcp/retransmissions, tcp/zero-window, tcp/zero-window-stall, capture/missing-segments): one pass over the connections builds each health
  *  record once, instead of every such rule building one per connection (on 100,000 short
  *  connections nearly all are zero). */
 export function connectionsWithHealth(trace: AnalysedTrace): HealthEntry[] {
@@ -109,7 +279,8 @@ export function connectionsWithHealth(trace: AnalysedTrace): HealthEntry[] {
   const out: HealthEntry[] = [];
   for (const c of trace.connections) {
     const h = c.health;
-    if (h.retransmittedData[0] > 0 || h.retransmittedData[1] > 0 || h.rtoStalls > 0 || h.maxRtoStallNs > 0 || h.captureDuplicates > 0 || h.zeroWindows > 0) out.push({ c, h });
+    if (h.retransmittedData[0] > 0 || h.retransmittedData[1] > 0 || h.rtoStalls > 0 || h.maxRtoStallNs > 0 || h.captureDuplicates > 0 || h.zeroWindows > 0 ||
+      h.ackedUnseen > 0) out.push({ c, h });
   }
   healthCache.set(trace, out);
   return out;

@@ -13,6 +13,7 @@
 // connection's sequence space (tcp/challenge-ack-on-syn) also looks like an unseen segment.
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
+import { connectionsWithHealth } from '../../analysis/views.js';
 import { L_LOST_SEGMENT } from '../../tcp/labels.js';
 import { TCP_SYN } from '../../wire/packet.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
@@ -22,26 +23,27 @@ export const captureMissingSegments: Rule<AnalysedTrace> = {
   id: 'capture/missing-segments',
   run(trace) {
     const out: Finding[] = [];
-    for (const c of trace.connections) {
+    // only connections with non-zero health counters (views.ts, in trace order): the others
+    // have neither duplicates nor data acknowledged unseen
+    for (const { c, h } of connectionsWithHealth(trace)) {
       // the other capture artefact: packets seen twice (src/analysis DUPLICATE_WINDOW_NS and
       // DUPLICATE_IPID_MIN_WINDOW_NS)
-      if (c.health.captureDuplicates > 0) {
+      if (h.captureDuplicates > 0) {
         out.push({
           id: 'capture/missing-segments',
           severity: 'info',
-          summary: `The capture saw ${c.health.captureDuplicates} data segment(s) on ${connLabel(c)} a second time (first frame ${c.health.firstDuplicateFrame}): capture duplicates, not retransmissions.`,
+          summary: `The capture saw ${h.captureDuplicates} data segment(s) on ${connLabel(c)} a second time (first frame ${h.firstDuplicateFrame}): capture duplicates, not retransmissions.`,
           explanation:
             'Each repeats the segment before it in its direction: the same sequence range and length within 10 µs, or the same IPv4 ID, sequence range, length and flags ' +
             'less than a round trip later (at least 5 ms, at most 200 ms). No TCP sender retransmits that fast, and a retransmission gets a new IP ID; the capture point ' +
             'recorded one packet twice (a SPAN port mirroring both directions or several interfaces, or merged captures). Wireshark labels these retransmissions; they are not, and they are not counted as such here.',
           connection: connRef(c),
-          frames: evidenceFrames([c.health.firstDuplicateFrame]),
-          metrics: { duplicates: c.health.captureDuplicates },
+          frames: evidenceFrames([h.firstDuplicateFrame]),
+          metrics: { duplicates: h.captureDuplicates },
         });
       }
       // the proof of capture loss: a hole in the bytes the capture saw, acknowledged by the peer
       // before any segment filled it (analyse.ts counts them)
-      const h = c.health;
       if (h.ackedUnseen === 0) continue;
       const holes = c.keySegments.filter((s) => (s.labels & L_LOST_SEGMENT) !== 0 && (s.flags & TCP_SYN) === 0);
       const ack = c.keySegments.find((s) => s.frame === h.firstAckedUnseenFrame);

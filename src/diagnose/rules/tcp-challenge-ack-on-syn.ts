@@ -6,7 +6,7 @@
 // FIN_WAIT_2 socket left by a RST processed before the preceding ACK.
 
 import type { AnalysedTrace, ConnectionFacts, SegmentFact } from '../../analysis/trace.js';
-import { isRst, isSyn, isSynAck, isSynAckFlags, isSynFlags, tupleGroups } from '../../analysis/views.js';
+import { isRst, isSyn, isSynAck, isSynAckFlags, isSynFlags, SCREEN_BARE_ACK, tupleGroupsWhere } from '../../analysis/views.js';
 import type { SegmentStore } from '../../analysis/segment-store.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/packet.js';
 import { evidenceFrames, knownDefect, type Finding, type Rule } from '../finding.js';
@@ -45,7 +45,9 @@ export const tcpChallengeAckOnSyn: Rule<AnalysedTrace> = {
   id: 'tcp/challenge-ack-on-syn',
   run(trace) {
     const out: Finding[] = [];
-    for (const g of tupleGroups(trace)) {
+    // only the tuples holding a connection the screen marked (views.ts SCREEN_BARE_ACK, the same
+    // test as answeredByBareAck), whole, for the previous connection on the tuple
+    for (const g of tupleGroupsWhere(trace, (bits) => (bits & SCREEN_BARE_ACK) !== 0)) {
       for (let ci = 0; ci < g.conns.length; ci++) {
         const c = g.conns[ci];
         if (!answeredByBareAck(trace.segments, c)) continue;

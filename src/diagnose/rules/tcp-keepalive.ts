@@ -22,8 +22,9 @@ export const tcpKeepalive: Rule<AnalysedTrace> = {
   run(trace) {
     const out: Finding[] = [];
     for (const c of trace.connections) {
-      const zero = c.keepAlives.zeroByte;
-      const one = c.keepAlives.oneByte;
+      const ka = c.keepAlives;
+      const zero = ka.zeroByte;
+      const one = ka.oneByte;
       if (zero + one === 0) continue;
       const segs = c.keySegments;
       // per keep-alive: was the peer's window closed, and did the peer answer before the next one

@@ -6,8 +6,7 @@
 // failure (tcp/handshake-failed, heartbeat/timeout-teardown).
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
-import { isSynFlags } from '../../analysis/views.js';
-import { TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/packet.js';
+import { connectionScreen, isSynFlags, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST, SCREEN_RST, SCREEN_SYN_BEFORE_RST } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 
 type Kind = 'refused' | 'after-close' | 'in-handshake' | 'abort';
@@ -24,35 +23,24 @@ export const tcpResets: Rule<AnalysedTrace> = {
   run(trace) {
     const out: Finding[] = [];
     const st = trace.segments;
+    const sc = connectionScreen(trace);
     trace.captures.forEach((_, capture) => {
       const kinds = new Map<string, { n: number; frames: number[] }>();
       let total = 0;
-      for (const c of trace.connections) {
+      // the screen (views.ts) found each connection's first RST and what came before it in one
+      // walk over the rows; only the connections with a RST are looked at
+      const conns = trace.connections;
+      for (let i = 0; i < conns.length; i++) {
+        const bits = sc.bits[i];
+        if ((bits & SCREEN_RST) === 0) continue;
+        const c = conns[i];
         if (c.capture !== capture) continue;
-        // walks the connection's key-segment rows on the columns (no objects): the first RST,
-        // and what came before it
-        let ri = -1;
-        for (let i = c.keyRowStart; i < c.keyRowEnd; i++) {
-          if ((st.flagsAt(i) & TCP_RST) !== 0) {
-            ri = i;
-            break;
-          }
-        }
-        if (ri < 0) continue;
-        let fin = false;
-        let data = false;
-        let handshake = false;
-        for (let i = c.keyRowStart; i < ri; i++) {
-          const flags = st.flagsAt(i);
-          if ((flags & TCP_FIN) !== 0) fin = true;
-          if (st.lenAt(i) > 0) data = true;
-          if ((flags & TCP_SYN) !== 0) handshake = true; // a SYN or a SYN-ACK
-        }
+        const ri = sc.firstRst[i];
         const dir = st.dirAt(ri);
         let kind: Kind;
         if (ri > c.keyRowStart && isSynFlags(st.flagsAt(ri - 1)) && dir === 1) kind = 'refused';
-        else if (fin) kind = 'after-close';
-        else if (!data && handshake) kind = 'in-handshake';
+        else if ((bits & SCREEN_FIN_BEFORE_RST) !== 0) kind = 'after-close';
+        else if ((bits & SCREEN_DATA_BEFORE_RST) === 0 && (bits & SCREEN_SYN_BEFORE_RST) !== 0) kind = 'in-handshake';
         else kind = 'abort';
         const k = KEYS[kind][dir];
         let e = kinds.get(k);
