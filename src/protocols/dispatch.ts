@@ -22,6 +22,8 @@ import {
   bump, resolveProtocolOptions, type ConnContext, type Endpoint, type ExchangeSink, type MessageSink, type ProtoCounters, type ProtocolOptions,
 } from './types.js';
 import { u32be } from '../bytes/reader.js';
+import { CaptureBytes } from './capture-bytes.js';
+import { FileWindow } from './places.js';
 
 export const SMB_PORTS: readonly number[] = [445, 139];
 export const RPC_PORTS: readonly number[] = [111, 2049];
@@ -63,10 +65,18 @@ export class Dispatcher {
   readonly rpc: RpcTracker;
   private readonly out: ProtoOutput;
   private readonly open = new Set<TcpProtocolConnection>();
+  /** with ProtocolOptions.captureFile and retransmission detail: the window the pass sets for each
+   *  segment (RPC framers note their PDUs' file places through it), and the file read back */
+  readonly fileWindow: FileWindow | null;
+  private readonly file: CaptureBytes | null;
 
   constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null, options: ProtocolOptions = {}) {
     this.out = { exchange: onExchange, message: onMessage, counters: this.rawCounters, options: resolveProtocolOptions(options) };
-    this.rpc = new RpcTracker(this.out);
+    const path = this.out.options.captureFile;
+    const places = path !== null && this.out.options.retransmissionDetail;
+    this.file = places ? new CaptureBytes(path) : null;
+    this.fileWindow = places ? new FileWindow() : null;
+    this.rpc = new RpcTracker(this.out, this.file);
   }
 
   /** Counters kept per trace under stable snake_case codes (up to date when read). */
@@ -129,6 +139,7 @@ export class Dispatcher {
   finish(): void {
     for (const c of [...this.open]) c.finish();
     this.rpc.finish();
+    this.file?.close();
   }
 }
 
@@ -215,10 +226,12 @@ export class TcpProtocolConnection {
       const dst = fromClient ? this.ctx.server : this.ctx.client;
       const origin: RpcOrigin = { src, dst, transport: 'tcp', stream: this.ctx.stream };
       const rpc = this.rpc;
-      const asm = new RecordAssembler((b, off, len, info) => rpc.onMessage(b, off, len, info.missing, origin, info.lastFrame, info.sec, info.nsec),
+      const asm = new RecordAssembler((b, off, len, info) => rpc.onMessage(b, off, len, info.missing, origin, info.lastFrame, info.sec, info.nsec, info.places),
         (b, off, avail) => rpc.replyKeep(origin, b, off, avail), rpc.keepsWholeCalls ? null : (b, off, avail, wireLen) => rpc.callKeep(b, off, avail, wireLen));
       // a reply from `src` answers a call made by `dst`
-      return new Framer(recordFraming((xid) => rpc.isPending(dst.addr, src.addr, xid)), asm, synced);
+      const f = new Framer(recordFraming((xid) => rpc.isPending(dst.addr, src.addr, xid)), asm, synced);
+      if (this.owner.fileWindow !== null) f.useFileWindow(this.owner.fileWindow);
+      return f;
     };
     return [mk(true), mk(false)];
   }

@@ -21,6 +21,7 @@
 // reach it as one count (onSkipped) instead of one call chain each.
 
 import type { SkipHint } from '../tcp/stream.js';
+import { Places, type FileWindow } from './places.js';
 
 /** Largest PDU reassembled in full (16 MiB: SMB2 max read/write is 8 MiB, NFS rsize/wsize 1 MiB). */
 export const MAX_PDU_BYTES = 16 << 20;
@@ -58,6 +59,9 @@ export interface PduInfo {
   /** bytes past the delivered length left out at the consumer's request (PduSink.keep), so
    *  `wireLen - len - trimmed` bytes were left out for MAX_PDU_BYTES */
   trimmed: number;
+  /** where the PDU's bytes lie in the capture file (Framer.useFileWindow), null when not all of
+   *  them were delivered from it; valid during the call only */
+  places: Places | null;
 }
 
 export interface PduSink {
@@ -108,7 +112,11 @@ export class Framer {
   private lastFrame = 0;
   /** the stream's skip hint (null: none) */
   private hint: SkipHint | null = null;
-  private readonly info: PduInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, streamOffset: 0, trimmed: 0 };
+  private readonly info: PduInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, streamOffset: 0, trimmed: 0, places: null };
+  /** the window of the segment being run (null: places are not kept) */
+  private window: FileWindow | null = null;
+  /** file places of the current PDU's bytes (when `window` is set) */
+  private readonly places = new Places();
   readonly stats: FramerStats = { pdus: 0, resyncs: 0, skippedBytes: 0, incompletePdus: 0, oversizePdus: 0, badHeaders: 0, trimmedBytes: 0 };
 
   constructor(private readonly spec: FramingSpec, private readonly sink: PduSink, startSynced = true) {
@@ -118,6 +126,12 @@ export class Framer {
 
   get isSynced(): boolean {
     return this.synced;
+  }
+
+  /** From now on, note where each PDU's bytes lie in the capture file (places.ts): `w` tells it for
+   *  the chunks of the segment being run. */
+  useFileWindow(w: FileWindow): void {
+    this.window = w;
   }
 
   /** Keeps `h` (the stream's SkipHint) up to date from now on. */
@@ -153,6 +167,7 @@ export class Framer {
     this.lastNsec = nsec;
     this.lastFrame = frame;
     this.have += bytes;
+    this.places.lose(); // not seen: their places are not known
   }
 
   onGap(bytes: number, streamOffset: number, frame: number, reason: string): void {
@@ -172,6 +187,7 @@ export class Framer {
     if (this.need >= 0 && this.have + bytes <= this.need) {
       // the hole lies inside a PDU of known length: keep framing, mark the PDU incomplete
       this.missing += bytes;
+      this.places.lose(); // zero-filled, not in the file
       const fillTo = Math.min(this.have + bytes, this.keepLimit);
       if (fillTo > this.stored) {
         this.ensure(fillTo);
@@ -185,6 +201,7 @@ export class Framer {
     if (this.need >= 0) {
       // the hole runs past the end of this PDU: deliver what we have, then look for a header
       this.missing += this.need - this.have;
+      this.places.lose();
       this.have = this.need;
       this.emitCollected(this.lastFrame, this.lastSec, this.lastNsec);
     }
@@ -199,6 +216,7 @@ export class Framer {
   flush(): void {
     if (!this.synced || this.need < 0 || this.have === 0) return;
     this.missing += this.need - this.have;
+    this.places.lose();
     this.have = this.need;
     this.emitCollected(this.lastFrame, this.lastSec, this.lastNsec);
     this.updateHint();
@@ -245,6 +263,12 @@ export class Framer {
             info.nsec = nsec;
             info.streamOffset = streamOffset;
             info.trimmed = 0;
+            if (this.window !== null) {
+              const pl = this.places;
+              pl.reset();
+              pl.add(this.window.posOf(b, off), L);
+              info.places = pl.ok ? pl : null;
+            } else info.places = null;
             this.stats.pdus++;
             this.sink.onPdu(b, off, L, info);
             off += L;
@@ -258,6 +282,7 @@ export class Framer {
         }
         this.firstFrame = frame;
         this.pduOffset = streamOffset;
+        this.places.reset();
       }
       if (this.need < 0) {
         // collect the header first
@@ -312,6 +337,7 @@ export class Framer {
   }
 
   private append(b: Uint8Array, off: number, n: number): void {
+    if (this.window !== null) this.places.add(this.window.posOf(b, off), n);
     const storeN = Math.min(n, this.keepLimit - this.stored);
     if (storeN > 0) {
       this.ensure(this.stored + storeN);
@@ -345,6 +371,7 @@ export class Framer {
     info.streamOffset = this.pduOffset;
     // bytes the consumer declined; past MAX_PDU_BYTES the rest is oversize, not trimmed
     info.trimmed = Math.min(this.need, MAX_PDU_BYTES) - this.keepLimit;
+    info.places = this.window !== null && this.places.ok ? this.places : null;
     this.stats.pdus++;
     this.stats.trimmedBytes += info.trimmed;
     if (this.missing > 0) this.stats.incompletePdus++;

@@ -24,6 +24,7 @@ import { PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../w
 import { Dispatcher, MAX_CONTENT_TRIES, probeStart, protocolByPort, type TcpProtocolConnection } from './dispatch.js';
 import type { ConnContext, Endpoint, ExchangeSink, MessageSink, ProtocolOptions } from './types.js';
 import { UndecidedTable, F_FIN, F_MID, F_STARTED } from './undecided.js';
+import type { FileWindow } from './places.js';
 
 /** What the pass needs from the TCP tracker for one segment. */
 export interface SegmentRef {
@@ -80,11 +81,15 @@ export class ProtocolPass {
   /** the segment the shared direction is running (for promoteCurrent) */
   private curFrame: Frame | null = null;
   private curSeg: SegmentRef | null = null;
+  /** the dispatcher's file window (ProtocolOptions.captureFile): set to the frame's buffer and
+   *  file position while its segment runs, so framers can note where PDU bytes lie */
+  private readonly window: FileWindow | null;
 
   /** `options`: what the consumer reads of the exchanges (types.ts ProtocolOptions; the default is
    *  everything) */
   constructor(onExchange: ExchangeSink, onMessage: MessageSink | null = null, options: ProtocolOptions = {}) {
     this.dispatcher = new Dispatcher(onExchange, onMessage, options);
+    this.window = this.dispatcher.fileWindow;
     this.probe = new ProbeSink(this.table, this);
     this.shared = new StreamDirection(this.probe);
   }
@@ -134,8 +139,14 @@ export class ProtocolPass {
     // the reader's buffer with the frame's start, not frame.data: that view is made on first use,
     // one allocation per segment (about 5% of the pass on the bench captures); every consumer
     // bounds its reads by the lengths it is given, never by the array's end
+    const w = this.window;
+    if (w !== null && frame.filePos >= 0) {
+      w.buf = frame.buf;
+      w.base = frame.filePos - frame.start;
+    }
     d.segment(pkt.seq, pkt.tcpFlags, frame.buf, frame.start + pkt.payloadOffset, pkt.payloadCaptured,
       pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
+    if (w !== null) w.buf = null;
     if (cs.proto.protocol === 'none') this.drop(seg.stream, cs);
   }
 
@@ -179,8 +190,14 @@ export class ProtocolPass {
     this.curFrame = frame;
     this.curSeg = seg;
     p.begin(slot, dir);
+    const w = this.window;
+    if (w !== null && frame.filePos >= 0) {
+      w.buf = frame.buf;
+      w.base = frame.filePos - frame.start;
+    }
     sd.segment(pkt.seq, pkt.tcpFlags, frame.buf, frame.start + pkt.payloadOffset, pkt.payloadCaptured,
       pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
+    if (w !== null) w.buf = null;
     this.curFrame = null;
     this.curSeg = null;
     if (p.promoted !== null) return; // handled in full: the rest of the segment went to its objects

@@ -128,6 +128,14 @@ export interface ProtocolOptions {
    * read and no more (ArgsLevel below), the rest as with false.
    */
   args?: boolean | 'diagnose';
+  /**
+   * The path of the capture the frames come from. With it, the RPC call arguments kept for the
+   * retransmission comparison are kept as their places in the file when the frames have file
+   * positions (Frame.filePos >= 0: a regular, uncompressed file) and read back when a
+   * retransmission is compared, instead of being copied (places.ts, rpc/retained.ts). The results
+   * are the same; standard input and gzip keep the copies.
+   */
+  captureFile?: string;
 }
 
 /**
@@ -148,11 +156,14 @@ export type ArgsLevel = 'all' | 'diagnose' | 'none';
 export interface ResolvedProtocolOptions {
   retransmissionDetail: boolean;
   args: ArgsLevel;
+  captureFile: string | null;
 }
 
 export function resolveProtocolOptions(o: ProtocolOptions = {}): ResolvedProtocolOptions {
   const a = o.args ?? true;
-  return { retransmissionDetail: o.retransmissionDetail ?? true, args: a === true ? 'all' : a === false ? 'none' : a };
+  return {
+    retransmissionDetail: o.retransmissionDetail ?? true, args: a === true ? 'all' : a === false ? 'none' : a, captureFile: o.captureFile ?? null,
+  };
 }
 
 /** Per-connection context the dispatcher passes to a protocol session. */

@@ -5,6 +5,7 @@
 import { u32be } from '../../bytes/reader.js';
 import { KEEP_UNDECIDED, PROBE_MORE, PROBE_NO, type FramingSpec, type PduInfo, type PduSink } from '../framer.js';
 import { MIN_CALL_BYTES, MIN_REPLY_BYTES, REPLY, probeCall, probeReplyShape } from './message.js';
+import type { Places } from '../places.js';
 
 export const LAST_FRAGMENT = 0x80000000;
 /** Largest fragment believed: Linux sends one fragment per message, at most rsize/wsize (1 MiB)
@@ -50,7 +51,14 @@ export interface RecordInfo {
   lastFrame: number;
   sec: number;
   nsec: number;
+  /** where the record's fragment lies in the capture file (a record of one fragment whose bytes
+   *  all came from it, else null): the message's byte i is the fragment's byte
+   *  RECORD_MARK_BYTES + i; valid during the call only */
+  places: Places | null;
 }
+
+/** The record mark before each fragment. */
+export const RECORD_MARK_BYTES = 4;
 
 export type RecordSink = (b: Uint8Array, off: number, len: number, info: RecordInfo) => void;
 
@@ -64,7 +72,7 @@ export class RecordAssembler implements PduSink {
   private buf = new Uint8Array(0);
   private stored = 0;
   private active = false;
-  private readonly info: RecordInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0 };
+  private readonly info: RecordInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, places: null };
   multiFragment = 0;
 
   /** `callKeep` null: calls are kept whole (their arguments are retained for retransmission
@@ -104,6 +112,7 @@ export class RecordAssembler implements PduSink {
       info.lastFrame = pi.lastFrame;
       info.sec = pi.sec;
       info.nsec = pi.nsec;
+      info.places = pi.places;
       this.sink(b, off + 4, len - 4, info);
       return;
     }
@@ -131,6 +140,7 @@ export class RecordAssembler implements PduSink {
       info.lastFrame = pi.lastFrame;
       info.sec = pi.sec;
       info.nsec = pi.nsec;
+      info.places = null; // joined from several fragments: a copy
       this.active = false;
       this.sink(this.buf, 0, this.stored, info);
       if (this.buf.length > (1 << 20)) this.buf = new Uint8Array(0);

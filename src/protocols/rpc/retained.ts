@@ -10,6 +10,15 @@
 // small, so it needs MAX_RETAINED_TOTAL plus two of the largest bodies of capacity to always find
 // room (see place()). The ring is allocated whole on the first call; the system hands out its
 // pages zeroed on first touch, so a capture with few calls pays only for the bytes it retains.
+//
+// Places instead of copies (places.ts): when the capture is a regular file and every byte of a
+// body was delivered straight from the reader's buffer, the store keeps where the body lies in the
+// file (runs of position and length) and reads it back when a retransmission is compared. Such a
+// body counts its bytes against MAX_RETAINED_TOTAL exactly as a copy does, so which bodies are
+// live is the same whichever way each was kept; only the bytes of copied bodies take ring space.
+// Runs sit in a FIFO of their own (MAX_PLACE_RUNS); a body whose runs do not fit is copied.
+
+import type { PlaceReader, Places } from '../places.js';
 
 /** Arguments kept per call: a 1 MiB NFS WRITE plus its header. */
 export const MAX_RETAINED_BODY = (1 << 20) + 4096;
@@ -24,6 +33,15 @@ const CAPACITY = MAX_RETAINED_TOTAL + 2 * MAX_RETAINED_BODY;
 const SMALL_COPY = 256;
 /** The queue of retained entries is compacted once this many evicted ones sit at its front. */
 const QUEUE_SLACK = 4096;
+/** Runs of file positions held for the bodies kept as places (16 bytes each: 16 MiB): the
+ *  MAX_RETAINED_TOTAL bytes of bodies in runs of 64 bytes on average. A full-sized segment
+ *  (1,448 bytes) is one run, so bulk NFS traffic needs about 46,000; past the bound a body is
+ *  copied instead (the same result, the old cost). */
+export const MAX_PLACE_RUNS = 1 << 20;
+/** Runs held at first (grown by doubling up to MAX_PLACE_RUNS). */
+const FIRST_PLACE_RUNS = 1024;
+/** bodyAt of a body kept as places (a ring position is >= 0, -1 is "not retained") */
+export const AT_PLACES = -2;
 
 /**
  * Each retained body gets a sequence number (0, 1, 2, ... in retain order); since bodies are
@@ -40,11 +58,31 @@ export class BodyStore {
   lastSeq = -1;
   /** bodies with a lower sequence number were dropped */
   private firstLive = 0;
-  // queue of retained bodies, oldest first: entry i (from qHead) is body number firstLive + i - qHead
+  // queue of retained bodies, oldest first: entry i (from qHead) is body number firstLive + i - qHead;
+  // qAt is the ring position, or AT_PLACES with qRun the index of its first run in the run FIFO
   private qAt: number[] = [];
   private qLen: number[] = [];
+  private qRun: number[] = [];
+  private qRunEnd: number[] = [];
   private qHead = 0;
-  private total = 0; // bytes of live bodies
+  private total = 0; // bytes of live bodies (copies and places)
+  private ringBytes = 0; // bytes of live copies in the ring
+  // FIFO of runs (file position, length) of the bodies kept as places: runs [runTail, runHead),
+  // run i at index i & runMask
+  private runPos = new Float64Array(0);
+  private runLen = new Float64Array(0);
+  private runMask = -1;
+  private runHead = 0;
+  private runTail = 0;
+  /** reads bodies kept as places back (null: every body is copied) */
+  private readonly source: PlaceReader | null;
+  /** bytes read back for a comparison (load()) */
+  private scratch = new Uint8Array(0);
+  /** the array load() found a body in: `bytes` or the bytes read back */
+  view: Uint8Array = this.bytes;
+  /** bodies kept as places, and those of them that could not be read back when compared */
+  placed = 0;
+  unreadable = 0;
   private head = 0; // next write position
   private tail = 0; // first live byte
   private wrapped = false; // live bytes are [tail, wrapMark) then [0, head)
@@ -52,6 +90,11 @@ export class BodyStore {
 
   /** Number of bodies dropped for the budget since the last call (the caller counts them). */
   evicted = 0;
+
+  /** `source`: where bodies kept as places are read back from (null: copies only) */
+  constructor(source: PlaceReader | null = null) {
+    this.source = source;
+  }
 
   /** Is body number `seq` still held? */
   live(seq: number): boolean {
@@ -61,7 +104,91 @@ export class BodyStore {
   /** Copies b[from, from+n) (n <= MAX_RETAINED_BODY), dropping the oldest bodies first; returns
    *  its position in `bytes` (its sequence number is then `lastSeq`). */
   retain(b: Uint8Array, from: number, n: number): number {
+    this.makeRoom(n);
+    return this.copy(b, from, n);
+  }
+
+  /**
+   * Keeps the body whose n bytes are bytes [from, from + n) of the PDU `p` describes (p.ok, and
+   * p covers them) as places when it can (a source that opens, room for its runs), else copies
+   * b[bFrom, bFrom + n). Returns AT_PLACES or the ring position; the budget and eviction are
+   * those of retain().
+   */
+  retainPlaced(p: Places, from: number, n: number, b: Uint8Array, bFrom: number): number {
+    this.makeRoom(n);
+    const src = this.source;
+    if (n > 0 && src !== null && src.open() && this.keepRuns(p, from, n)) {
+      this.push(AT_PLACES, n);
+      this.placed++;
+      return AT_PLACES;
+    }
+    return this.copy(b, bFrom, n);
+  }
+
+  /** Drops the oldest bodies until n more bytes fit the budget. */
+  private makeRoom(n: number): void {
     while (this.total + n > MAX_RETAINED_TOTAL && this.qHead < this.qAt.length) this.evictOldest();
+  }
+
+  /** Appends the runs of bytes [from, from + n) of `p` to the run FIFO (push() then records
+   *  them for the body); false, with nothing added, when p does not cover them or they do not fit
+   *  MAX_PLACE_RUNS. */
+  private keepRuns(p: Places, from: number, n: number): boolean {
+    const start = this.runHead;
+    let skip = from;
+    let left = n;
+    for (let k = 0; k < p.runs && left > 0; k++) {
+      let pos = p.pos[k];
+      let len = p.len[k];
+      if (skip >= len) {
+        skip -= len;
+        continue;
+      }
+      pos += skip;
+      len -= skip;
+      skip = 0;
+      if (len > left) len = left;
+      const used = this.runHead - this.runTail;
+      if (used >= MAX_PLACE_RUNS) {
+        this.runHead = start;
+        return false;
+      }
+      if (used > this.runMask) this.growRuns();
+      const r = this.runHead & this.runMask;
+      this.runPos[r] = pos;
+      this.runLen[r] = len;
+      this.runHead++;
+      left -= len;
+    }
+    if (left > 0) {
+      this.runHead = start;
+      return false;
+    }
+    this.newRuns = start;
+    return true;
+  }
+
+  /** first run of the body keepRuns() added last */
+  private newRuns = 0;
+
+  /** Twice the runs (FIRST_PLACE_RUNS at first), at most MAX_PLACE_RUNS. */
+  private growRuns(): void {
+    const size = Math.min(MAX_PLACE_RUNS, Math.max(FIRST_PLACE_RUNS, 2 * (this.runMask + 1)));
+    const pos = new Float64Array(size);
+    const len = new Float64Array(size);
+    const mask = size - 1;
+    // run indices stay absolute: each live run moves to its index under the new mask
+    for (let r = this.runTail; r < this.runHead; r++) {
+      pos[r & mask] = this.runPos[r & this.runMask];
+      len[r & mask] = this.runLen[r & this.runMask];
+    }
+    this.runPos = pos;
+    this.runLen = len;
+    this.runMask = mask;
+  }
+
+  /** Copies b[from, from + n) into the ring (room for the budget made). */
+  private copy(b: Uint8Array, from: number, n: number): number {
     if (this.bytes.length === 0) this.bytes = new Uint8Array(CAPACITY);
     let at = this.place(n);
     while (at < 0) {
@@ -76,33 +203,71 @@ export class BodyStore {
     } else {
       this.bytes.set(b.subarray(from, from + n), at);
     }
+    this.ringBytes += n;
+    this.push(at, n);
+    return at;
+  }
+
+  private push(at: number, n: number): void {
     this.qAt.push(at);
     this.qLen.push(n);
+    this.qRun.push(at === AT_PLACES ? this.newRuns : 0);
+    this.qRunEnd.push(at === AT_PLACES ? this.runHead : 0);
+    this.total += n;
     this.lastSeq++;
     if (this.qHead > QUEUE_SLACK && this.qHead * 2 > this.qAt.length) {
       this.qAt = this.qAt.slice(this.qHead);
       this.qLen = this.qLen.slice(this.qHead);
+      this.qRun = this.qRun.slice(this.qHead);
+      this.qRunEnd = this.qRunEnd.slice(this.qHead);
       this.qHead = 0;
     }
-    return at;
+  }
+
+  /**
+   * Where the bytes of live body `seq` (kept at `at` by retain or retainPlaced, `n` bytes) are:
+   * their offset in `view` (the ring, or the bytes read back from the file for a body kept as
+   * places), -1 when a body kept as places could not be read back whole (counted: unreadable).
+   */
+  load(seq: number, at: number, n: number): number {
+    if (at !== AT_PLACES) {
+      this.view = this.bytes;
+      return at;
+    }
+    const q = this.qHead + (seq - this.firstLive);
+    let r = this.qRun[q];
+    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, 2 * this.scratch.length));
+    const out = this.scratch;
+    const src = this.source!;
+    let got = 0;
+    while (got < n) {
+      const k = r & this.runMask;
+      const len = Math.min(this.runLen[k], n - got);
+      if (src.read(this.runPos[k], out, got, len) !== len) {
+        this.unreadable++;
+        return -1;
+      }
+      got += len;
+      r++;
+    }
+    this.view = out;
+    return 0;
   }
 
   /** Position for n more bytes, -1 when there is no contiguous room. */
   private place(n: number): number {
-    if (this.total === 0) this.resetRing();
+    if (this.ringBytes === 0) this.resetRing();
     const cap = this.bytes.length;
     if (!this.wrapped) {
       if (this.head + n <= cap) {
         const at = this.head;
         this.head += n;
-        this.total += n;
         return at;
       }
       if (n <= this.tail) {
         this.wrapped = true;
         this.wrapMark = this.head;
         this.head = n;
-        this.total += n;
         return 0;
       }
       return -1;
@@ -110,7 +275,6 @@ export class BodyStore {
     if (this.head + n <= this.tail) {
       const at = this.head;
       this.head += n;
-      this.total += n;
       return at;
     }
     return -1;
@@ -125,10 +289,17 @@ export class BodyStore {
   private evictOldest(): void {
     const at = this.qAt[this.qHead];
     const n = this.qLen[this.qHead];
+    const runEnd = this.qRunEnd[this.qHead];
     this.qHead++;
     this.firstLive++;
     this.evicted++;
     this.total -= n;
+    if (at === AT_PLACES) {
+      // its runs are the oldest in the FIFO (bodies keep their runs in queue order)
+      this.runTail = runEnd;
+      return;
+    }
+    this.ringBytes -= n;
     if (n > 0) {
       this.tail = at + n;
       if (this.wrapped && this.tail === this.wrapMark) {

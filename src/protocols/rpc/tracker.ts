@@ -35,7 +35,9 @@ import { decodeNfs4Compound, decodeNfs4Reply, NFS4_REPLY_BYTES_READ } from './nf
 import { decodeNlmCall, decodeNlmReply, NLM_REPLY_BYTES_READ } from './nlm.js';
 import { decodePortmapCall, decodePortmapReply, PORTMAP_REPLY_BYTES_READ } from './portmap.js';
 import { PortTable } from './ports.js';
-import { BodyStore, MAX_RETAINED_BODY } from './retained.js';
+import { AT_PLACES, BodyStore, MAX_RETAINED_BODY } from './retained.js';
+import { RECORD_MARK_BYTES } from './record.js';
+import type { PlaceReader, Places } from '../places.js';
 import { Xdr } from './xdr.js';
 import { CallTable } from './calltable.js';
 import { RecentCalls, type RecentCall } from './recent.js';
@@ -75,8 +77,9 @@ interface Call {
   callee: Endpoint;
   transport: 'tcp' | 'udp';
   stream: number;
-  /** copy of the procedure arguments in the body store: position (-1 when not retained), bytes
-   *  stored and the store's sequence number for it (the copy is gone once !bodies.live(bodySeq)) */
+  /** the procedure arguments in the body store: ring position (-1 when not retained, AT_PLACES
+   *  when kept as file places), bytes stored and the store's sequence number for it (the body is
+   *  gone once !bodies.live(bodySeq)) */
   bodyAt: number;
   bodyStored: number;
   bodySeq: number;
@@ -138,7 +141,7 @@ export class RpcTracker {
     program: 0, procedure: 0, frame: 0, sec: 0, nsec: 0, replyFrame: 0, transport: 'tcp', stream: 0, bodyAt: -1,
     bodyStored: 0, bodySeq: -1, bodyComplete: false, bodyLen: 0,
   };
-  private readonly bodies = new BodyStore();
+  private readonly bodies: BodyStore;
   private readonly pairs: PairIds;
   private readonly x = new Xdr();
   private readonly h = newRpcHeader();
@@ -161,7 +164,9 @@ export class RpcTracker {
   /** where the arguments of a late WriteInfo decode go (written, never read) */
   private readonly lateArgs: Args = {};
 
-  constructor(private readonly out: ProtoOutput) {
+  /** `source`: the capture file, to keep call bodies as places in it (BodyStore) */
+  constructor(private readonly out: ProtoOutput, source: PlaceReader | null = null) {
+    this.bodies = new BodyStore(source);
     this.pairs = new PairIds(out.counters);
     this.detail = out.options.retransmissionDetail;
     this.decodeArgs = out.options.args === 'all';
@@ -175,6 +180,9 @@ export class RpcTracker {
     if (this.nCalls > 0) bump(c, 'rpc_calls', this.nCalls);
     if (this.nReplies > 0) bump(c, 'rpc_replies', this.nReplies);
     this.nMessages = this.nCalls = this.nReplies = 0;
+    const b = this.bodies;
+    if (b.unreadable > 0) bump(c, 'rpc_bodies_unreadable', b.unreadable);
+    b.unreadable = 0;
   }
 
   /** Calls are stored whole when their arguments are retained or all decoded; else callKeep() says. */
@@ -236,9 +244,11 @@ export class RpcTracker {
 
   /**
    * One RPC message b[off, off+len) (after record marking). `missing` > 0 when bytes of it were
-   * lost to gaps or cut by snaplen (headers are still used, bodies are not compared).
+   * lost to gaps or cut by snaplen (headers are still used, bodies are not compared). `places`:
+   * where the message lies in the capture file (record.ts RecordInfo.places), null if unknown.
    */
-  onMessage(b: Uint8Array, off: number, len: number, missing: number, o: RpcOrigin, frame: number, sec: number, nsec: number): void {
+  onMessage(b: Uint8Array, off: number, len: number, missing: number, o: RpcOrigin, frame: number, sec: number, nsec: number,
+    places: Places | null = null): void {
     const c = this.out.counters;
     const x = this.x.reset(b, off, off + len);
     const h = this.h;
@@ -248,11 +258,12 @@ export class RpcTracker {
       return;
     }
     if (this.nMessages++ === 0) bump(c, 'rpc_messages', 0);
-    if (h.msgType === CALL) this.call(b, off, len, missing, o, frame, sec, nsec);
+    if (h.msgType === CALL) this.call(b, off, len, missing, o, frame, sec, nsec, places);
     else if (h.msgType === REPLY) this.reply(o, frame, sec, nsec);
   }
 
-  private call(b: Uint8Array, off: number, len: number, missing: number, o: RpcOrigin, frame: number, sec: number, nsec: number): void {
+  private call(b: Uint8Array, off: number, len: number, missing: number, o: RpcOrigin, frame: number, sec: number, nsec: number,
+    places: Places | null): void {
     const h = this.h;
     const x = this.x;
     const c = this.out.counters;
@@ -301,7 +312,7 @@ export class RpcTracker {
 
     const call = makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, complete, len);
     call.retransmit = retransmit;
-    if (this.detail) this.retain(call, b, bodyPos, bodyEnd);
+    if (this.detail) this.retain(call, b, bodyPos, bodyEnd, places, off);
     if (this.pending.size >= MAX_PENDING_CALLS) {
       const oldest = this.pending.shift();
       if (oldest) {
@@ -384,13 +395,17 @@ export class RpcTracker {
     }
   }
 
-  private retain(call: Call, b: Uint8Array, from: number, to: number): void {
+  /** Keeps b[from, to) (a call's arguments; the message starts at b[msgOff]) for comparison: as
+   *  its places in the capture file when it has them, else a copy. */
+  private retain(call: Call, b: Uint8Array, from: number, to: number, places: Places | null, msgOff: number): void {
     const n = Math.min(Math.max(0, to - from), MAX_RETAINED_BODY);
     call.bodyLen = to - from;
     if (n < to - from) call.bodyComplete = false;
     const store = this.bodies;
     store.evicted = 0;
-    call.bodyAt = store.retain(b, from, n);
+    call.bodyAt = places !== null && places.ok
+      ? store.retainPlaced(places, RECORD_MARK_BYTES + (from - msgOff), n, b, from)
+      : store.retain(b, from, n);
     call.bodyStored = n;
     call.bodySeq = store.lastSeq;
     if (store.evicted > 0) bump(this.out.counters, 'rpc_bodies_evicted', store.evicted);
@@ -504,9 +519,10 @@ function compareBodies(prior: RecentCall, bodies: BodyStore, b: Uint8Array, from
     sameConnection: prior.transport === o.transport && prior.stream === o.stream,
     body: 'unknown', firstDiff: -1, headerLen, differingBytes: -1, originalHex: '', retransmitHex: '',
   };
-  if (prior.bodyAt < 0 || !bodies.live(prior.bodySeq)) return info;
-  const a = bodies.bytes;
-  const at = prior.bodyAt;
+  if ((prior.bodyAt < 0 && prior.bodyAt !== AT_PLACES) || !bodies.live(prior.bodySeq)) return info;
+  const at = bodies.load(prior.bodySeq, prior.bodyAt, prior.bodyStored);
+  if (at < 0) return info; // kept as places, but the file no longer holds them
+  const a = bodies.view;
   const aLen = prior.bodyStored;
   const n = to - from;
   // compare what both sides have; a difference inside is certain even if bytes are missing later

@@ -1,0 +1,256 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Framer, type PduInfo } from './framer.js';
+import { FileWindow, Places, type PlaceReader } from './places.js';
+import { recordFraming } from './rpc/record.js';
+import { AT_PLACES, BodyStore, MAX_PLACE_RUNS, MAX_RETAINED_BODY, MAX_RETAINED_TOTAL } from './rpc/retained.js';
+import { Dispatcher } from './dispatch.js';
+import type { Endpoint, Exchange } from './types.js';
+import { concat, opaque, record, rpcCall, rpcReply, u32, u64 } from './testkit.js';
+
+/** A "capture file" in memory: reads as a file would, short past its (settable) end. */
+class MemFile implements PlaceReader {
+  end: number;
+  reads = 0;
+  constructor(readonly bytes: Uint8Array) {
+    this.end = bytes.length;
+  }
+  open(): boolean {
+    return true;
+  }
+  read(pos: number, into: Uint8Array, at: number, len: number): number {
+    this.reads++;
+    const n = Math.max(0, Math.min(len, this.end - pos));
+    into.set(this.bytes.subarray(pos, pos + n), at);
+    return n;
+  }
+  close(): void {}
+}
+
+let seed = 11;
+const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+
+test('Places: runs merge when consecutive in the file, any byte without a place loses the PDU', () => {
+  const p = new Places();
+  p.add(100, 10);
+  p.add(110, 5); // consecutive: same run
+  p.add(200, 7);
+  for (let i = 0; i < 40; i++) p.add(1000 + 10 * i, 3); // grows past its first arrays
+  assert.deepEqual([p.runs, p.bytes, p.ok, p.pos[0], p.len[0], p.pos[1], p.len[1], p.pos[41]], [42, 142, true, 100, 15, 200, 7, 1390]);
+  p.add(-1, 4);
+  assert.equal(p.ok, false);
+  p.reset();
+  assert.deepEqual([p.runs, p.bytes, p.ok], [0, 0, true]);
+  const w = new FileWindow();
+  const buf = new Uint8Array(10);
+  assert.equal(w.posOf(buf, 3), -1); // no segment running
+  w.buf = buf;
+  w.base = 500;
+  assert.equal(w.posOf(buf, 3), 503);
+  assert.equal(w.posOf(buf.slice(), 3), -1); // a copy has no place
+});
+
+test('Framer: a PDU delivered whole or collected from the window buffer has its places; a gap or a copied chunk has none', () => {
+  // the "file": a record of 3,000 bytes followed by one of 40, chunks at arbitrary positions
+  const a = record(concat(u32(1, 0, 2, 100003, 3, 7), new Uint8Array(3000 - 24).map((_, i) => i)));
+  const b = record(concat(u32(2, 0, 2, 100003, 3, 0), new Uint8Array(16)));
+  const file = concat(new Uint8Array(77), a, new Uint8Array(50), b);
+  const got: (number[] | null)[] = [];
+  const run = (gapAt = -1, copyAt = -1): void => {
+    got.length = 0;
+    const w = new FileWindow();
+    const f = new Framer(recordFraming(() => false), {
+      onPdu(_b: Uint8Array, _off: number, _len: number, info: PduInfo) {
+        const p = info.places;
+        got.push(p === null ? null : [p.runs, p.bytes, p.pos[0], ...(p.runs > 1 ? [p.pos[p.runs - 1]] : [])]);
+      },
+    });
+    f.useFileWindow(w);
+    // the first record in segments of 1,448 bytes (the second segment's bytes sit after 50 bytes
+    // of headers in the file), then the second record whole
+    let so = 0;
+    const cuts = [0, 1448, 2896, a.length];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const n = cuts[i + 1] - cuts[i];
+      if (i === gapAt) {
+        f.onGap(n, so, i + 1, 'loss');
+      } else {
+        const src = i === copyAt ? file.slice() : file;
+        w.buf = file;
+        w.base = 0;
+        f.onData(src, 77 + cuts[i], n, so, i + 1, 0, 0);
+        w.buf = null;
+      }
+      so += n;
+    }
+    w.buf = file;
+    f.onData(file, 77 + a.length + 50, b.length, so, 9, 0, 0);
+    w.buf = null;
+  };
+  run();
+  assert.deepEqual(got, [[1, a.length, 77], [1, b.length, 77 + a.length + 50]]);
+  run(1); // the middle segment lost: zero-filled, not in the file
+  assert.deepEqual(got, [null, [1, b.length, 77 + a.length + 50]]);
+  run(-1, 2); // the last segment came from a copy (bytes the stream held back)
+  assert.deepEqual(got, [null, [1, b.length, 77 + a.length + 50]]);
+});
+
+/** Bodies for the store: id-dependent bytes at a random place in a file, cut into runs. */
+function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | null)[]; placed: number; copied: number } {
+  seed = 5;
+  const FILE = 12 << 20;
+  const file = new Uint8Array(FILE);
+  for (let i = 0; i < FILE; i++) file[i] = (i * 131 + (i >>> 9)) & 0xff;
+  const mem = new MemFile(file);
+  const store = new BodyStore(useFile ? mem : null);
+  const bodies: { seq: number; at: number; n: number; pos: number }[] = [];
+  let placed = 0;
+  let copied = 0;
+  for (let id = 0; id < 300; id++) {
+    const x = rnd();
+    const n = x < 0.05 ? 0 : x < 0.4 ? MAX_RETAINED_BODY : Math.floor(rnd() * 200_000);
+    const pos = Math.floor(rnd() * (FILE - n));
+    // the PDU: a 4-byte mark then 40 bytes of header at pos - 44, the body at pos, in runs of at
+    // most 1,448 bytes, every tenth body with a run that does not follow the previous one
+    const p = new Places();
+    p.add(pos - 44, 44);
+    for (let o = 0; o < n; o += 1448) p.add(pos + o, Math.min(1448, n - o));
+    const b = file.subarray(pos - 44, pos + n); // the same bytes, as the framer would deliver them
+    const at = useFile && id % 10 !== 9 ? store.retainPlaced(p, 44, n, b, 44) : store.retain(b, 44, n);
+    if (at === AT_PLACES) placed++;
+    else copied++;
+    bodies.push({ seq: store.lastSeq, at, n, pos });
+  }
+  const live = bodies.map((r) => store.live(r.seq));
+  const loads = bodies.map((r) => {
+    if (!store.live(r.seq)) return null;
+    const at = store.load(r.seq, r.at, r.n);
+    // each live body's bytes are the file's at its position: a digest of them
+    let h = 0;
+    for (let i = 0; i < r.n; i++) {
+      assert.equal(store.view[at + i], file[r.pos + i]);
+      h = (Math.imul(h, 31) + store.view[at + i]) | 0;
+    }
+    return [r.n, h];
+  });
+  return { live, loads, placed, copied };
+}
+
+test('BodyStore: bodies kept as places are live exactly when copies would be, and read back the same bytes', () => {
+  const copies = storeScenario(false);
+  const places = storeScenario(true);
+  assert.deepEqual(places.live, copies.live);
+  assert.deepEqual(places.loads, copies.loads);
+  assert.ok(places.placed > 200 && places.copied > 20, `${places.placed} placed, ${places.copied} copied`);
+  assert.ok(copies.live.filter((l) => !l).length > 100, 'the budget was exercised');
+  assert.ok(MAX_RETAINED_BODY * 2 < MAX_RETAINED_TOTAL);
+});
+
+test('BodyStore: a short read is unreadable (not compared); a body needing more runs than MAX_PLACE_RUNS is copied', () => {
+  const file = new Uint8Array(1 << 21).map((_, i) => i & 0xff);
+  const mem = new MemFile(file);
+  const store = new BodyStore(mem);
+  const p = new Places();
+  p.add(1000, 5000);
+  const at = store.retainPlaced(p, 0, 5000, file.subarray(1000, 6000), 0);
+  assert.equal(at, AT_PLACES);
+  const seq = store.lastSeq;
+  assert.equal(store.load(seq, at, 5000), 0);
+  mem.end = 3000; // the file was cut under us
+  assert.equal(store.load(seq, at, 5000), -1);
+  assert.equal(store.unreadable, 1);
+  // every byte its own run (not consecutive in the file): more runs than the bound
+  const q = new Places();
+  for (let i = 0; i <= MAX_PLACE_RUNS; i++) q.add(2 * i, 1);
+  const body = new Uint8Array(MAX_PLACE_RUNS + 1).fill(7);
+  const at2 = store.retainPlaced(q, 0, MAX_PLACE_RUNS + 1 <= MAX_RETAINED_BODY ? MAX_PLACE_RUNS + 1 : MAX_RETAINED_BODY, body, 0);
+  assert.ok(at2 >= 0, 'copied');
+  assert.equal(store.load(store.lastSeq, at2, 10), at2);
+  assert.equal(store.view[at2 + 5], 7);
+});
+
+const CLIENT: Endpoint = { addr: '10.1.1.1', port: 800 };
+const SERVER: Endpoint = { addr: '10.1.1.2', port: 2049 };
+const FH = opaque(new Uint8Array(32).fill(7));
+const write3 = (offset: number, data: Uint8Array): Uint8Array => concat(FH, u64(offset), u32(data.length, 2), opaque(data));
+const writeRes3 = (count: number): Uint8Array => concat(u32(0), u32(0), u32(0), u32(count, 2), new Uint8Array(8));
+
+/**
+ * Incident C over two connections, each message in segments of 1,448 bytes laid out in a "capture
+ * file" with 66 bytes of headers before each; with `path` the dispatcher keeps call bodies as
+ * places in that file (written there), and `cut` truncates the file after the first call.
+ */
+function incidentC(path: string | null, cut = false): { ex: Exchange[]; counters: Record<string, number> } {
+  const good = new Uint8Array(20_000).map((_, i) => (i * 7) & 0xff);
+  const bogus = good.slice();
+  bogus.set([0xde, 0xad, 0xbe, 0xef], 12_345);
+  const msgs: [number, boolean, Uint8Array][] = [
+    [1, true, record(rpcCall(0x500, 100003, 3, 7, write3(0, good)))],
+    [2, true, record(rpcCall(0x500, 100003, 3, 7, write3(0, good)))], // retransmission while pending, other connection
+    [1, false, record(rpcReply(0x500, writeRes3(good.length)))],
+    [2, true, record(rpcCall(0x500, 100003, 3, 7, write3(0, bogus)))], // after the reply, different bytes
+    [2, false, record(rpcReply(0x500, writeRes3(good.length)))],
+  ];
+  // lay the segments out in the file
+  const parts: Uint8Array[] = [];
+  const segs: { conn: number; fromClient: boolean; pos: number; len: number; frame: number }[] = [];
+  let pos = 24;
+  parts.push(new Uint8Array(24));
+  let frame = 1;
+  for (const [conn, fromClient, m] of msgs) {
+    for (let o = 0; o < m.length; o += 1448) {
+      const n = Math.min(1448, m.length - o);
+      parts.push(new Uint8Array(66), m.subarray(o, o + n));
+      segs.push({ conn, fromClient, pos: pos + 66, len: n, frame: frame++ });
+      pos += 66 + n;
+    }
+  }
+  const file = concat(...parts);
+  if (path !== null) writeFileSync(path, file);
+  const ex: Exchange[] = [];
+  const d = new Dispatcher((e) => ex.push(e), null, path === null ? {} : { captureFile: path });
+  const conns = new Map([[1, d.tcpConnection({ transport: 'tcp', stream: 1, client: CLIENT, server: SERVER })],
+    [2, d.tcpConnection({ transport: 'tcp', stream: 2, client: { addr: CLIENT.addr, port: 802 }, server: SERVER })]]);
+  const offs = new Map<string, number>();
+  const w = d.fileWindow;
+  assert.equal(w !== null, path !== null);
+  let calls = 0;
+  for (const s of segs) {
+    const c = conns.get(s.conn)!;
+    const k = `${s.conn}${s.fromClient}`;
+    const so = offs.get(k) ?? 0;
+    if (w !== null) {
+      w.buf = file;
+      w.base = 0;
+    }
+    (s.fromClient ? c.fromClient : c.fromServer).onData(file, s.pos, s.len, so, s.frame, s.frame, 0);
+    if (w !== null) w.buf = null;
+    offs.set(k, so + s.len);
+    if (s.fromClient && so + s.len === msgs[0][2].length && ++calls === 1 && cut && path !== null) truncateSync(path, 100);
+  }
+  d.finish();
+  return { ex, counters: d.counters };
+}
+
+test('RPC call bodies kept as places in the capture file compare as copies do (incident C); a file cut since reads as not compared', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pcapdx-places-'));
+  try {
+    const view = (l: Exchange[]): unknown[] => l.map((e) => [e.kind, e.requestFrame, e.responseFrame, e.retransmit ?? null]);
+    const copies = incidentC(null);
+    const placed = incidentC(join(dir, 'c.pcap'));
+    assert.deepEqual(view(placed.ex), view(copies.ex));
+    const r = copies.ex.map((e) => e.retransmit?.body);
+    assert.deepEqual(r, ['same', undefined, 'different']);
+    assert.equal(copies.ex[2].retransmit!.firstDiff, 56 + 12_345);
+    assert.equal(placed.counters.rpc_bodies_unreadable, undefined);
+    // the places were what was compared: with the file cut after the first call, nothing compares
+    const cut = incidentC(join(dir, 'cut.pcap'), true);
+    assert.deepEqual(cut.ex.map((e) => e.retransmit?.body), ['unknown', undefined, 'unknown']);
+    assert.equal(cut.counters.rpc_bodies_unreadable, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
