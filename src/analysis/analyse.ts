@@ -86,12 +86,13 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
 
   // args 'diagnose': only the arguments the rules read (protocols/types.ts ArgsLevel; SMB2 and
   // NFSv3 calls then cost what they cost in srt); the retransmission detail stays on for
-  // rpc/retransmission-differs
+  // rpc/retransmission-differs, with call bodies kept as their places in the capture file when it
+  // is a regular file (protocols/places.ts) instead of copies
   const pass = new ProtocolPass((e) => {
     opts.onExchange?.(e);
     if (trace.exchanges.length < MAX_EXCHANGES_KEPT) trace.exchanges.push(e);
     else trace.dropped.exchanges++;
-  }, null, { args: 'diagnose' });
+  }, null, { args: 'diagnose', captureFile: path });
 
   // The tracker hands over the live Conn when it releases a connection (its onEndConn: no record
   // object, address strings or bigints): only a connection that is kept becomes a fact row, so a
