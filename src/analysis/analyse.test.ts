@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyse } from './analyse.js';
+import { analyse, noteHealth, notePlain, recordSegment } from './analyse.js';
+import { Builders } from './builders.js';
+import { SegmentStore } from './segment-store.js';
+import { L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW } from '../tcp/labels.js';
 import { corpusDir, readReference } from '../../test/corpus.js';
 import { pcapFile } from '../capture/build.test-util.js';
-import { TCP_ACK, TCP_SYN } from '../wire/packet.js';
+import { L3_IPV4, newPacket, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../wire/packet.js';
 
 // Hand-assembled IPv4 headers (checksums are not checked by the decoder and left zero).
 function ipv4(src: number[], dst: number[], proto: number, payload: Uint8Array): Uint8Array {
@@ -111,4 +114,95 @@ test('connection times relative to a capture whose first frame is its first TCP 
   assert.equal(c.state, 'S1');
   assert.equal(c.opener, 'syn');
   assert.equal(c.endReason, 'end');
+});
+
+test('the common-segment path (notePlain) leaves the builders as recordSegment + noteHealth do', () => {
+  // random segments of a few connections: mostly plain (no label, no SYN/FIN/RST), among them
+  // SYNs, FINs, RSTs and labelled ones (zero windows opening an episode that a plain segment may
+  // close, retransmissions, duplicates), in-order data, jumps ahead (holes) and ACKs of holes
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const fast = new Builders();
+  const slow = new Builders();
+  const p = newPacket();
+  const next = [[0, 0], [0, 0], [0, 0]].map((x) => x.map(() => rnd(1 << 30) * 4));
+  const streams = [0, 0, 0];
+  const synSeq = [-1, -1, -1];
+  /** a new connection starts with its handshake: 0 SYN next, 1 SYN-ACK next, 2 any segment */
+  const phase = [0, 0, 0];
+  let handshakes = 0;
+  let zeroWindows = 0;
+  const cols = (B: Builders) => Object.entries(B).filter(([, v]) => ArrayBuffer.isView(v)) as [string, Float64Array][];
+  /** every typed-array column and the label counts, and the key segments slot b's connection
+   *  hands to the store, are the same both ways (checked before each connection is dropped) */
+  const same = (b: number) => {
+    for (const [[k, x], [, y]] of cols(fast).map((c, i) => [c, cols(slow)[i]])) assert.deepEqual(Array.from(x), Array.from(y), k);
+    assert.deepEqual(Array.from(fast.labels.counts), Array.from(slow.labels.counts));
+    zeroWindows += slow.zeroWindows[b];
+    const sf = new SegmentStore();
+    const ss = new SegmentStore();
+    fast.moveRows(b, sf);
+    slow.moveRows(b, ss);
+    assert.ok(sf.length > 0);
+    assert.deepEqual(sf.facts(0, sf.length, 0n), ss.facts(0, ss.length, 0n));
+  };
+  let plain = 0;
+  for (let frame = 1; frame <= 6000; frame++) {
+    const b = rnd(3);
+    if (rnd(100) === 0 || frame <= 3) {
+      if (frame > 3) same(b);
+      streams[b]++;
+      synSeq[b] = -1;
+      phase[b] = 0;
+      fast.free(b);
+      slow.free(b);
+    }
+    for (const B of [fast, slow]) if (!B.holds(b, streams[b])) B.start(b, streams[b]);
+    const dir = (phase[b] < 2 ? phase[b] : rnd(2)) as 0 | 1;
+    const kind = phase[b] < 2 ? 0 : rnd(20);
+    if (phase[b] < 2) phase[b]++;
+    let flags = TCP_ACK | (rnd(2) ? TCP_PSH : 0);
+    let labels = 0;
+    // a SYN from the originator, a SYN-ACK acknowledging it from the responder
+    if (kind === 0) flags = dir === 0 ? TCP_SYN : TCP_SYN | TCP_ACK;
+    else if (kind === 1) flags |= TCP_FIN;
+    else if (kind === 2) flags = TCP_RST | (rnd(2) ? TCP_ACK : 0);
+    else if (kind === 3) labels = L_ZERO_WINDOW;
+    else if (kind === 4) labels = L_RETRANSMISSION | (rnd(2) ? L_FAST_RETRANSMISSION : 0);
+    else if (kind === 5) labels = L_KEEP_ALIVE;
+    else if (kind === 6) labels = L_WINDOW_UPDATE;
+    const len = rnd(3) === 0 ? 0 : 1 + rnd(1448);
+    let seq = next[b][dir];
+    if (rnd(15) === 0) seq = (seq + 1 + rnd(5000)) >>> 0; // a hole
+    else if (labels & L_RETRANSMISSION) seq = (seq - len) >>> 0;
+    next[b][dir] = (seq + len) >>> 0;
+    p.l3 = L3_IPV4;
+    p.ipId = rnd(4) === 0 ? 0 : rnd(65536);
+    p.tcpFlags = flags;
+    p.seq = seq;
+    p.ack = (next[b][1 - dir] - (rnd(4) === 0 ? rnd(8000) : 0)) >>> 0;
+    if (flags === TCP_SYN && synSeq[b] < 0) synSeq[b] = seq;
+    if (flags === (TCP_SYN | TCP_ACK)) p.ack = (synSeq[b] + 1) >>> 0;
+    if (dir === 0 && flags === TCP_ACK && slow.synAckFrame[b] > 0 && slow.hsRtt[b] < 0) handshakes++;
+    p.payloadLength = len;
+    p.window = kind === 3 ? 0 : rnd(10) === 0 ? 0 : 1 + rnd(65535);
+    const rel = frame * 1000 + rnd(300e6 / (frame % 50 === 0 ? 1 : 1000));
+    const ka = labels & L_KEEP_ALIVE ? 1 + rnd(2) : 0;
+    if (labels === 0 && (flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0) {
+      plain++;
+      notePlain(fast, b, frame, rel, dir, p, ka);
+    } else {
+      recordSegment(fast, b, frame, rel, dir, p, labels, ka);
+      noteHealth(fast, b, frame, rel, dir, p, labels);
+    }
+    recordSegment(slow, b, frame, rel, dir, p, labels, ka);
+    noteHealth(slow, b, frame, rel, dir, p, labels);
+  }
+  assert.ok(plain > 3000, `${plain} plain segments`);
+  assert.ok(handshakes > 20, `${handshakes} handshakes`);
+  for (let b = 0; b < 3; b++) same(b);
+  assert.ok(zeroWindows > 10, `${zeroWindows} zero-window episodes`);
 });

@@ -19,7 +19,7 @@ import {
 import { ConnectLatencyTable } from './connect-latency.js';
 import { TcpRetention } from './retention.js';
 import { SegmentStore } from './segment-store.js';
-import { Builders, LABEL_KINDS, MAX_HOLES } from './builders.js';
+import { Builders, LABEL_KINDS, MAX_HOLES, R_ACK, R_FLAGS, R_FRAME, R_IPID, R_LABELS, R_LEN, R_META, R_REL, R_SEQ, R_WIN, type RowPool } from './builders.js';
 import { ConnFactTable, KeptConnection } from './kept.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
@@ -59,6 +59,10 @@ export const DUPLICATE_IPID_MIN_WINDOW_NS = 5e6;
 
 /** Segments whose flags or labels make them evidence: kept beyond the first few. */
 const MARK_FLAGS = TCP_SYN | TCP_FIN | TCP_RST;
+/** The label bits LABELS names, and each bit's index in LABELS (label counts walk the bits set). */
+const LABEL_BITS = LABELS.reduce((m, l) => m | l[0], 0);
+const LABEL_OF_BIT = new Int8Array(32);
+for (let i = 0; i < LABEL_KINDS; i++) LABEL_OF_BIT[31 - Math.clz32(LABELS[i][0])] = i;
 
 export async function analyse(files: string[], opts: AnalyseOptions = {}): Promise<AnalysedTrace> {
   const retention = new TcpRetention();
@@ -138,8 +142,11 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       if (r === null) return;
       const b = r.conn.slot;
       if (!B.holds(b, r.stream)) B.start(b, r.stream);
-      recordSegment(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
-      noteHealth(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
+      if (r.labels === 0 && (pkt.tcpFlags & MARK_FLAGS) === 0) notePlain(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.keepAliveStyle);
+      else {
+        recordSegment(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
+        noteHealth(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
+      }
       if (pkt.payloadCaptured > 0) {
         const diff = retention.take(2 * b + r.dir, f, pkt, r.labels);
         if (diff !== null) {
@@ -173,38 +180,102 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
   trace.captures.push(entry);
 }
 
-function recordSegment(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): void {
+/**
+ * The common segment, in one pass: no label and none of SYN, FIN, RST (an in-order data segment
+ * or a plain ACK). It is what recordSegment and noteHealth do for such a segment, with every
+ * branch that needs a label or one of those flags left out (analyse.test.ts runs both paths on
+ * the same random segments and compares every column): a key-segment row (among the first ones or in
+ * the ring of the last ones; never marked), the handshake's round trip, the last data segment
+ * (a later retransmission is compared with it for a capture duplicate), the bytes seen and the
+ * ACK against the holes, the end of a zero-window episode.
+ */
+export function notePlain(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, ka: number): void {
+  B.seen[b]++;
+  const flags = p.tcpFlags;
+  const seq = p.seq;
+  const len = p.payloadLength;
+  const ipId = p.l3 === L3_IPV4 ? p.ipId : -1;
+  if (B.firstN[b] < KEY_SEGMENTS_FIRST) writeRow(B.rows, B.append(b, 0), frame, rel, dir | (ka << 1), p, 0, ipId);
+  else writeLast(B, B.lastRow(b), frame, rel, dir | (ka << 1), p, 0, ipId);
+  const d = 2 * b + dir;
+  if (dir === 0 && (flags & TCP_ACK) !== 0 && B.hsRtt[b] < 0 && B.synAckFrame[b] > 0) B.hsRtt[b] = rel - B.lastSynRel[b];
+  if (len > 0) {
+    // not a retransmission (no label), so neither a capture duplicate nor retransmitted data
+    B.lastDataSeq[d] = seq;
+    B.lastDataLen[d] = len;
+    B.lastDataRel[d] = rel;
+    B.lastDataFlags[d] = flags;
+    B.lastDataIpId[d] = ipId;
+    B.dataSegments[d]++;
+  }
+  if ((flags & TCP_ACK) !== 0 && B.holeN[2 * b + 1 - dir] !== 0) ackHoles(B, b, 2 * b + 1 - dir, p.ack, frame);
+  noteBytes(B, d, seq, (seq + len) >>> 0);
+  if (B.zwRel[d] >= 0 && p.window > 0) endZeroWindow(B, b, d, dir, rel, frame);
+  B.lastRel[b] = rel;
+}
+
+/** The zero-window episode of direction d (slot b) ends at this segment (rel, frame). */
+function endZeroWindow(B: Builders, b: number, d: number, dir: 0 | 1, rel: number, frame: number): void {
+  const z = rel - B.zwRel[d];
+  if (z >= B.maxZeroWindowNs[b]) {
+    B.maxZeroWindowNs[b] = z;
+    B.zeroWindowFrame[b] = B.zwFrame[d];
+    B.zeroWindowEndFrame[b] = frame;
+    B.zeroWindowDir[b] = dir;
+  }
+  B.zwRel[d] = -1;
+}
+
+/** A segment's key-segment row and label counts (any segment; notePlain is the common case). */
+export function recordSegment(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number, ka: number): void {
   B.seen[b]++;
   if (labels !== 0) {
     const lb = B.labelBlock(b);
     const counts = B.labels.counts;
-    for (let i = 0; i < LABEL_KINDS; i++) if (labels & LABELS[i][0]) counts[lb + i]++;
+    // one count per label bit set (LABEL_OF_BIT: the bit's index in LABELS)
+    for (let m = labels & LABEL_BITS; m !== 0; m &= m - 1) counts[lb + LABEL_OF_BIT[31 - Math.clz32(m & -m)]]++;
     if (labels & L_KEEP_ALIVE) {
       if (ka === KA_ONE_BYTE) B.oneByteKa[b]++;
       else B.zeroByteKa[b]++;
     }
   }
-  let r: number;
-  if (B.firstN[b] < KEY_SEGMENTS_FIRST) r = B.append(b, 0);
-  else if ((labels !== 0 || (p.tcpFlags & MARK_FLAGS) !== 0) && B.markedN[b] < KEY_SEGMENTS_MARKED) r = B.append(b, 1);
+  if (B.firstN[b] < KEY_SEGMENTS_FIRST) writeRow(B.rows, B.append(b, 0), frame, rel, dir | (ka << 1), p, labels, ipv4Id(p));
+  else if ((labels !== 0 || (p.tcpFlags & MARK_FLAGS) !== 0) && B.markedN[b] < KEY_SEGMENTS_MARKED) writeRow(B.rows, B.append(b, 1), frame, rel, dir | (ka << 1), p, labels, ipv4Id(p));
   // the most recent others, in a ring whose oldest row is overwritten
-  else if (B.lastN[b] < KEY_SEGMENTS_LAST) r = B.append(b, 2);
-  else r = B.rotateLast(b);
-  const rows = B.rows;
+  else writeLast(B, B.lastRow(b), frame, rel, dir | (ka << 1), p, labels, ipv4Id(p));
+}
+
+/** Row r of the key-segment pool: the segment. */
+function writeRow(rows: RowPool, r: number, frame: number, rel: number, meta: number, p: Packet, labels: number, ipId: number): void {
   rows.frame[r] = frame;
   rows.rel[r] = rel;
-  rows.meta[r] = dir | (ka << 1);
+  rows.meta[r] = meta;
   rows.flags[r] = p.tcpFlags;
   rows.seq[r] = p.seq;
   rows.ack[r] = p.ack;
   rows.len[r] = p.payloadLength;
   rows.win[r] = p.window;
   rows.labels[r] = labels;
-  rows.ipId[r] = ipv4Id(p);
+  rows.ipId[r] = ipId;
+}
+
+/** The row at `o` of a ring of the last segments (Builders.lastRow): the segment. */
+function writeLast(B: Builders, o: number, frame: number, rel: number, meta: number, p: Packet, labels: number, ipId: number): void {
+  const v = B.rings.v;
+  v[o + R_FRAME] = frame;
+  v[o + R_REL] = rel;
+  v[o + R_SEQ] = p.seq;
+  v[o + R_ACK] = p.ack;
+  v[o + R_LEN] = p.payloadLength;
+  v[o + R_WIN] = p.window;
+  v[o + R_LABELS] = labels;
+  v[o + R_FLAGS] = p.tcpFlags;
+  v[o + R_IPID] = ipId;
+  v[o + R_META] = meta;
 }
 
 /** Health counters and the handshake latency, for every segment (cheap: a few comparisons). */
-function noteHealth(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number): void {
+export function noteHealth(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number): void {
   const flags = p.tcpFlags;
   const d = 2 * b + dir; // per-direction columns
   // handshake: the originator's first SYN, then the SYN-ACK whose ack is that ISN + 1
@@ -270,16 +341,7 @@ function noteHealth(B: Builders, b: number, frame: number, rel: number, dir: 0 |
         B.zwFrame[d] = frame;
         B.zeroWindows[b]++;
       }
-    } else if (p.window > 0 || (labels & L_WINDOW_UPDATE)) {
-      const z = rel - B.zwRel[d];
-      if (z >= B.maxZeroWindowNs[b]) {
-        B.maxZeroWindowNs[b] = z;
-        B.zeroWindowFrame[b] = B.zwFrame[d];
-        B.zeroWindowEndFrame[b] = frame;
-        B.zeroWindowDir[b] = dir;
-      }
-      B.zwRel[d] = -1;
-    }
+    } else if (p.window > 0 || (labels & L_WINDOW_UPDATE)) endZeroWindow(B, b, d, dir, rel, frame);
   }
   B.lastRel[b] = rel;
 }

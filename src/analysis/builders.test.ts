@@ -1,10 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Builders, LABEL_KINDS } from './builders.js';
+import { Builders, LABEL_KINDS, RING_FIELDS, R_FRAME, R_IPID, R_META, R_SEQ } from './builders.js';
 import { SegmentStore } from './segment-store.js';
+import { KEY_SEGMENTS_LAST } from './trace.js';
 
-/** Appends a key-segment row for `frame` to one of slot s's lists (0 first, 1 marked, 2 last). */
+/** Appends a key-segment row for `frame` to one of slot s's lists (0 first, 1 marked, 2 the ring
+ *  of the last ones). */
 function row(B: Builders, s: number, which: 0 | 1 | 2, frame: number): void {
+  if (which === 2) {
+    const o = B.lastRow(s);
+    const v = B.rings.v;
+    v[o + R_FRAME] = frame;
+    v[o + R_SEQ] = frame * 10;
+    v[o + R_META] = 5;
+    v[o + R_IPID] = -1;
+    return;
+  }
   const r = B.append(s, which);
   B.rows.frame[r] = frame;
   B.rows.seq[r] = frame * 10;
@@ -70,22 +81,46 @@ test('the ring of the last segments keeps the newest ones, merged after the firs
   B.start(0, 3);
   for (let f = 1; f <= 2; f++) row(B, 0, 0, f);
   row(B, 0, 1, 3);
-  // twelve more into a ring of three: the last three stay (the ring's size is the caller's bound)
-  for (let f = 4; f <= 15; f++) {
-    if (B.lastN[0] < 3) row(B, 0, 2, f);
-    else {
-      const r = B.rotateLast(0);
-      B.rows.frame[r] = f;
-      B.rows.seq[r] = f * 10;
-      B.rows.meta[r] = 5;
-      B.rows.ipId[r] = -1;
-    }
-  }
-  assert.equal(B.moveRows(0, store), 6);
-  assert.deepEqual(store.facts(0, 6, 0n).map((s) => s.frame), [1, 2, 3, 13, 14, 15]);
+  // 3 * KEY_SEGMENTS_LAST + 3 more into the ring, with a marked one among them: the newest
+  // KEY_SEGMENTS_LAST stay, and the marked one is merged between them by frame
+  const last = 4 + 3 * KEY_SEGMENTS_LAST + 3;
+  for (let f = 4; f <= last; f++) row(B, 0, f === last - 2 ? 1 : 2, f);
+  const n = 4 + KEY_SEGMENTS_LAST;
+  assert.equal(B.kept(0), n);
+  assert.equal(B.moveRows(0, store), n);
+  const want = [1, 2, 3];
+  for (let f = last - KEY_SEGMENTS_LAST; f <= last; f++) want.push(f);
+  assert.deepEqual(store.facts(0, n, 0n).map((s) => s.frame), want);
   // meta 5: sent by the responder, keep-alive style 2
-  const s = store.fact(5, 0n);
-  assert.deepEqual([s.dir, s.keepAliveStyle, s.ipId, s.seq], [1, 2, -1, 150]);
+  const s = store.fact(n - 1, 0n);
+  assert.deepEqual([s.dir, s.keepAliveStyle, s.ipId, s.seq], [1, 2, -1, last * 10]);
+  assert.equal(store.fact(n - 3, 0n).frame, last - 2, 'the marked row');
+});
+
+test('a ring that never filled merges from its start; ring blocks are reused after the slot is freed', () => {
+  const B = new Builders();
+  const store = new SegmentStore();
+  B.start(4, 1);
+  row(B, 4, 0, 1);
+  row(B, 4, 2, 2);
+  row(B, 4, 1, 3);
+  row(B, 4, 2, 4);
+  assert.equal(B.moveRows(4, store), 4);
+  assert.deepEqual(store.facts(0, 4, 0n).map((s) => s.frame), [1, 2, 3, 4]);
+  const block = B.lastRow(4) - RING_FIELDS * 2;
+  B.free(4);
+  // many slots with a ring each: more blocks than the pool starts with; the freed block first
+  B.start(9, 2);
+  assert.equal(B.lastRow(9), block);
+  for (let s = 10; s < 300; s++) {
+    B.start(s, s);
+    for (let f = 0; f <= KEY_SEGMENTS_LAST; f++) row(B, s, 2, s * 100 + f);
+  }
+  for (let s = 10; s < 300; s += 97) {
+    const at = store.length;
+    assert.equal(B.moveRows(s, store), KEY_SEGMENTS_LAST);
+    assert.deepEqual(store.facts(at, store.length, 0n).map((x) => x.frame), Array.from({ length: KEY_SEGMENTS_LAST }, (_, i) => s * 100 + i + 1));
+  }
 });
 
 test('label counts live in blocks taken by labelled slots only, zeroed and reused after the slot is freed', () => {

@@ -3,9 +3,11 @@
 // (Conn.slot: the tracker gives a slot to a connection when it enters its table and takes it back
 // after releasing it, so the analysis needs no map from stream to builder). `stream` says which
 // connection a slot's builder belongs to: a slot whose stream is not the packet's is (re)started.
-// The key segments a connection keeps (the first ones, the marked ones, a ring of the last ones)
-// are rows of one shared row pool, linked per slot into three lists; when the connection ends
-// they are merged by frame into the trace's SegmentStore and the rows go back to the pool.
+// The key segments a connection keeps: the first ones and the marked ones are rows of one shared
+// row pool, linked per slot into two lists; the last ones are a ring of KEY_SEGMENTS_LAST rows in
+// one block of numbers (LastRings), taken when the connection first needs it. When the
+// connection ends they are merged by frame into the trace's SegmentStore and the rows and the
+// block go back to their pools.
 //
 // Why: the tracker holds closed connections for their grace period (up to 65,536 of them), so a
 // capture of many short connections kept tens of thousands of builder objects (a dozen small
@@ -13,16 +15,18 @@
 // garbage collection was a quarter of diagnose's time. Columns are a few large arrays instead.
 //
 // Bounds: slots = the tracker's slots (connections it holds at once: its own bound); rows = at
-// most KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_LAST per slot; label-count blocks =
-// at most one per slot (LabelPool). All double when full and never shrink (the peak of one
+// most KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED per slot; ring blocks and label-count blocks = at
+// most one per slot (LastRings, LabelPool). All double when full and never shrink (the peak of one
 // capture).
 
 import { LABELS } from '../tcp/labels.js';
 import { grown, SegmentColumns, type SegmentStore } from './segment-store.js';
+import { KEY_SEGMENTS_LAST } from './trace.js';
 
 const INITIAL_SLOTS = 256;
 const INITIAL_ROWS = 2048;
 const INITIAL_LABEL_BLOCKS = 64;
+const INITIAL_RING_BLOCKS = 16;
 const NO_ROW = -1;
 const NO_STREAM = -1;
 export const LABEL_KINDS = LABELS.length;
@@ -91,6 +95,40 @@ export class LabelPool {
   }
 }
 
+/** Numbers of a row of a ring of the last segments (LastRings), at these offsets: the columns of
+ *  SegmentColumns, side by side. */
+export const R_FRAME = 0, R_REL = 1, R_SEQ = 2, R_ACK = 3, R_LEN = 4, R_WIN = 5, R_LABELS = 6, R_FLAGS = 7, R_IPID = 8, R_META = 9;
+export const RING_FIELDS = 10;
+/** numbers of a block: the ring of one connection */
+const RING_BLOCK = KEY_SEGMENTS_LAST * RING_FIELDS;
+
+/** The rings of the last segments of the connections that have one (the segments after the
+ *  first KEY_SEGMENTS_FIRST that are not marked), a block of KEY_SEGMENTS_LAST rows each. A row
+ *  is RING_FIELDS numbers side by side: writing one is stores into one array, where a pool row
+ *  is a store into each of ten columns and a list rotation (the ring is written for nearly
+ *  every segment of a long connection). Blocks are reused through a free list; the pool doubles
+ *  when all are in use (bounded by the slots). */
+export class LastRings {
+  v: Float64Array = new Float64Array(INITIAL_RING_BLOCKS * RING_BLOCK);
+  private free: number[] = [];
+  private used = 0;
+
+  /** A block; returns its first index in `v` (read `v` after the call: it is replaced when the
+   *  pool grows). */
+  take(): number {
+    let k = this.free.pop();
+    if (k === undefined) {
+      if ((this.used + 1) * RING_BLOCK > this.v.length) this.v = grown(this.v, this.v.length * 2);
+      k = this.used++;
+    }
+    return k * RING_BLOCK;
+  }
+
+  release(at: number): void {
+    this.free.push(at / RING_BLOCK);
+  }
+}
+
 /** Column layout: every per-connection number of the analysis, by slot (two entries per slot for
  *  per-direction fields: index 2 * slot + dir). Initial values are in `clear`. */
 /** Holes in the sequence space tracked per direction: a capture that drops more than this many
@@ -112,9 +150,12 @@ export class Builders {
   markedHead: Int32Array = new Int32Array(INITIAL_SLOTS);
   markedTail: Int32Array = new Int32Array(INITIAL_SLOTS);
   markedN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
-  lastHead: Int32Array = new Int32Array(INITIAL_SLOTS);
-  lastTail: Int32Array = new Int32Array(INITIAL_SLOTS);
+  /** the ring of the last segments: 1 + where its block starts in rings.v (0 none), the rows
+   *  written (up to KEY_SEGMENTS_LAST) and the ring position the next one goes to */
+  readonly rings = new LastRings();
+  lastRef: Float64Array = new Float64Array(INITIAL_SLOTS);
   lastN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  lastPos: Uint8Array = new Uint8Array(INITIAL_SLOTS);
   /** segments seen */
   seen: Float64Array = new Float64Array(INITIAL_SLOTS);
   /** label counts of the slots with a labelled segment (labelAt) */
@@ -193,8 +234,9 @@ export class Builders {
     const rows = this.rows;
     rows.releaseList(this.firstHead[s], this.firstTail[s]);
     rows.releaseList(this.markedHead[s], this.markedTail[s]);
-    rows.releaseList(this.lastHead[s], this.lastTail[s]);
-    this.firstHead[s] = this.markedHead[s] = this.lastHead[s] = NO_ROW;
+    this.firstHead[s] = this.markedHead[s] = NO_ROW;
+    if (this.lastRef[s] !== 0) this.rings.release(this.lastRef[s] - 1);
+    this.lastRef[s] = 0;
     if (this.labelRef[s] !== 0) this.labels.release(this.labelRef[s] - 1);
     this.labelRef[s] = 0;
     this.stream[s] = NO_STREAM;
@@ -220,12 +262,12 @@ export class Builders {
     return this.firstN[s] + this.markedN[s] + this.lastN[s];
   }
 
-  /** Appends a row to one of the slot's lists (which: 0 first, 1 marked, 2 last). */
-  append(s: number, which: 0 | 1 | 2): number {
+  /** Appends a row to one of the slot's lists (which: 0 first, 1 marked). */
+  append(s: number, which: 0 | 1): number {
     const r = this.rows.take();
-    const head = which === 0 ? this.firstHead : which === 1 ? this.markedHead : this.lastHead;
-    const tail = which === 0 ? this.firstTail : which === 1 ? this.markedTail : this.lastTail;
-    const n = which === 0 ? this.firstN : which === 1 ? this.markedN : this.lastN;
+    const head = which === 0 ? this.firstHead : this.markedHead;
+    const tail = which === 0 ? this.firstTail : this.markedTail;
+    const n = which === 0 ? this.firstN : this.markedN;
     if (head[s] === NO_ROW) head[s] = r;
     else this.rows.next[tail[s]] = r;
     tail[s] = r;
@@ -233,17 +275,18 @@ export class Builders {
     return r;
   }
 
-  /** The ring of the last segments is full: its oldest row becomes its newest (returned, to be
-   *  overwritten). */
-  rotateLast(s: number): number {
-    const r = this.lastHead[s];
-    const next = this.rows.next;
-    if (this.lastTail[s] === r) return r;
-    this.lastHead[s] = next[r];
-    next[r] = NO_ROW;
-    next[this.lastTail[s]] = r;
-    this.lastTail[s] = r;
-    return r;
+  /** The next row of the slot's ring of the last segments (its oldest row once the ring is
+   *  full): returns where its RING_FIELDS numbers start in rings.v (read rings.v after the call). */
+  lastRow(s: number): number {
+    let at = this.lastRef[s] - 1;
+    if (at < 0) {
+      at = this.rings.take();
+      this.lastRef[s] = at + 1;
+    }
+    const pos = this.lastPos[s];
+    this.lastPos[s] = pos + 1 === KEY_SEGMENTS_LAST ? 0 : pos + 1;
+    if (this.lastN[s] < KEY_SEGMENTS_LAST) this.lastN[s]++;
+    return at + pos * RING_FIELDS;
   }
 
   /** Moves the slot's key segments into the store, merged in frame order (each list is in frame
@@ -253,22 +296,37 @@ export class Builders {
     const next = p.next;
     let a = this.firstHead[s];
     let b = this.markedHead[s];
-    let c = this.lastHead[s];
+    const lastN = this.lastN[s];
     let n = 0;
-    if (b === NO_ROW && c === NO_ROW) {
+    if (b === NO_ROW && lastN === 0) {
       // only the first segments (a short connection): no merge
       for (; a !== NO_ROW; a = next[a], n++) store.appendFrom(p, a);
       return n;
     }
+    // the ring's rows oldest first: from its start until it filled, then from the next position
+    const v = this.rings.v;
+    const base = this.lastRef[s] - 1;
+    let pos = lastN < KEY_SEGMENTS_LAST ? 0 : this.lastPos[s];
+    let left = lastN;
+    let c = left > 0 ? base + pos * RING_FIELDS : -1;
     for (;;) {
+      // the smallest frame of the three lists' heads (a frame is in one list only)
       let r = a;
-      if (r === NO_ROW || (b !== NO_ROW && p.frame[b] < p.frame[r])) r = b;
-      if (r === NO_ROW || (c !== NO_ROW && p.frame[c] < p.frame[r])) r = c;
-      if (r === NO_ROW) break;
-      if (r === a) a = next[a];
-      else if (r === b) b = next[b];
-      else c = next[c];
-      store.appendFrom(p, r);
+      let fr = a !== NO_ROW ? p.frame[a] : Infinity;
+      if (b !== NO_ROW && p.frame[b] < fr) {
+        r = b;
+        fr = p.frame[b];
+      }
+      if (c >= 0 && v[c + R_FRAME] < fr) {
+        store.appendValues(v[c + R_FRAME], v[c + R_REL], v[c + R_SEQ], v[c + R_ACK], v[c + R_LEN], v[c + R_WIN], v[c + R_LABELS], v[c + R_FLAGS], v[c + R_IPID], v[c + R_META]);
+        pos = pos + 1 === KEY_SEGMENTS_LAST ? 0 : pos + 1;
+        c = --left > 0 ? base + pos * RING_FIELDS : -1;
+      } else if (r === NO_ROW) break;
+      else {
+        if (r === a) a = next[a];
+        else b = next[b];
+        store.appendFrom(p, r);
+      }
       n++;
     }
     return n;
@@ -277,8 +335,9 @@ export class Builders {
   private clear(s: number): void {
     this.firstHead[s] = this.firstTail[s] = NO_ROW;
     this.markedHead[s] = this.markedTail[s] = NO_ROW;
-    this.lastHead[s] = this.lastTail[s] = NO_ROW;
-    this.firstN[s] = this.markedN[s] = this.lastN[s] = 0;
+    if (this.lastRef[s] !== 0) this.rings.release(this.lastRef[s] - 1);
+    this.lastRef[s] = 0;
+    this.firstN[s] = this.markedN[s] = this.lastN[s] = this.lastPos[s] = 0;
     this.seen[s] = 0;
     if (this.labelRef[s] !== 0) this.labels.release(this.labelRef[s] - 1);
     this.labelRef[s] = 0;

@@ -67,6 +67,12 @@ export class SegmentIndex extends StreamWindow {
    *  position `pos` and, in this frame, at b[off..]. */
   take(seq: number, pos: number, len: number, frame: number, compare: boolean, b: Uint8Array, off: number, stats: RetentionStats, pool: IndexPool, src: ByteSource): PayloadDiff | null {
     if (len <= 0) return null;
+    // the usual segment: the next bytes of the stream, not a retransmission (place() would say
+    // "append" and skip nothing)
+    if (seq === this.top && !compare && this.started) {
+      this.append(seq, len, pos, frame, pool);
+      return null;
+    }
     const where = this.place(seq, len, compare, stats);
     if (where === PLACE_OLD) return null;
     const diff = where === PLACE_COMPARE ? this.compare(seq, len, this.overlapFrom, this.overlapTo, b, off, stats, pool, src) : null;
@@ -81,9 +87,15 @@ export class SegmentIndex extends StreamWindow {
   private append(start: number, n: number, pos: number, frame: number, pool: IndexPool): void {
     let cap = this.cols.length / W;
     if (this.count === cap) {
-      if (cap < MAX_DIRECTION_ENTRIES && pool.take(cap)) this.grow(cap * 2, pool);
-      else this.evict();
-      cap = this.cols.length / W;
+      // entries wholly below the retained range cover nothing any more: dropped only now, when
+      // their room is wanted (until then compare() and frameOf() pass over them: both stop at
+      // or skip what lies below the range, so results are those of dropping them at once)
+      this.trim(cap);
+      if (this.count === cap) {
+        if (cap < MAX_DIRECTION_ENTRIES && pool.take(cap)) this.grow(cap * 2, pool);
+        else this.evict();
+        cap = this.cols.length / W;
+      }
     }
     const i = ((this.head + this.count) & (cap - 1)) * W;
     const c = this.cols;
@@ -93,8 +105,13 @@ export class SegmentIndex extends StreamWindow {
     c[i + 3] = frame;
     this.count++;
     this.top = seqAdd(start, n);
-    this.size = Math.min(RING_BYTES, this.size + n);
-    // entries wholly below the retained range cover nothing any more
+    const size = this.size + n;
+    this.size = size < RING_BYTES ? size : RING_BYTES;
+  }
+
+  /** Drops the oldest entries that end at or below the retained range (one entry stays). */
+  private trim(cap: number): void {
+    const c = this.cols;
     const lowest = seqAdd(this.top, -this.size);
     while (this.count > 1) {
       const o = this.head * W;

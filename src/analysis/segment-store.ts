@@ -106,6 +106,25 @@ export class SegmentStore {
     return i;
   }
 
+  /** Appends a row given by its numbers (a row of a ring of the last segments, builders.ts). */
+  appendValues(frame: number, rel: number, seq: number, ack: number, len: number, win: number, labels: number, flags: number, ipId: number, meta: number): number {
+    const i = this.length++;
+    const j = i & STORE_CHUNK_MASK;
+    if (j === 0) this.addChunk();
+    const w = this.w;
+    w.frame[j] = frame;
+    w.rel[j] = rel;
+    w.seq[j] = seq;
+    w.ack[j] = ack;
+    w.len[j] = len;
+    w.win[j] = win;
+    w.labels[j] = labels;
+    w.flags[j] = flags;
+    w.ipId[j] = ipId;
+    w.meta[j] = meta;
+    return i;
+  }
+
   frameAt(i: number): number {
     return this.frame[i >>> STORE_CHUNK_SHIFT][i & STORE_CHUNK_MASK];
   }
