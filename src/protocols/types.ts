@@ -139,18 +139,23 @@ export interface ProtocolOptions {
 }
 
 /**
- * ProtocolOptions.args: 'diagnose' decodes the arguments diagnose reads (src/analysis/views.ts
- * heartbeatKind, src/diagnose/rules/syn-attempts.ts, rpc-retransmission-differs.ts) and leaves
+ * ProtocolOptions.args: 'diagnose' decodes the arguments diagnose reads (DIAGNOSE_ARG_FIELDS; a
+ * test in types.test.ts scans the rules, the analysis and the report for any other) and leaves
  * the others' args empty:
- * - NFSv4 COMPOUND calls in full (their operation list `ops` tells a RENEW or SEQUENCE heartbeat);
- * - portmap/rpcbind calls (decoded at every level: `port`);
+ * - NFSv4 COMPOUND and CB_COMPOUND calls in full: their operation list `ops` tells a RENEW or
+ *   SEQUENCE heartbeat (analysis/views.ts heartbeatKind) and names a rejected call
+ *   (rpc/call-rejected);
+ * - portmap/rpcbind calls (decoded at every level): `port` (syn-attempts.ts);
+ * - SMB2 TREE_CONNECT: the share `path` (smb2/tree-connect-failed); no other SMB2 command;
  * - the WriteInfo of an RPC call whose retransmission differs from its first transmission (the
  *   rule names the WRITE's offset and count), decoded from the retransmission's own bytes once the
  *   comparison says 'different': the same bytes and decoder as at level 'all', so the same value.
- * SMB2 arguments are not decoded at all (no rule reads them). Every field diagnose reads is the
- * one level 'all' gives; only fields it does not read are absent.
+ * Every field diagnose reads is the one level 'all' gives; only fields it does not read are absent.
  */
 export type ArgsLevel = 'all' | 'diagnose' | 'none';
+
+/** The Exchange.args fields level 'diagnose' decodes (all that diagnose reads). */
+export const DIAGNOSE_ARG_FIELDS: readonly string[] = ['ops', 'port', 'path'];
 
 /** ProtocolOptions with every flag resolved. */
 export interface ResolvedProtocolOptions {

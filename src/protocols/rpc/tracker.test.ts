@@ -151,6 +151,9 @@ test("args 'diagnose': what the rules read equals level 'all' (differing WRITE's
     const v4 = tcp(d, 3, { addr: CLIENT.addr, port: 803 });
     v4.send(true, record(rpcCall(0x41, 100003, 4, 1, concat(str(''), u32(0), u32(1), u32(30), u64(77)))), 8, 64, 5); // RENEW
     v4.send(false, record(rpcReply(0x41, concat(u32(0), str(''), u32(1)))), 9, 64);
+    // a server's callback: CB_COMPOUND (program 0x40000000) with CB_SEQUENCE
+    v4.send(false, record(rpcCall(0x42, 0x40000000, 1, 1, concat(str(''), u32(1), u32(0), u32(1), u32(11), new Uint8Array(32)))), 12, 66);
+    v4.send(true, record(rpcReply(0x42, concat(u32(0), str(''), u32(0)))), 13, 66);
     const pm = { addr: SERVER.addr, port: 111 };
     const cl = { addr: CLIENT.addr, port: 900 };
     d.udp(cl, pm, ...buf(rpcCall(0x9, 100000, 2, 3, u32(100021, 4, 6, 0))), 10, 65, 0);
@@ -164,7 +167,7 @@ test("args 'diagnose': what the rules read equals level 'all' (differing WRITE's
   const view = (l: Exchange[]): unknown[] => l.map((e) => [e.command, e.kind, e.requestFrame, e.responseFrame, e.status, e.latencyNs,
     e.retransmit?.body, e.retransmit?.firstDiff, e.retransmit?.originalHex]);
   assert.deepEqual(view(ex), view(all.ex));
-  assert.deepEqual(ex.map((e) => e.retransmit?.body), ['same', undefined, 'different', undefined, undefined, undefined]);
+  assert.deepEqual(ex.map((e) => e.retransmit?.body), ['same', undefined, 'different', undefined, undefined, undefined, undefined]);
   // rpc/retransmission-differs: the write info of the differing retransmission, as with 'all'
   assert.deepEqual(ex[2].write, all.ex[2].write);
   assert.deepEqual(ex[2].write, { fileOffset: 8192, count: 3000, stable: 2, dataOffset: 56, dataLength: 3000 });
@@ -174,7 +177,10 @@ test("args 'diagnose': what the rules read equals level 'all' (differing WRITE's
   // heartbeatKind: the COMPOUND's operation list; syn-attempts: the GETPORT's port
   assert.equal(ex[4].args.ops, 'RENEW');
   assert.deepEqual(ex[4].args, all.ex[4].args);
-  assert.equal(ex[5].args.port, 304);
+  assert.equal(ex[6].args.port, 304);
+  assert.equal(ex[5].command, 'CB_COMPOUND');
+  assert.equal(typeof ex[5].args.ops, 'string'); // rpc/call-rejected names a rejected call's operations
+  assert.deepEqual(ex[5].args, all.ex[5].args);
   assert.deepEqual(d.counters, all.d.counters);
 });
 

@@ -482,9 +482,10 @@ function resultBytesRead(program: number, version: number, procedure: number): n
   }
 }
 
-/** NFSv4 COMPOUND (the only procedure besides NULL): its operation list tells heartbeats. */
+/** NFSv4 COMPOUND or CB_COMPOUND (the only procedure besides NULL): its operation list tells
+ *  heartbeats (views.ts heartbeatKind) and names a rejected call (rpc/call-rejected). */
 function isNfs4Compound(prog: number, vers: number, proc: number): boolean {
-  return prog === PROG_NFS && vers === 4 && proc === 1;
+  return proc === 1 && ((prog === PROG_NFS && vers === 4) || prog === PROG_NFS4_CB);
 }
 
 /** Program-specific call arguments; returns WRITE data location when the call is a write. */

@@ -102,7 +102,7 @@ test('compound chain: every message paired on its own, CREATE name decoded', () 
   assert.deepEqual(t.msgs.map((m) => m.smbMsgId), [10, 11, 12, 10, 11, 12]);
 });
 
-test("args 'diagnose' decodes no SMB2 arguments: the same pairs, statuses and frames as 'all', empty args", () => {
+test("args 'diagnose' decodes the TREE_CONNECT path only: the same pairs, statuses, frames and path as 'all', other args empty", () => {
   const run = (args: boolean | 'diagnose'): Exchange[] => {
     const ex: Exchange[] = [];
     const d = new Dispatcher((e) => ex.push(e), null, { args });
@@ -121,6 +121,12 @@ test("args 'diagnose' decodes no SMB2 arguments: the same pairs, statuses and fr
     send(false, msg({ cmd: 8, msgId: 7, flags: RESP }, concat(readResponseBody(5000), new Uint8Array(5000))), 2, 1448);
     send(true, msg({ cmd: 13, msgId: 8 }, ECHO_BODY), 3, 1000);
     send(false, msg({ cmd: 13, msgId: 8, flags: RESP }, ECHO_BODY), 4, 1000);
+    const share = utf16('\\\\srv\\data');
+    send(true, msg({ cmd: 3, msgId: 9 }, concat(le16(9), le16(0), le16(64 + 8), le16(share.length), share)), 5, 40);
+    send(false, msg({ cmd: 3, msgId: 9, flags: RESP, status: 0xc0000022 }, ERROR_BODY), 6, 1000);
+    // a response of another command than its request's (no args object to write into)
+    send(true, msg({ cmd: 13, msgId: 10 }, ECHO_BODY), 7, 1000);
+    send(false, msg({ cmd: 3, msgId: 10, flags: RESP }, concat(le16(16), new Uint8Array(14))), 8, 1000);
     d.finish();
     return ex;
   };
@@ -128,9 +134,12 @@ test("args 'diagnose' decodes no SMB2 arguments: the same pairs, statuses and fr
   const diag = run('diagnose');
   const view = (l: Exchange[]): unknown[] => l.map((e) => [e.command, e.kind, e.requestFrame, e.responseFrame, e.status, e.latencyNs]);
   assert.deepEqual(view(diag), view(all));
-  assert.deepEqual(view(diag), [['READ', 'pair', 1, 2, 'STATUS_SUCCESS', 1e9], ['ECHO', 'pair', 3, 4, 'STATUS_SUCCESS', 1e9]]);
+  assert.deepEqual(view(diag).slice(0, 3), [['READ', 'pair', 1, 2, 'STATUS_SUCCESS', 1e9], ['ECHO', 'pair', 3, 4, 'STATUS_SUCCESS', 1e9],
+    ['TREE_CONNECT', 'pair', 5, 6, 'STATUS_ACCESS_DENIED', 1e9]]);
   assert.equal(all[0].args.dataLength, 5000);
-  assert.deepEqual(diag.map((e) => e.args), [{}, {}]);
+  assert.equal(diag[2].args.path, '\\\\srv\\data'); // smb2/tree-connect-failed
+  assert.deepEqual(diag[2].args, { path: all[2].args.path });
+  assert.deepEqual([diag[0].args, diag[1].args, diag[3].args], [{}, {}, {}]);
 });
 
 test('unanswered requests reported at finish; orphan responses and oplock breaks', () => {

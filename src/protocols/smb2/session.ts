@@ -48,6 +48,13 @@ const DECODERS: Partial<Record<number, CommandDecoder>> = {
   [SMB2_ECHO]: decodeEcho,
 };
 
+/** The decoders of ProtocolOptions.args 'diagnose': the commands whose arguments diagnose's rules
+ *  read (smb2/tree-connect-failed names the share path; see types.ts ArgsLevel). */
+const DIAGNOSE_DECODERS: Partial<Record<number, CommandDecoder>> = {
+  [SMB2_TREE_CONNECT]: decodeTreeConnect,
+};
+const NO_DECODERS: Partial<Record<number, CommandDecoder>> = {};
+
 /** Body bytes a decoder reads at most, for the commands whose messages carry bulk data; the
  *  framer stores no more of a lone message (NextCommand 0) of these commands. */
 const BODY_BYTES_READ: Partial<Record<number, number>> = {
@@ -74,12 +81,15 @@ interface Pending {
 export class SmbSession {
   private readonly pending = new Map<number, Pending>();
   private readonly h = newSmb2Header();
-  /** ProtocolOptions.args: decode per-command fields (level 'diagnose' decodes none of SMB2's:
-   *  no rule reads them) */
+  /** ProtocolOptions.args 'all': every exchange gets its own args (compound, cancel links) */
   private readonly decodeArgs: boolean;
+  /** the commands decoded at this level */
+  private readonly decoders: Partial<Record<number, CommandDecoder>>;
 
   constructor(private readonly ctx: ConnContext, private readonly out: ProtoOutput) {
-    this.decodeArgs = out.options.args === 'all';
+    const level = out.options.args;
+    this.decodeArgs = level === 'all';
+    this.decoders = level === 'all' ? DECODERS : level === 'diagnose' ? DIAGNOSE_DECODERS : NO_DECODERS;
   }
 
   /**
@@ -97,7 +107,7 @@ export class SmbSession {
     if (avail < NB_HEADER_LEN + SMB2_HEADER_LEN) return KEEP_UNDECIDED;
     if (u32le(b, p + 20) !== 0) return wireLen; // NextCommand: a compound chain
     const command = u16le(b, p + 12);
-    if (!this.decodeArgs || DECODERS[command] === undefined) return NB_HEADER_LEN + SMB2_HEADER_LEN;
+    if (this.decoders[command] === undefined) return NB_HEADER_LEN + SMB2_HEADER_LEN;
     const body = BODY_BYTES_READ[command];
     return body === undefined ? wireLen : NB_HEADER_LEN + SMB2_HEADER_LEN + body;
   }
@@ -164,9 +174,9 @@ export class SmbSession {
     const h = this.h;
     const c = this.out.counters;
     const response = (h.flags & SMB2_FLAGS_SERVER_TO_REDIR) !== 0;
-    const decode = this.decodeArgs ? DECODERS[h.command] : undefined;
+    const decode = this.decoders[h.command];
     if (!response) {
-      const args: Smb2Args = this.decodeArgs ? {} : NO_ARGS;
+      const args: Smb2Args = this.decodeArgs || decode !== undefined ? {} : NO_ARGS;
       if (compound && this.decodeArgs) args.compound = true;
       if (decode) decode(b, p, p + SMB2_HEADER_LEN, end, false, args);
       if (h.command === SMB2_CANCEL) {
@@ -192,8 +202,9 @@ export class SmbSession {
       }
       return;
     }
-    const args: Smb2Args = req ? req.args : this.decodeArgs ? {} : NO_ARGS;
-    if (decode) decode(b, p, p + SMB2_HEADER_LEN, end, true, args);
+    const args: Smb2Args = req ? req.args : this.decodeArgs || decode !== undefined ? {} : NO_ARGS;
+    // (a request of another command may have left NO_ARGS: never written)
+    if (decode && args !== NO_ARGS) decode(b, p, p + SMB2_HEADER_LEN, end, true, args);
     if (!req) {
       const kind: ExchangeKind = h.messageId === -1 ? 'oneway' : 'orphan_response';
       bump(c, kind === 'oneway' ? 'smb2_notifications' : 'smb2_orphan_responses');
