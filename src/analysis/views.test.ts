@@ -29,7 +29,7 @@ test('connectionsWithHealth keeps exactly the connections with a non-zero health
 
 // ------------------------------------------------------------------ the connection screen
 
-import { connectionScreen, isSyn, isSynAck, SCREEN_ATTEMPT, SCREEN_BARE_ACK, SCREEN_CLIENT_SYN, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST,
+import { connectionScreen, FACT_HISTORY_RESET, FACT_KEEPALIVE, isSyn, isSynAck, SCREEN_ATTEMPT, SCREEN_BARE_ACK, SCREEN_CLIENT_SYN, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST,
   SCREEN_RST, SCREEN_SYN_BEFORE_RST, tupleGroups, tupleGroupsWhere, type TupleGroup } from './views.js';
 import { attemptSets, synAttempts, type AttemptSet } from '../diagnose/rules/syn-attempts.js';
 import { corpusCaptures } from '../../test/corpus.js';
@@ -83,12 +83,18 @@ test('the connection screen marks what each rule starts from, and syn attempts s
     paths.push(generateIncidentB({ path: tmp.file('b-fw.pcap'), seed: 5, mode: 'firewall', burst: 4 }).path);
     paths.push(generateIncidentB({ path: tmp.file('b-rst.pcap'), seed: 7, mode: 'rst', burst: 3, rstCycles: 3, completes: true }).path);
     paths.push(generateIncidentD({ path: tmp.file('d.pcap'), seed: 3, connections: 400, outliers: 4, ports: 16 }).path);
-    const seen = { bits: new Map<number, number>(), skipped: 0, reported: 0, ordered: 0, unordered: 0 };
+    const seen = { bits: new Map<number, number>(), facts: new Map<number, number>(), skipped: 0, reported: 0, ordered: 0, unordered: 0 };
     for (const path of paths) {
       const trace = await analyse([path]);
       const sc = connectionScreen(trace);
       assert.equal(connectionScreen(trace), sc, 'memoised per trace');
       trace.connections.forEach((c, i) => {
+        // the numbers read once, as the getters give them
+        assert.deepEqual([sc.capture[i], sc.rowStart[i], sc.rowEnd[i], sc.respPort[i]], [c.capture, c.keyRowStart, c.keyRowEnd, c.respPort]);
+        assert.equal(Number.isNaN(sc.setupNs[i]) ? null : sc.setupNs[i], c.setupNs);
+        const facts = (c.keepAlives.zeroByte + c.keepAlives.oneByte > 0 ? FACT_KEEPALIVE : 0) | (/[Rr]/.test(c.history) ? FACT_HISTORY_RESET : 0);
+        assert.equal(sc.facts[i], facts, `${path} stream ${c.stream} facts`);
+        for (let b = 1; b < 4; b <<= 1) if (facts & b) seen.facts.set(b, (seen.facts.get(b) ?? 0) + 1);
         const want = bruteBits(trace, c);
         assert.equal(sc.bits[i], want.bits, `${path} stream ${c.stream} bits`);
         assert.equal(sc.firstRst[i], want.firstRst, `${path} stream ${c.stream} first RST`);
@@ -122,6 +128,7 @@ test('the connection screen marks what each rule starts from, and syn attempts s
     for (const b of [SCREEN_RST, SCREEN_FIN_BEFORE_RST, SCREEN_DATA_BEFORE_RST, SCREEN_SYN_BEFORE_RST, SCREEN_BARE_ACK, SCREEN_CLIENT_SYN, SCREEN_ATTEMPT]) {
       assert.ok((seen.bits.get(b) ?? 0) > 0, `bit ${b} set somewhere`);
     }
+    for (const b of [FACT_KEEPALIVE, FACT_HISTORY_RESET]) assert.ok((seen.facts.get(b) ?? 0) > 0, `fact ${b} set somewhere`);
     assert.ok(seen.skipped > 0 && seen.reported > 0, `skipped ${seen.skipped}, reported ${seen.reported}`);
     assert.ok(seen.ordered > 0, `ordered multi-connection buckets: ${seen.ordered}, unordered: ${seen.unordered}`);
   } finally {
@@ -151,6 +158,10 @@ function fakeTrace(conns: { stream: number; rows: Row[] }[]): AnalysedTrace {
     return {
       capture: 0, stream, origAddr: '10.0.0.1', origPort: 800, respAddr: '10.0.0.2', respPort: 2049, baseNs: 0n,
       firstFrame: rows[0].frame, lastFrame: rows[rows.length - 1].frame, keyRowStart, keyRowEnd: segments.length,
+      keepAlives: { zeroByte: 0, oneByte: 0 }, history: 'ShAD', setupNs: null, health: {
+        dataSegments: [0, 0], retransmittedData: [0, 0], captureDuplicates: 0, firstDuplicateFrame: 0, ackedUnseen: 0, firstAckedUnseenFrame: 0, rtoStalls: 0,
+        maxRtoStallNs: 0, maxRtoStallFrame: 0, maxRtoStallDir: 0, zeroWindows: 0, maxZeroWindowNs: 0, zeroWindowFrame: 0, zeroWindowEndFrame: 0, zeroWindowDir: 0,
+      },
     } as unknown as ConnectionFacts;
   });
   return { connections, segments, icmpErrors: [], captures: [] } as unknown as AnalysedTrace;

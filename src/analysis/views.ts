@@ -138,11 +138,30 @@ export const SCREEN_CLIENT_SYN = 32;
  *  burst, no stale SYN-ACK, no ICMP error, answered). */
 export const SCREEN_ATTEMPT = 64;
 
+/** Bits of ConnectionScreen.facts: numbers of the connection itself (not its rows). */
+/** TCP keep-alives were seen (tcp/keepalive) */
+export const FACT_KEEPALIVE = 1;
+/** a reset in the history letters ('R' or 'r': the report's reset count) */
+export const FACT_HISTORY_RESET = 2;
+
 export interface ConnectionScreen {
   /** per connection (index into trace.connections): SCREEN_* bits */
   bits: Uint8Array;
+  /** per connection: FACT_* bits */
+  facts: Uint8Array;
   /** per connection: the row (of trace.segments) of its first RST, -1 when none */
   firstRst: Int32Array;
+  /** per connection: its capture, its key-segment rows [rowStart, rowEnd) (below 2^31: the kept
+   *  connections times the key-segment bounds, trace.ts), its server port and
+   *  its set-up time (ConnectionFacts.setupNs; NaN for none): read once here, so that the rules'
+   *  passes over every connection read typed arrays instead of getters */
+  capture: Int32Array;
+  rowStart: Int32Array;
+  rowEnd: Int32Array;
+  respPort: Uint16Array;
+  setupNs: Float64Array;
+  /** the connections with a non-zero health counter (connectionsWithHealth) */
+  health: HealthEntry[];
   /** per connection: its bucket, the connections sharing its (capture, ports) key */
   bucketOf: Int32Array;
   buckets: number;
@@ -155,105 +174,139 @@ export interface ConnectionScreen {
 
 const screenCache = new WeakMap<AnalysedTrace, ConnectionScreen>();
 
-/** One walk over every kept connection's key-segment rows (columns, no objects) that marks what
- *  the rules start from (SCREEN_*), and buckets the connections by (capture, ports), so that the
- *  rules walk or group only the connections that can give them something (on 100,000
- *  connections, a handful). Memoised per trace. */
+/** One pass over every kept connection: its numbers read once into typed arrays, and a walk over
+ *  its key-segment rows (columns, no objects) that marks what the rules start from (SCREEN_*);
+ *  the connections are bucketed by (capture, ports), so that the rules walk or group only the
+ *  connections that can give them something (on 100,000 connections, a handful). In a command
+ *  that runs once, every separate pass over 100,000 connections costs its getters' unoptimised
+ *  first calls too (a pass reading one getter: 7 ms cold, 2-3 ms warm). Memoised per trace. */
 export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   const hit = screenCache.get(trace);
   if (hit) return hit;
   const conns = trace.connections;
   const n = conns.length;
   const st = trace.segments;
-  const bits = new Uint8Array(n);
-  const firstRst = new Int32Array(n);
-  const bucketOf = new Int32Array(n);
-  // connections an ICMP error quotes (rare: a set only when there are any)
-  const icmp = new Set<number>();
-  for (const e of trace.icmpErrors) if (e.stream !== null) icmp.add(e.capture * STREAMS_PER_CAPTURE + e.stream);
+  const sc: ConnectionScreen = {
+    bits: new Uint8Array(n), facts: new Uint8Array(n), firstRst: new Int32Array(n), capture: new Int32Array(n), rowStart: new Int32Array(n),
+    rowEnd: new Int32Array(n), respPort: new Uint16Array(n), setupNs: new Float64Array(n), health: [], bucketOf: new Int32Array(n), buckets: 0,
+    bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
+  };
   const keys = new Map<number, number>();
-  let bucketBits = new Uint8Array(64);
-  let bucketOrdered = new Uint8Array(64);
-  let bucketLast = new Float64Array(64);
   for (let i = 0; i < n; i++) {
     const c = conns[i];
     const start = c.keyRowStart;
     const end = c.keyRowEnd;
-    let b = 0;
-    let isn = -1; // the ISN of the originator's first SYN
-    let lastWasSyn = false;
-    let answered = false;
-    let firstAnswer = true; // the first row from the responder after the first SYN is still to come
-    let rst = -1; // the first RST row
-    let before = 0; // the *_BEFORE_RST bits of the rows before it
-    let r = start;
-    for (; r < end; r++) {
-      const dir = st.dirAt(r);
-      const flags = st.flagsAt(r);
-      if (rst < 0) {
-        if ((flags & TCP_RST) !== 0) {
-          rst = r;
-          b |= SCREEN_RST | before;
-        } else {
-          if ((flags & TCP_FIN) !== 0) before |= SCREEN_FIN_BEFORE_RST;
-          if ((flags & TCP_SYN) !== 0) before |= SCREEN_SYN_BEFORE_RST;
-          if (st.lenAt(r) > 0) before |= SCREEN_DATA_BEFORE_RST;
-        }
-      }
-      if (dir === 0 && isSynFlags(flags)) {
-        const seq = st.seqAt(r);
-        if (isn < 0) {
-          isn = seq;
-          b |= SCREEN_CLIENT_SYN;
-        } else if (seq !== isn) b |= SCREEN_ATTEMPT;
-        lastWasSyn = true;
-        continue;
-      }
-      lastWasSyn = false;
-      if (dir !== 1) continue;
-      answered = true;
-      const synAck = isSynAckFlags(flags);
-      if (synAck && (isn < 0 || ((st.ackAt(r) - 1) >>> 0) !== isn)) b |= SCREEN_ATTEMPT;
-      if (isn >= 0 && firstAnswer) {
-        firstAnswer = false;
-        if (!synAck && (flags & (TCP_SYN | TCP_RST | TCP_ACK)) === TCP_ACK && st.ackAt(r) !== ((isn + 1) >>> 0)) b |= SCREEN_BARE_ACK;
-      }
-    }
-    if (isn >= 0 && (lastWasSyn || !answered)) b |= SCREEN_ATTEMPT;
-    if (icmp.size > 0 && icmp.has(c.capture * STREAMS_PER_CAPTURE + c.stream)) b |= SCREEN_ATTEMPT;
-    bits[i] = b;
-    firstRst[i] = rst;
-    // the bucket of its (capture, ports)
+    sc.rowStart[i] = start;
+    sc.rowEnd[i] = end;
+    sc.bits[i] = rowBits(st, start, end, sc.firstRst, i);
+    sc.capture[i] = c.capture;
+    sc.respPort[i] = c.respPort;
+    const setup = c.setupNs;
+    sc.setupNs[i] = setup === null ? NaN : setup;
+    sc.facts[i] = connFacts(c, sc.health);
     const k = tupleKey(c);
     let j = keys.get(k);
-    if (j === undefined) {
-      j = keys.size;
-      keys.set(k, j);
-      if (j === bucketBits.length) {
-        bucketBits = grownTo(bucketBits, 2 * j);
-        bucketOrdered = grownTo(bucketOrdered, 2 * j);
-        bucketLast = grownTo(bucketLast, 2 * j);
+    if (j === undefined) keys.set(k, (j = keys.size));
+    sc.bucketOf[i] = j;
+  }
+  // connections an ICMP error quotes (rare)
+  if (trace.icmpErrors.length > 0) {
+    const icmp = new Set<number>();
+    for (const e of trace.icmpErrors) if (e.stream !== null) icmp.add(e.capture * STREAMS_PER_CAPTURE + e.stream);
+    if (icmp.size > 0) for (let i = 0; i < n; i++) if (icmp.has(conns[i].capture * STREAMS_PER_CAPTURE + conns[i].stream)) sc.bits[i] |= SCREEN_ATTEMPT;
+  }
+  sc.buckets = keys.size;
+  bucketed(sc, st);
+  screenCache.set(trace, sc);
+  return sc;
+}
+const NO_BUCKETS = new Uint8Array(0);
+
+/** FACT_* bits of a connection; one with a non-zero health counter goes to `health` with it. */
+function connFacts(c: ConnectionFacts, health: HealthEntry[]): number {
+  let f = 0;
+  const ka = c.keepAlives;
+  if (ka.zeroByte + ka.oneByte > 0) f |= FACT_KEEPALIVE;
+  const h = c.history;
+  if (h.includes('R') || h.includes('r')) f |= FACT_HISTORY_RESET;
+  const x = c.health;
+  if (x.retransmittedData[0] > 0 || x.retransmittedData[1] > 0 || x.rtoStalls > 0 || x.maxRtoStallNs > 0 || x.captureDuplicates > 0 || x.zeroWindows > 0 ||
+    x.ackedUnseen > 0) health.push({ c, h: x });
+  return f;
+}
+
+/** The SCREEN_* bits of rows [start, end) of one connection (all but the ICMP part of
+ *  SCREEN_ATTEMPT); its first RST row goes to firstRst[i] (-1: none). */
+function rowBits(st: SegmentStore, start: number, end: number, firstRst: Int32Array, i: number): number {
+  let b = 0;
+  let isn = -1; // the ISN of the originator's first SYN
+  let lastWasSyn = false;
+  let answered = false;
+  let firstAnswer = true; // the first row from the responder after the first SYN is still to come
+  let rst = -1; // the first RST row
+  let before = 0; // the *_BEFORE_RST bits of the rows before it
+  for (let r = start; r < end; r++) {
+    const flags = st.flagsAt(r);
+    if (rst < 0) {
+      if ((flags & TCP_RST) !== 0) {
+        rst = r;
+        b |= SCREEN_RST | before;
+      } else {
+        if ((flags & TCP_FIN) !== 0) before |= SCREEN_FIN_BEFORE_RST;
+        if ((flags & TCP_SYN) !== 0) before |= SCREEN_SYN_BEFORE_RST;
+        if ((before & SCREEN_DATA_BEFORE_RST) === 0 && st.lenAt(r) > 0) before |= SCREEN_DATA_BEFORE_RST;
       }
-      bucketOrdered[j] = 1;
-      bucketLast[j] = -1;
     }
-    bucketOf[i] = j;
-    bucketBits[j] |= b;
+    // the direction matters for a SYN, and until the responder has been heard
+    if ((flags & TCP_SYN) === 0 && answered && !firstAnswer) {
+      lastWasSyn = false;
+      continue;
+    }
+    const dir = st.dirAt(r);
+    if (dir === 0 && isSynFlags(flags)) {
+      const seq = st.seqAt(r);
+      if (isn < 0) {
+        isn = seq;
+        b |= SCREEN_CLIENT_SYN;
+      } else if (seq !== isn) b |= SCREEN_ATTEMPT;
+      lastWasSyn = true;
+      continue;
+    }
+    lastWasSyn = false;
+    if (dir !== 1) continue;
+    answered = true;
+    const synAck = isSynAckFlags(flags);
+    if (synAck && (isn < 0 || ((st.ackAt(r) - 1) >>> 0) !== isn)) b |= SCREEN_ATTEMPT;
+    if (isn >= 0 && firstAnswer) {
+      firstAnswer = false;
+      if (!synAck && (flags & (TCP_SYN | TCP_RST | TCP_ACK)) === TCP_ACK && st.ackAt(r) !== ((isn + 1) >>> 0)) b |= SCREEN_BARE_ACK;
+    }
+  }
+  if (isn >= 0 && (lastWasSyn || !answered)) b |= SCREEN_ATTEMPT;
+  firstRst[i] = rst;
+  return b;
+}
+
+/** Each bucket's bits or-ed, and whether its connections' rows follow each other in trace order. */
+function bucketed(sc: ConnectionScreen, st: SegmentStore): void {
+  const n = sc.bits.length;
+  const bucketBits = new Uint8Array(sc.buckets);
+  const bucketOrdered = new Uint8Array(sc.buckets).fill(1);
+  const bucketLast = new Float64Array(sc.buckets).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const j = sc.bucketOf[i];
+    bucketBits[j] |= sc.bits[i];
+    const start = sc.rowStart[i];
+    const end = sc.rowEnd[i];
     if (end > start) {
       if (st.frameAt(start) <= bucketLast[j]) bucketOrdered[j] = 0;
       bucketLast[j] = st.frameAt(end - 1);
     }
   }
-  const out: ConnectionScreen = { bits, firstRst, bucketOf, buckets: keys.size, bucketBits, bucketOrdered };
-  screenCache.set(trace, out);
-  return out;
+  sc.bucketBits = bucketBits;
+  sc.bucketOrdered = bucketOrdered;
 }
 
-function grownTo<T extends Uint8Array | Float64Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (length: number) => T)(n);
-  b.set(a);
-  return b;
-}
 
 export const isSynFlags = (flags: number): boolean => (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
 export const isSynAckFlags = (flags: number): boolean => (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
@@ -266,24 +319,13 @@ export interface HealthEntry {
   c: ConnectionFacts;
   h: ConnHealth;
 }
-const healthCache = new WeakMap<AnalysedTrace, HealthEntry[]>();
-
 /** The connections with a retransmission, an RTO stall, a capture duplicate, a zero window or
  *  data acknowledged unseen (in trace order), for the rules that report on those counters
- *  (tcp/retransmissions, tcp/zero-window, tcp/zero-window-stall, capture/missing-segments): one pass over the connections builds each health
- *  record once, instead of every such rule building one per connection (on 100,000 short
- *  connections nearly all are zero). */
+ *  (tcp/retransmissions, tcp/zero-window, tcp/zero-window-stall, capture/missing-segments): the
+ *  screen's pass builds each health record once, instead of every such rule building one per
+ *  connection (on 100,000 short connections nearly all are zero). */
 export function connectionsWithHealth(trace: AnalysedTrace): HealthEntry[] {
-  const hit = healthCache.get(trace);
-  if (hit) return hit;
-  const out: HealthEntry[] = [];
-  for (const c of trace.connections) {
-    const h = c.health;
-    if (h.retransmittedData[0] > 0 || h.retransmittedData[1] > 0 || h.rtoStalls > 0 || h.maxRtoStallNs > 0 || h.captureDuplicates > 0 || h.zeroWindows > 0 ||
-      h.ackedUnseen > 0) out.push({ c, h });
-  }
-  healthCache.set(trace, out);
-  return out;
+  return connectionScreen(trace).health;
 }
 
 const connCache = new WeakMap<AnalysedTrace, Map<number, ConnectionFacts>>();

@@ -4,7 +4,7 @@
 // each capture.
 
 import type { AnalysedTrace } from '../analysis/trace.js';
-import { connectionOf } from '../analysis/views.js';
+import { connectionOf, connectionScreen, FACT_HISTORY_RESET } from '../analysis/views.js';
 import { labelNames } from '../tcp/labels.js';
 import { formatTcpFlagsShort } from '../wire/tcpflags.js';
 import { connectionSummaries, captureSummaries, runRules } from '../diagnose/engine.js';
@@ -59,9 +59,13 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
   // a connection's rows are in frame order: only one with a wanted frame between its first and
   // last row's frames is scanned (binary search in the sorted wanted frames)
   const sorted = [...wanted].sort((a, b) => a - b);
-  for (const c of trace.connections) {
-    if (c.keyRowEnd === c.keyRowStart) continue;
-    const lo = rows.frameAt(c.keyRowStart);
+  // each connection's rows as the screen (views.ts) read them, in typed arrays
+  const sc = connectionScreen(trace);
+  for (let ci = 0; ci < sc.rowStart.length; ci++) {
+    const start = sc.rowStart[ci];
+    const end = sc.rowEnd[ci];
+    if (end === start) continue;
+    const lo = rows.frameAt(start);
     let a = 0;
     let b = sorted.length;
     while (a < b) {
@@ -69,10 +73,11 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
       if (sorted[m] < lo) a = m + 1;
       else b = m;
     }
-    if (a === sorted.length || sorted[a] > rows.frameAt(c.keyRowEnd - 1)) continue;
+    if (a === sorted.length || sorted[a] > rows.frameAt(end - 1)) continue;
     let hit = false;
-    for (let i = c.keyRowStart; i < c.keyRowEnd && !hit; i++) hit = wanted.has(rows.frameAt(i));
+    for (let i = start; i < end && !hit; i++) hit = wanted.has(rows.frameAt(i));
     if (!hit) continue;
+    const c = trace.connections[ci];
     for (const s of c.keySegments) {
       if (!wanted.has(s.frame)) continue;
       idx.set(s.frame, {
@@ -160,13 +165,11 @@ function stats(trace: AnalysedTrace, capture: number): CaptureStats {
   };
 }
 
-/** Connections whose history holds a reset ('R' or 'r'), as /[Rr]/ would say, without the regex. */
+/** Connections whose history holds a reset ('R' or 'r'), as the screen (views.ts) marked them. */
 function resetConnections(trace: AnalysedTrace): number {
+  const facts = connectionScreen(trace).facts;
   let n = 0;
-  for (const c of trace.connections) {
-    const h = c.history;
-    if (h.includes('R') || h.includes('r')) n++;
-  }
+  for (let i = 0; i < facts.length; i++) if ((facts[i] & FACT_HISTORY_RESET) !== 0) n++;
   return n;
 }
 

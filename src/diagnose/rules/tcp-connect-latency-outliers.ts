@@ -6,7 +6,7 @@
 // connects. Samples come from src/analysis/connect-latency.ts (exact up to its bound).
 
 import type { AnalysedTrace, ConnectionFacts } from '../../analysis/trace.js';
-import { isSyn, isSynAck } from '../../analysis/views.js';
+import { connectionScreen, isSyn, isSynAck } from '../../analysis/views.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../wire/packet.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { fmtDuration } from './util.js';
@@ -72,11 +72,13 @@ export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
       byPort.set(p.capture * PORTS + p.serverPort, e);
     }
     if (stats.length > 0) {
-      for (const c of trace.connections) {
-        const setup = c.setupNs;
-        if (setup === null) continue;
-        const e = byPort.get(c.capture * PORTS + c.respPort);
-        if (e !== undefined && setup > e.threshold) e.conns.push(c);
+      // the set-up times, captures and ports as the screen (views.ts) read them, in typed arrays
+      const sc = connectionScreen(trace);
+      for (let i = 0; i < sc.setupNs.length; i++) {
+        const setup = sc.setupNs[i];
+        if (Number.isNaN(setup)) continue; // no handshake
+        const e = byPort.get(sc.capture[i] * PORTS + sc.respPort[i]);
+        if (e !== undefined && setup > e.threshold) e.conns.push(trace.connections[i]);
       }
     }
     for (const { p, sorted, p50, threshold, nOut, conns: found } of stats) {

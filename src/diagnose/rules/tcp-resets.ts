@@ -29,16 +29,14 @@ export const tcpResets: Rule<AnalysedTrace> = {
       let total = 0;
       // the screen (views.ts) found each connection's first RST and what came before it in one
       // walk over the rows; only the connections with a RST are looked at
-      const conns = trace.connections;
-      for (let i = 0; i < conns.length; i++) {
+      for (let i = 0; i < sc.bits.length; i++) {
         const bits = sc.bits[i];
         if ((bits & SCREEN_RST) === 0) continue;
-        const c = conns[i];
-        if (c.capture !== capture) continue;
+        if (sc.capture[i] !== capture) continue;
         const ri = sc.firstRst[i];
         const dir = st.dirAt(ri);
         let kind: Kind;
-        if (ri > c.keyRowStart && isSynFlags(st.flagsAt(ri - 1)) && dir === 1) kind = 'refused';
+        if (ri > sc.rowStart[i] && isSynFlags(st.flagsAt(ri - 1)) && dir === 1) kind = 'refused';
         else if ((bits & SCREEN_FIN_BEFORE_RST) !== 0) kind = 'after-close';
         else if ((bits & SCREEN_DATA_BEFORE_RST) === 0 && (bits & SCREEN_SYN_BEFORE_RST) !== 0) kind = 'in-handshake';
         else kind = 'abort';
