@@ -109,10 +109,13 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       retention.release(2 * b);
       if (B.synAckFrame[b] > 0) latency.add(c.bPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
       const lb = B.labelAt(b);
-      if (lb >= 0) for (let i = 0; i < LABEL_KINDS; i++) {
-        const n = B.labels.counts[lb + i];
-        if (n) {
-          trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + n;
+      if (lb >= 0) {
+        const counts = B.labels.counts;
+        for (let i = 0; i < LABEL_KINDS; i++) {
+          const n = counts[lb + i];
+          if (n === 0) continue;
+          if (labelTotals[i] === 0) labelOrder.push(i);
+          labelTotals[i] += n;
           labelled = true;
         }
       }
@@ -125,6 +128,11 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     if (b >= 0) B.free(b);
   };
   const tracker = new TcpTracker({ onEndConn: finishConn });
+  /** the label counts of the capture's connections (LABELS order), and the order in which each
+   *  was first counted: added to trace.labelCounts at the end of the capture, in that order (the
+   *  object's keys keep the order they were first set in, which the outputs show) */
+  const labelTotals = new Float64Array(LABEL_KINDS);
+  const labelOrder: number[] = [];
 
   retention.startCapture(path);
   const summary = await readCapture(path, (f) => {
@@ -166,6 +174,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
     pass.packet(f, pkt);
   }, { beforeRefill: opts.beforeRefill });
   tracker.finish();
+  for (const i of labelOrder) trace.labelCounts[LABELS[i][1]] = (trace.labelCounts[LABELS[i][1]] ?? 0) + labelTotals[i];
   retention.endCapture();
   pass.finish();
   trace.tcpStats.push({ ...tracker.stats });
@@ -419,13 +428,11 @@ function duplicateIpIdWindow(hsRtt: number): number {
   return Math.min(Math.max(hsRtt, DUPLICATE_IPID_MIN_WINDOW_NS), RTO_STALL_MIN_NS);
 }
 
-const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
-
 /** The connection's facts; its key segments go to the store as rows in frame order, its numbers
  *  to a row of the fact table (read from the builder columns, no intermediate object). */
 function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore, table: ConnFactTable): ConnectionFacts {
   const rowStart = store.length;
-  if (b < 0) return new KeptConnection(table, table.addConn(c, reason, tracker, capture, baseNs, rowStart, rowStart, NO_LABELS));
+  if (b < 0) return new KeptConnection(table, table.addConn(c, reason, tracker, capture, baseNs, rowStart, rowStart));
   // the longest zero-window episode; one still open at the end lasts until the connection's last
   // segment (and has no closing frame)
   let maxZw = B.maxZeroWindowNs[b];
@@ -444,15 +451,9 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
     }
   }
   const kept = B.moveRows(b, store);
-  let labelCounts = NO_LABELS;
+  const k = table.addConn(c, reason, tracker, capture, baseNs, rowStart, store.length);
   const lb = B.labelAt(b);
-  if (lb >= 0) for (let i = 0; i < LABEL_KINDS; i++) {
-    const n = B.labels.counts[lb + i];
-    if (!n) continue;
-    if (labelCounts === NO_LABELS) labelCounts = {};
-    labelCounts[LABELS[i][1]] = n;
-  }
-  const k = table.addConn(c, reason, tracker, capture, baseNs, rowStart, store.length, labelCounts);
+  if (lb >= 0) table.setLabels(k, B.labels.counts, lb);
   table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);
   return new KeptConnection(table, k);
 }

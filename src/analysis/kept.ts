@@ -15,7 +15,7 @@
 
 import type { ConnRecord, DirRecord } from '../tcp/tracker.js';
 import { connState, OPENER_NAMES, type Conn, type ConnState, type Dir, type EndReason } from '../tcp/conn.js';
-import type { LabelName } from '../tcp/labels.js';
+import { LABELS, type LabelName } from '../tcp/labels.js';
 import { formatAddr } from '../wire/addr.js';
 import { L3_IPV4 } from '../wire/packet.js';
 import type { Builders } from './builders.js';
@@ -34,8 +34,10 @@ const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DU
   /** the opener (index in OPENER_NAMES), Zeek state and end reason as codes (STATE_CODE,
    *  END_CODE), the addresses as indexes in the table's address list */
   F_OPENER = 47, F_STATE = 48, F_END = 49, F_ORIG_ADDR = 50, F_RESP_ADDR = 51,
-  F_ACKED_UNSEEN = 52, F_FIRST_ACKED_UNSEEN = 53;
-const FIELDS = 54;
+  F_ACKED_UNSEEN = 52, F_FIRST_ACKED_UNSEEN = 53,
+  /** the row's label counts: pairs (index in LABELS, count) at labelv[2 * F_LABEL_AT ..], F_LABEL_N of them */
+  F_LABEL_AT = 54, F_LABEL_N = 55;
+const FIELDS = 56;
 /** codes of ConnState and EndReason in a row (a Record: a new state or reason must be given one) */
 const STATE_CODE: Record<ConnState, number> = { S0: 0, S1: 1, SF: 2, REJ: 3, S2: 4, S3: 5, RSTO: 6, RSTR: 7, RSTOS0: 8, RSTRH: 9, SH: 10, SHR: 11, OTH: 12 };
 const STATES = Object.keys(STATE_CODE) as ConnState[];
@@ -51,6 +53,9 @@ export interface TrackerClock {
 const CHUNK_SHIFT = 11;
 const CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
 const NO_KEEP_ALIVES = Object.freeze({ zeroByte: 0, oneByte: 0 });
+const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
+/** Label-count pairs the table starts with room for (they double when full). */
+const INITIAL_LABEL_PAIRS = 1024;
 
 /** Numeric facts of every kept connection of a trace, a row of FIELDS numbers each (bounded by
  *  the kept connections, trace.ts). */
@@ -74,9 +79,13 @@ export class ConnFactTable {
   private readonly chunks: Float64Array[] = [];
   /** per row: the history letters (shared strings: the tracker caches the usual ones) */
   private readonly history: string[] = [];
-  /** per row: VLAN ids (one shared empty list for the usual none) and label counts */
+  /** per row: VLAN ids (one shared empty list for the usual none) */
   private readonly vlans: number[][] = [];
-  private readonly labels: Partial<Record<LabelName, number>>[] = [];
+  /** the label counts of every row that has any, as pairs (index in LABELS, count): numbers, not
+   *  an object per connection that lives as long as the trace (nearly every connection of
+   *  incident D has one, reused_ports); a row's pairs are in LABELS order */
+  private labelv = new Float64Array(2 * INITIAL_LABEL_PAIRS);
+  private labelPairs = 0;
   /** per capture: the absolute time of its first frame (rows hold times relative to it) */
   private readonly bases: bigint[] = [];
   /** per capture: its tracker's clock, and the ns from the first frame to the tracker's base */
@@ -96,8 +105,7 @@ export class ConnFactTable {
    *  with times relative to the tracker's time base): the capture (with the time of its first
    *  frame) and its key segments, rows [rowStart, rowEnd) of the store. The facts of the analysis
    *  are written with setFacts (zero until then). */
-  addConn(c: Conn, reason: EndReason, tracker: TrackerClock, capture: number, baseNs: bigint, rowStart: number, rowEnd: number,
-    labelCounts: Partial<Record<LabelName, number>>): number {
+  addConn(c: Conn, reason: EndReason, tracker: TrackerClock, capture: number, baseNs: bigint, rowStart: number, rowEnd: number): number {
     const k = this.add();
     const v = this.c(k);
     const o = off(k);
@@ -124,8 +132,30 @@ export class ConnFactTable {
     v[o + F_END] = END_CODE[reason];
     this.history[k] = c.history;
     this.vlans[k] = c.vlans.length === 0 ? NO_VLANS : c.vlans.slice();
-    this.labels[k] = labelCounts;
     return k;
+  }
+
+  /** Row k's label counts: `counts[at + i]` for the i-th of LABELS (a block of the analysis'
+   *  LabelPool); the non-zero ones are kept. */
+  setLabels(k: number, counts: Float64Array, at: number): void {
+    const v = this.c(k);
+    const o = off(k);
+    v[o + F_LABEL_AT] = this.labelPairs;
+    let n = 0;
+    for (let i = 0; i < LABELS.length; i++) {
+      const x = counts[at + i];
+      if (x === 0) continue;
+      if (2 * this.labelPairs + 2 > this.labelv.length) {
+        const w = new Float64Array(this.labelv.length * 2);
+        w.set(this.labelv);
+        this.labelv = w;
+      }
+      this.labelv[2 * this.labelPairs] = i;
+      this.labelv[2 * this.labelPairs + 1] = x;
+      this.labelPairs++;
+      n++;
+    }
+    v[o + F_LABEL_N] = n;
   }
 
   num(k: number, f: number): number {
@@ -150,8 +180,14 @@ export class ConnFactTable {
   vlansOf(k: number): number[] {
     return this.vlans[k];
   }
+  /** a new object on every read (none for a row without labels: one shared empty object) */
   labelsOf(k: number): Partial<Record<LabelName, number>> {
-    return this.labels[k];
+    const v = this.c(k);
+    const n = v[off(k) + F_LABEL_N];
+    if (n === 0) return NO_LABELS;
+    const out: Partial<Record<LabelName, number>> = {};
+    for (let j = v[off(k) + F_LABEL_AT], end = j + n; j < end; j++) out[LABELS[this.labelv[2 * j]][1]] = this.labelv[2 * j + 1];
+    return out;
   }
   baseOf(k: number): bigint {
     return this.bases[this.c(k)[off(k) + F_CAPTURE]];
@@ -269,6 +305,14 @@ export class ConnFactTable {
     };
   }
 
+  /** Whether any of the health counters a rule reports is non-zero (see healthShown). */
+  hasHealth(k: number): boolean {
+    const v = this.c(k);
+    const o = off(k);
+    return v[o + F_RETR0] !== 0 || v[o + F_RETR1] !== 0 || v[o + F_RTO_STALLS] !== 0 || v[o + F_MAX_RTO_NS] !== 0 || v[o + F_DUPS] !== 0
+      || v[o + F_ZW] !== 0 || v[o + F_ACKED_UNSEEN] !== 0;
+  }
+
   connect(k: number, baseNs: bigint): ConnectionFacts['connect'] {
     const v = this.c(k);
     const o = off(k);
@@ -374,6 +418,7 @@ export class KeptConnection implements ConnectionFacts {
   get keyRowEnd(): number {
     return this.table.num(this.k, F_ROW_END);
   }
+  /** a new object on every read (see the top of this file) */
   get labelCounts(): Partial<Record<LabelName, number>> {
     return this.table.labelsOf(this.k);
   }
@@ -397,8 +442,24 @@ export class KeptConnection implements ConnectionFacts {
     return this.table.keepAlives(this.k);
   }
 
+  /** healthShown(this.health), read from the row without building the health object */
+  get hasHealth(): boolean {
+    return this.table.hasHealth(this.k);
+  }
+
   get keySegments(): SegmentFact[] {
     if (this.segs === null) this.segs = this.table.store.facts(this.keyRowStart, this.keyRowEnd, this.baseNs);
     return this.segs;
   }
+}
+
+/** Whether a connection has any of these health counters non-zero: retransmitted data (either
+ *  direction), RTO stalls (or a longest stall), capture duplicates, zero windows, holes
+ *  acknowledged unseen. A screen for the health rules: for a kept connection it reads the fact
+ *  row and builds no object. */
+export function healthShown(c: ConnectionFacts): boolean {
+  if (c instanceof KeptConnection) return c.hasHealth;
+  const h = c.health;
+  return h.retransmittedData[0] !== 0 || h.retransmittedData[1] !== 0 || h.rtoStalls !== 0 || h.maxRtoStallNs !== 0 || h.captureDuplicates !== 0
+    || h.zeroWindows !== 0 || h.ackedUnseen !== 0;
 }

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Conn } from '../tcp/conn.js';
+import { LABELS } from '../tcp/labels.js';
+import { Builders, LABEL_KINDS } from './builders.js';
+import { ConnFactTable, healthShown, KeptConnection } from './kept.js';
+import { SegmentStore } from './segment-store.js';
+import type { ConnHealth, ConnectionFacts } from './trace.js';
+
+const clock = { absNs: (rel: number) => 1_000n + BigInt(Math.round(rel)) };
+
+/** A fact row for a fresh connection, with the builder slot's facts and the given label counts. */
+function row(table: ConnFactTable, B: Builders, s: number, labels: number[] | null): KeptConnection {
+  const c = new Conn();
+  c.stream = s;
+  const k = table.addConn(c, 'end', clock, 0, 1_000n, 0, 0);
+  if (labels !== null) {
+    const at = B.labelBlock(s);
+    labels.forEach((n, i) => (B.labels.counts[at + i] = n));
+    table.setLabels(k, B.labels.counts, at);
+  }
+  table.setFacts(k, B, s, 0, 0, 0, 0, 0);
+  return new KeptConnection(table, k);
+}
+
+test('label counts are kept as numbers and read back as an object in LABELS order; none is the shared empty object', () => {
+  const table = new ConnFactTable(new SegmentStore());
+  const B = new Builders();
+  const counts = new Array<number>(LABEL_KINDS).fill(0);
+  counts[LABEL_KINDS - 1] = 3;
+  counts[0] = 2;
+  counts[6] = 1;
+  B.start(1, 1);
+  B.start(2, 2);
+  B.start(3, 3);
+  const a = row(table, B, 1, counts);
+  const none = row(table, B, 2, null);
+  const zeros = row(table, B, 3, new Array<number>(LABEL_KINDS).fill(0));
+  assert.deepEqual(Object.entries(a.labelCounts), [[LABELS[0][1], 2], [LABELS[6][1], 1], [LABELS[LABEL_KINDS - 1][1], 3]]);
+  assert.deepEqual(none.labelCounts, {});
+  assert.equal(none.labelCounts, zeros.labelCounts, 'one shared empty object');
+  assert.ok(Object.isFrozen(none.labelCounts));
+  // many labelled rows: the pairs' storage grows and earlier rows read the same
+  for (let s = 10; s < 2000; s++) {
+    B.start(s, s);
+    row(table, B, s, counts.map((n, i) => (i === s % LABEL_KINDS ? s : 0)));
+  }
+  assert.deepEqual(Object.entries(a.labelCounts), [[LABELS[0][1], 2], [LABELS[6][1], 1], [LABELS[LABEL_KINDS - 1][1], 3]]);
+  const last = new KeptConnection(table, table.length - 1);
+  assert.deepEqual(last.labelCounts, { [LABELS[1999 % LABEL_KINDS][1]]: 1999 });
+});
+
+test('healthShown: the row says whether a health counter is set, as the health object does', () => {
+  const table = new ConnFactTable(new SegmentStore());
+  const B = new Builders();
+  B.start(0, 0);
+  const quiet = row(table, B, 0, null);
+  assert.equal(healthShown(quiet), false);
+  // data segments alone are not a symptom
+  B.dataSegments[0] = 5;
+  assert.equal(healthShown(row(table, B, 0, null)), false);
+  const set: [string, () => void][] = [
+    ['retransmittedData[1]', () => (B.retransmittedData[1] = 1)],
+    ['rtoStalls', () => (B.rtoStalls[0] = 1)],
+    ['captureDuplicates', () => (B.captureDuplicates[0] = 2)],
+    ['zeroWindows', () => (B.zeroWindows[0] = 1)],
+    ['ackedUnseen', () => (B.ackedUnseen[0] = 1)],
+  ];
+  for (const [name, f] of set) {
+    B.start(0, 0);
+    f();
+    const c = row(table, B, 0, null);
+    assert.equal(healthShown(c), true, name);
+    // a plain ConnectionFacts (no fact row) is judged from its health object, the same way
+    const plain = { health: c.health } as ConnectionFacts;
+    assert.equal(healthShown(plain), true, `${name} (object)`);
+  }
+  const h: ConnHealth = quiet.health;
+  assert.equal(healthShown({ health: h } as ConnectionFacts), false);
+});
