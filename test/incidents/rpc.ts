@@ -146,3 +146,21 @@ export function writeReply(xid: number, count: number, sizeBefore: number, filei
   x.u32(count).u32(committed).fixed(verf.subarray(0, 8));
   return reply(xid, x.bytes());
 }
+
+const MSG_DENIED = 1;
+const AUTH_ERROR = 1;
+export const AUTH_TOOWEAK = 5;
+export const PROG_MISMATCH = 2;
+export const GARBAGE_ARGS = 4;
+
+/** A MSG_DENIED reply with AUTH_ERROR and `authStat` (RFC 5531 9: rejected_reply). */
+export function authErrorReply(xid: number, authStat: number): Uint8Array {
+  return record(new Xdr().u32(xid).u32(MSG_REPLY).u32(MSG_DENIED).u32(AUTH_ERROR).u32(authStat).bytes());
+}
+
+/** An accepted reply whose accept_stat is not SUCCESS; PROG_MISMATCH carries the versions served. */
+export function acceptedErrorReply(xid: number, acceptStat: number, low = 3, high = 3): Uint8Array {
+  const x = new Xdr().u32(xid).u32(MSG_REPLY).u32(MSG_ACCEPTED).u32(AUTH_NONE).opaque(new Uint8Array(0)).u32(acceptStat);
+  if (acceptStat === PROG_MISMATCH) x.u32(low).u32(high);
+  return record(x.bytes());
+}

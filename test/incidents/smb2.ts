@@ -154,3 +154,69 @@ export function readResponse(messageId: number, sessionId: bigint, treeId: numbe
 
 /** TCP payload length of a READ response carrying `n` data bytes. */
 export const readResponseLength = (n: number): number => 4 + HEADER_SIZE + 16 + n;
+
+export const SMB2_SESSION_SETUP = 0x0001;
+export const SMB2_TREE_CONNECT = 0x0003;
+export const STATUS_MORE_PROCESSING_REQUIRED = 0xc0000016;
+export const STATUS_LOGON_FAILURE = 0xc000006d;
+export const STATUS_ACCESS_DENIED = 0xc0000022;
+export const STATUS_BAD_NETWORK_NAME = 0xc00000cc;
+
+/** SESSION_SETUP request (2.2.5) with an opaque security blob (a test does not need real GSS). */
+export function sessionSetupRequest(messageId: number, sessionId: bigint, blob: Uint8Array): Uint8Array {
+  const body = new Le(24 + blob.length)
+    .u16(0, 25) // StructureSize: 24 fixed bytes and the buffer
+    .u8(2, 0) // Flags: not a binding
+    .u8(3, 0x01) // SecurityMode: signing enabled
+    .u32(4, 0x01) // Capabilities: DFS
+    .u32(8, 0) // Channel
+    .u16(12, HEADER_SIZE + 24) // SecurityBufferOffset
+    .u16(14, blob.length)
+    .u64(16, 0) // PreviousSessionId
+    .bytes(24, blob);
+  return frame({ command: SMB2_SESSION_SETUP, messageId, response: false, sessionId, credits: 1 }, body.b);
+}
+
+/** SESSION_SETUP response (2.2.6) with `status`: success or MORE_PROCESSING_REQUIRED carry a
+ *  security blob; an error carries the ERROR response body (2.2.2). */
+export function sessionSetupResponse(messageId: number, sessionId: bigint, status: number, blob = new Uint8Array(8)): Uint8Array {
+  if (status !== 0 && status !== STATUS_MORE_PROCESSING_REQUIRED) return errorResponse(SMB2_SESSION_SETUP, messageId, sessionId, status);
+  const body = new Le(8 + blob.length)
+    .u16(0, 9) // StructureSize
+    .u16(2, 0) // SessionFlags
+    .u16(4, HEADER_SIZE + 8) // SecurityBufferOffset
+    .u16(6, blob.length)
+    .bytes(8, blob);
+  return frame({ command: SMB2_SESSION_SETUP, messageId, response: true, sessionId, credits: 1, status }, body.b);
+}
+
+/** TREE_CONNECT request (2.2.9) for a UNC path such as \\server\share. */
+export function treeConnectRequest(messageId: number, sessionId: bigint, path: string): Uint8Array {
+  const p = new Uint8Array(path.length * 2);
+  for (let i = 0; i < path.length; i++) new DataView(p.buffer).setUint16(2 * i, path.charCodeAt(i), true);
+  const body = new Le(8 + p.length)
+    .u16(0, 9) // StructureSize
+    .u16(2, 0) // Flags
+    .u16(4, HEADER_SIZE + 8) // PathOffset
+    .u16(6, p.length)
+    .bytes(8, p);
+  return frame({ command: SMB2_TREE_CONNECT, messageId, response: false, sessionId, credits: 1 }, body.b);
+}
+
+/** TREE_CONNECT response (2.2.10): a disk share on success, the ERROR body otherwise. */
+export function treeConnectResponse(messageId: number, sessionId: bigint, treeId: number, status: number): Uint8Array {
+  if (status !== 0) return errorResponse(SMB2_TREE_CONNECT, messageId, sessionId, status);
+  const body = new Le(16)
+    .u16(0, 16) // StructureSize
+    .u8(2, 0x01) // ShareType: disk
+    .u32(4, 0) // ShareFlags
+    .u32(8, 0) // Capabilities
+    .u32(12, 0x001f01ff); // MaximalAccess: full
+  return frame({ command: SMB2_TREE_CONNECT, messageId, response: true, sessionId, treeId, credits: 1 }, body.b);
+}
+
+/** ERROR response (2.2.2): StructureSize 9, no error contexts, one byte of ErrorData. */
+export function errorResponse(command: number, messageId: number, sessionId: bigint, status: number): Uint8Array {
+  const body = new Le(9).u16(0, 9).u8(2, 0).u32(4, 0);
+  return frame({ command, messageId, response: true, sessionId, credits: 1, status }, body.b);
+}

@@ -1,0 +1,69 @@
+// Failed SMB2 set-up steps, shared by smb2/logon-failed (SESSION_SETUP) and
+// smb2/tree-connect-failed (TREE_CONNECT): the final responses with an error status, grouped per
+// (client, server, status), and whether the same client later completed the same step with that
+// server (it recovered: another account, another authentication mechanism, another share).
+
+import type { AnalysedTrace } from '../../analysis/trace.js';
+import type { Exchange } from '../../protocols/types.js';
+
+/** Statuses that are not failures of a set-up step: success, and the intermediate legs of a
+ *  multi-round authentication (MS-SMB2 3.3.5.5.3: the server asks for another SESSION_SETUP). */
+const NOT_FAILED = new Set(['STATUS_SUCCESS', 'STATUS_MORE_PROCESSING_REQUIRED']);
+
+export interface SetupFailures {
+  capture: number;
+  first: Exchange;
+  status: string;
+  count: number;
+  /** request and response frames of the first failures, in order */
+  frames: number[];
+  streams: Set<number>;
+  lastNs: bigint;
+  /** the first later success of the same command from this client to this server, 0 if none */
+  recoveredFrame: number;
+  /** the first success before the first failure, 0 if none: the client already held a session
+   *  (or share) there, and the refusals concern further ones */
+  heldFrame: number;
+  firstNs: bigint;
+}
+
+export function setupFailures(trace: AnalysedTrace, command: string, framesKept: number): SetupFailures[] {
+  const out: SetupFailures[] = [];
+  trace.captures.forEach((cap, capture) => {
+    const groups = new Map<string, SetupFailures>();
+    const successes: Exchange[] = [];
+    for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+      const e = trace.exchanges[k];
+      if (e.protocol !== 'smb2' || e.command !== command || e.kind !== 'pair') continue;
+      if (e.status === 'STATUS_SUCCESS') {
+        successes.push(e);
+        continue;
+      }
+      if (NOT_FAILED.has(e.status)) continue;
+      const key = `${e.client.addr}|${e.server.addr}|${e.server.port}|${e.status}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { capture, first: e, status: e.status, count: 0, frames: [], streams: new Set(), lastNs: 0n, recoveredFrame: 0, heldFrame: 0, firstNs: e.requestNs ?? 0n }));
+      g.count++;
+      if (g.frames.length < framesKept) g.frames.push(e.requestFrame, e.responseFrame);
+      if (e.stream >= 0) g.streams.add(e.stream);
+      if (e.requestNs !== null && e.requestNs > g.lastNs) g.lastNs = e.requestNs;
+    }
+    for (const g of groups.values()) {
+      for (const s of successes) {
+        if (s.client.addr !== g.first.client.addr || s.server.addr !== g.first.server.addr || s.server.port !== g.first.server.port || s.requestNs === null) continue;
+        if (s.requestNs < g.firstNs && g.heldFrame === 0) g.heldFrame = s.requestFrame;
+        if (s.requestNs > g.lastNs) {
+          g.recoveredFrame = s.requestFrame;
+          break;
+        }
+      }
+      out.push(g);
+    }
+  });
+  return out;
+}
+
+/** "10.0.0.1" or "[2001:db8::1]:445" style endpoint for sentences. */
+export function endpointText(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
