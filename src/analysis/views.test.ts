@@ -221,3 +221,37 @@ test('syn attempts: a SYN re-sent after its answer as the last row is walked (a 
   assert.deepEqual(got[0].bursts[0].syns.map((s) => s.frame), [4, 5]);
   assert.deepEqual(got.map(setShape), attemptSets(trace, tupleGroups(trace)).map(setShape));
 });
+
+// ------------------------------------------------------------------ the exchange screen
+
+import { EXCHANGE_DIFFERENT_RETRANSMISSION, EXCHANGE_HEARTBEAT, EXCHANGE_PAIR, EXCHANGE_RPC, EXCHANGE_UNANSWERED, exchangeScreen, heartbeatKind } from './views.js';
+import { generateIncidentA, generateIncidentC } from '../../test/incidents/index.js';
+
+test('the exchange screen marks each exchange as its getters say, on SMB2 and RPC captures and incidents A and C', async () => {
+  const tmp = tempDir();
+  try {
+    const paths = corpusCaptures().filter((p) => p.startsWith('smb/') || p.startsWith('nfs-rpc/')).map((p) => `${corpusDir()}/${p}`);
+    paths.push(generateIncidentA({ path: tmp.file('a.pcap'), seed: 1, intervalS: 60, multiple: 2 }).path);
+    paths.push(generateIncidentC({ path: tmp.file('c.pcap'), seed: 1, variant: 'same-connection' }).path);
+    const seen = new Map<number, number>();
+    for (const path of paths) {
+      const trace = await analyse([path]);
+      const xs = exchangeScreen(trace);
+      assert.equal(exchangeScreen(trace), xs, 'memoised per trace');
+      const names = new Set<string>();
+      trace.exchanges.forEach((e, i) => {
+        const want = (e.protocol === 'rpc' ? EXCHANGE_RPC : 0) | (heartbeatKind(e) !== null ? EXCHANGE_HEARTBEAT : 0) |
+          (e.kind === 'unanswered' ? EXCHANGE_UNANSWERED : 0) | (e.kind === 'pair' ? EXCHANGE_PAIR : 0) |
+          (e.retransmit?.body === 'different' ? EXCHANGE_DIFFERENT_RETRANSMISSION : 0);
+        assert.equal(xs.bits[i], want, `${path} exchange ${i}`);
+        assert.deepEqual([xs.requestFrame[i], xs.responseFrame[i]], [e.requestFrame, e.responseFrame]);
+        names.add(e.protocol === 'rpc' ? e.service : e.protocol.toUpperCase());
+        for (let b = 1; b < 32; b <<= 1) if (want & b) seen.set(b, (seen.get(b) ?? 0) + 1);
+      });
+      assert.deepEqual([...xs.names].sort(), [...names].sort());
+    }
+    for (const b of [EXCHANGE_RPC, EXCHANGE_HEARTBEAT, EXCHANGE_UNANSWERED, EXCHANGE_PAIR, EXCHANGE_DIFFERENT_RETRANSMISSION]) assert.ok((seen.get(b) ?? 0) > 0, `bit ${b} set somewhere`);
+  } finally {
+    tmp.done();
+  }
+});

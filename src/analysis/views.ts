@@ -384,15 +384,85 @@ export function captureOfExchange(trace: AnalysedTrace, index: number): number {
 export type HeartbeatKind = 'smb2-echo' | 'nfs4-renew' | 'nfs4-sequence' | 'rpc-null';
 
 export function heartbeatKind(e: Exchange): HeartbeatKind | null {
-  if (e.protocol === 'smb2') return e.command === 'ECHO' ? 'smb2-echo' : null;
-  if (e.protocol !== 'rpc') return null;
+  return heartbeatKindOf(e, e.protocol);
+}
+
+/** heartbeatKind with the exchange's protocol already read */
+function heartbeatKindOf(e: Exchange, protocol: Exchange['protocol']): HeartbeatKind | null {
+  if (protocol === 'smb2') return e.command === 'ECHO' ? 'smb2-echo' : null;
+  if (protocol !== 'rpc') return null;
   // NULL (procedure 0) of any program: the RPC ping
-  if (e.procedure === 0 && e.program >= 0) return 'rpc-null';
+  const procedure = e.procedure;
+  if (procedure === 0 && e.program >= 0) return 'rpc-null';
   // NFSv4 COMPOUND (program 100003 v4 procedure 1) carrying only RENEW (v4.0) or SEQUENCE (v4.1+)
-  if (e.program === 100003 && e.version === 4 && e.procedure === 1) {
+  if (procedure === 1 && e.program === 100003 && e.version === 4) {
     const ops = e.args.ops;
     if (ops === 'RENEW') return 'nfs4-renew';
     if (ops === 'SEQUENCE') return 'nfs4-sequence';
   }
   return null;
+}
+
+// ------------------------------------------------------------------ the exchange screen
+
+/** Bits of ExchangeScreen.bits. */
+/** an ONC RPC exchange */
+export const EXCHANGE_RPC = 1;
+/** a heartbeat (heartbeatKind) */
+export const EXCHANGE_HEARTBEAT = 2;
+/** kind 'unanswered' */
+export const EXCHANGE_UNANSWERED = 4;
+/** kind 'pair' */
+export const EXCHANGE_PAIR = 8;
+/** a retransmission whose body differs from the original's (retransmit.body 'different') */
+export const EXCHANGE_DIFFERENT_RETRANSMISSION = 16;
+
+export interface ExchangeScreen {
+  /** per exchange (index into trace.exchanges): EXCHANGE_* bits */
+  bits: Uint8Array;
+  /** per exchange: its request and response frames (0 when not seen) */
+  requestFrame: Float64Array;
+  responseFrame: Float64Array;
+  /** the protocols the exchanges speak, as the capture summary names them: an RPC exchange by
+   *  its service ('NFSv3'), the others by their protocol upper-cased ('SMB2') */
+  names: Set<string>;
+}
+
+const exchangeScreenCache = new WeakMap<AnalysedTrace, ExchangeScreen>();
+
+/** One pass over every exchange reading the few fields the rules and the report screen them on
+ *  (each a getter over the exchange's row: 150,000 exchanges read once here instead of once per
+ *  rule). Memoised per trace. */
+export function exchangeScreen(trace: AnalysedTrace): ExchangeScreen {
+  const hit = exchangeScreenCache.get(trace);
+  if (hit) return hit;
+  const ex = trace.exchanges;
+  const n = ex.length;
+  const sc: ExchangeScreen = { bits: new Uint8Array(n), requestFrame: new Float64Array(n), responseFrame: new Float64Array(n), names: new Set() };
+  const upper = new Map<string, string>();
+  for (let i = 0; i < n; i++) {
+    const e = ex[i];
+    const protocol = e.protocol;
+    let b = 0;
+    if (protocol === 'rpc') {
+      b |= EXCHANGE_RPC;
+      sc.names.add(e.service);
+    } else {
+      // a handful of protocol names: each upper-cased once
+      let u = upper.get(protocol);
+      if (u === undefined) upper.set(protocol, (u = protocol.toUpperCase()));
+      sc.names.add(u);
+    }
+    if (heartbeatKindOf(e, protocol) !== null) b |= EXCHANGE_HEARTBEAT;
+    const kind = e.kind;
+    if (kind === 'unanswered') b |= EXCHANGE_UNANSWERED;
+    else if (kind === 'pair') b |= EXCHANGE_PAIR;
+    const r = e.retransmit;
+    if (r && r.body === 'different') b |= EXCHANGE_DIFFERENT_RETRANSMISSION;
+    sc.bits[i] = b;
+    sc.requestFrame[i] = e.requestFrame;
+    sc.responseFrame[i] = e.responseFrame;
+  }
+  exchangeScreenCache.set(trace, sc);
+  return sc;
 }

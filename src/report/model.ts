@@ -4,7 +4,7 @@
 // each capture.
 
 import type { AnalysedTrace } from '../analysis/trace.js';
-import { connectionOf, connectionScreen, FACT_HISTORY_RESET } from '../analysis/views.js';
+import { connectionOf, connectionScreen, exchangeScreen, FACT_HISTORY_RESET } from '../analysis/views.js';
 import { labelNames } from '../tcp/labels.js';
 import { formatTcpFlagsShort } from '../wire/tcpflags.js';
 import { connectionSummaries, captureSummaries, runRules } from '../diagnose/engine.js';
@@ -90,12 +90,14 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
   // C and S are the connection's originator and responder, as for key segments: a capture that
   // starts mid-connection may have guessed the server as originator, so a request goes c>s only
   // when its sender is the connection's originator
+  // most exchanges hold no cited frame: their two frame numbers (as the exchange screen read
+  // them) screen them before any lookup, text or bigint time is made (150,000 exchanges, a
+  // handful cited)
+  const xs = exchangeScreen(trace);
   trace.captures.forEach((cap, capture) => {
   for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+    if (!wanted.has(xs.requestFrame[k]) && !wanted.has(xs.responseFrame[k])) continue;
     const e = trace.exchanges[k];
-    // most exchanges hold no cited frame: the two frame numbers screen them before any lookup,
-    // text or bigint time is made (150,000 exchanges, a handful cited)
-    if (!wanted.has(e.requestFrame) && !wanted.has(e.responseFrame)) continue;
     const conn = e.stream >= 0 ? connectionOf(trace, capture, e.stream) : undefined;
     const requesterIsOrig = conn === undefined || (conn.origPort === e.client.port && conn.origAddr === e.client.addr);
     const name = `${e.service} ${e.command}`;
@@ -137,18 +139,7 @@ function ladder(f: Finding, idx: Map<number, Entry>): LadderRow[] {
 
 function stats(trace: AnalysedTrace, capture: number): CaptureStats {
   const c = trace.captures[capture];
-  const protos = new Set<string>();
-  // the protocol names are a handful of shared strings: each is upper-cased once
-  const upper = new Map<string, string>();
-  for (const e of trace.exchanges) {
-    const p = e.protocol;
-    if (p === 'rpc') protos.add(e.service);
-    else {
-      let u = upper.get(p);
-      if (u === undefined) upper.set(p, (u = p.toUpperCase()));
-      protos.add(u);
-    }
-  }
+  const protos = exchangeScreen(trace).names;
   const issues = [
     ...Object.entries(c.issueCounts).map(([k, v]) => `${k} x${v}`),
     ...Object.entries(c.wireIssues).map(([k, v]) => `${k} x${v}`),

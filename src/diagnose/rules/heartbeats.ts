@@ -9,7 +9,7 @@
 // above the smallest interval, when that interval is within MAX_DRIFT_S of it.
 
 import type { AnalysedTrace, ConnectionFacts } from '../../analysis/trace.js';
-import { exchangesOf, heartbeatKind, type HeartbeatKind } from '../../analysis/views.js';
+import { EXCHANGE_HEARTBEAT, exchangeScreen, exchangesOf, heartbeatKind, type HeartbeatKind } from '../../analysis/views.js';
 import type { Exchange } from '../../protocols/types.js';
 import { TCP_FIN, TCP_RST } from '../../wire/packet.js';
 
@@ -96,17 +96,19 @@ const NO_CONNECTIONS: ConnectionFacts[] = [];
 /** (capture, stream) as one exact number (stream numbers stay below 2^32) */
 const connKey = (capture: number, stream: number): number => capture * 2 ** 32 + stream;
 
-/** The exchanges that are heartbeats (heartbeatKind), by connection, in trace order: one pass
- *  over the exchanges, and only these few are grouped (a capture of 150,000 SMB2 or NFS
+/** The exchanges that are heartbeats (heartbeatKind, as the exchange screen marked them), by
+ *  connection, in trace order: only these few are grouped (a capture of 150,000 SMB2 or NFS
  *  exchanges holds a few thousand heartbeats at most; the full per-connection lists, which the
  *  server messages need, are built only for a connection that has a heartbeat stream). */
 function heartbeatCandidates(trace: AnalysedTrace): Map<number, Exchange[]> {
   const m = new Map<number, Exchange[]>();
+  const bits = exchangeScreen(trace).bits;
   trace.captures.forEach((cap, i) => {
     for (let j = cap.exchangeStart; j < cap.exchangeEnd; j++) {
+      if ((bits[j] & EXCHANGE_HEARTBEAT) === 0) continue;
       const e = trace.exchanges[j];
       const stream = e.stream;
-      if (stream < 0 || heartbeatKind(e) === null) continue;
+      if (stream < 0) continue;
       const k = connKey(i, stream);
       let l = m.get(k);
       if (!l) m.set(k, (l = []));

@@ -9,6 +9,7 @@
 // within the call body (after credential and verifier) and hex excerpts of both.
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
+import { EXCHANGE_DIFFERENT_RETRANSMISSION, exchangeScreen } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { fmtDuration, round } from './util.js';
 
@@ -16,9 +17,12 @@ export const rpcRetransmissionDiffers: Rule<AnalysedTrace> = {
   id: 'rpc/retransmission-differs',
   run(trace) {
     const out: Finding[] = [];
-    for (const e of trace.exchanges) {
-      const r = e.retransmit;
-      if (!r || r.body !== 'different') continue;
+    // only the exchanges the exchange screen (views.ts) marked
+    const bits = exchangeScreen(trace).bits;
+    for (let i = 0; i < bits.length; i++) {
+      if ((bits[i] & EXCHANGE_DIFFERENT_RETRANSMISSION) === 0) continue;
+      const e = trace.exchanges[i];
+      const r = e.retransmit!;
       const after = r.afterReply;
       const delayS = r.sinceNs / 1e9;
       const metrics: Finding['metrics'] = {

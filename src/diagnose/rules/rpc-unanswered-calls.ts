@@ -8,7 +8,7 @@
 // ack_lost_segment), a reply may be in the hole: such calls are counted apart and only noted.
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
-import { connectionOf } from '../../analysis/views.js';
+import { connectionOf, EXCHANGE_PAIR, EXCHANGE_RPC, EXCHANGE_UNANSWERED, exchangeScreen } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { fmtDuration } from './util.js';
 
@@ -27,9 +27,10 @@ export const rpcUnansweredCalls: Rule<AnalysedTrace> = {
       // per-server table of answered calls (a key string per reply) is not built
       const minWait = BigInt(MIN_WAIT_NS);
       const candidates: number[] = [];
+      const bits = exchangeScreen(trace).bits;
       for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+        if ((bits[k] & (EXCHANGE_RPC | EXCHANGE_UNANSWERED)) !== (EXCHANGE_RPC | EXCHANGE_UNANSWERED)) continue;
         const e = trace.exchanges[k];
-        if (e.protocol !== 'rpc' || e.kind !== 'unanswered') continue;
         const ns = e.requestNs;
         if (ns !== null && cap.lastNs - ns >= minWait) candidates.push(k);
       }
@@ -37,8 +38,8 @@ export const rpcUnansweredCalls: Rule<AnalysedTrace> = {
       // per server, the latest call it answered: tells a hung server from calls (or replies) lost
       const lastAnswered = new Map<string, bigint>();
       for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+        if ((bits[k] & (EXCHANGE_RPC | EXCHANGE_PAIR)) !== (EXCHANGE_RPC | EXCHANGE_PAIR)) continue;
         const e = trace.exchanges[k];
-        if (e.protocol !== 'rpc' || e.kind !== 'pair') continue;
         const ns = e.requestNs;
         if (ns === null) continue;
         const key = `${e.server.addr}|${e.server.port}`;
