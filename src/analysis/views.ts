@@ -8,6 +8,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import type { Exchange } from '../protocols/types.js';
 import type { AnalysedTrace, ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 import type { SegmentStore } from './segment-store.js';
+import { healthShown } from './kept.js';
 
 /** Connections on one (capture, originator, responder) tuple, with their key segments as rows of
  *  trace.segments: walks read the columns (a capture of 100,000 connections has 800,000 key
@@ -229,9 +230,9 @@ function connFacts(c: ConnectionFacts, health: HealthEntry[]): number {
   if (ka.zeroByte + ka.oneByte > 0) f |= FACT_KEEPALIVE;
   const h = c.history;
   if (h.includes('R') || h.includes('r')) f |= FACT_HISTORY_RESET;
-  const x = c.health;
-  if (x.retransmittedData[0] > 0 || x.retransmittedData[1] > 0 || x.rtoStalls > 0 || x.maxRtoStallNs > 0 || x.captureDuplicates > 0 || x.zeroWindows > 0 ||
-    x.ackedUnseen > 0) health.push({ c, h: x });
+  // the health record is built only for the few with a non-zero counter (kept.ts healthShown
+  // reads them from the connection's row)
+  if (healthShown(c)) health.push({ c, h: c.health });
   return f;
 }
 

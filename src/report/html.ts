@@ -15,6 +15,7 @@ import { CLIENT_JS } from './html/client.js';
 import { escapeHtml, jsonForScript } from './html/escape.js';
 import { capturesHtml, connectionsHtml, findingsHtml, plotsHtml, verdictHtml } from './html/sections.js';
 import { STYLE } from './html/style.js';
+import { thousands } from './thousands.js';
 
 export { escapeHtml, jsonForScript } from './html/escape.js';
 
@@ -33,7 +34,7 @@ export function renderHtml(model: ReportModel, plots: PlotData, opts: HtmlOption
   const title = opts.title ?? `pcapdx diagnose: ${model.captures.map((c) => c.path).join(', ')}`;
   const body: string[] = [];
   body.push(`<h1>${escapeHtml(title)}</h1>`);
-  body.push(`<p class="note">${model.captures.map((c) => `${escapeHtml(c.path)} (${c.frames.toLocaleString('en-US')} frames)`).join('; ')}${opts.generatedAt ? ` — report made ${escapeHtml(opts.generatedAt)}` : ''}. Frame numbers are 1-based as in Wireshark.</p>`);
+  body.push(`<p class="note">${model.captures.map((c) => `${escapeHtml(c.path)} (${thousands(c.frames)} frames)`).join('; ')}${opts.generatedAt ? ` — report made ${escapeHtml(opts.generatedAt)}` : ''}. Frame numbers are 1-based as in Wireshark.</p>`);
   body.push(verdictHtml(model));
   body.push(findingsHtml(model));
   plots.captures.forEach((p) => body.push(plotsHtml(p, multi, model.captures[p.capture]?.path ?? '')));

@@ -5,6 +5,7 @@
 
 import { termSafe } from '../cli/common.js';
 import type { ReportModel, ReportFinding } from './model.js';
+import { thousands } from './thousands.js';
 
 const SEV_COLOR: Record<string, string> = { critical: '\x1b[1;37;41m', error: '\x1b[1;31m', warning: '\x1b[1;33m', info: '\x1b[36m' };
 const RESET = '\x1b[0m';
@@ -75,8 +76,8 @@ export function renderTerminal(model: ReportModel, o: TerminalOptions): string {
   }
   for (const cap of model.captures) {
     const s = cap.stats;
-    L.push(`Capture ${termSafe(cap.path)}: ${cap.format}, ${cap.frames.toLocaleString('en-US')} frames${cap.start ? `, ${cap.start} to ${cap.end} (${cap.duration_s.toFixed(3)} s)` : ''}`);
-    L.push(`  ${s.connections.toLocaleString('en-US')} TCP connections${s.connectionsDropped ? ` (${s.connectionsDropped} summarised only)` : ''}, ${s.exchanges.toLocaleString('en-US')} request/response exchanges${s.protocols.length ? ` (${s.protocols.join(', ')})` : ''}`);
+    L.push(`Capture ${termSafe(cap.path)}: ${cap.format}, ${thousands(cap.frames)} frames${cap.start ? `, ${cap.start} to ${cap.end} (${cap.duration_s.toFixed(3)} s)` : ''}`);
+    L.push(`  ${thousands(s.connections)} TCP connections${s.connectionsDropped ? ` (${s.connectionsDropped} summarised only)` : ''}, ${thousands(s.exchanges)} request/response exchanges${s.protocols.length ? ` (${s.protocols.join(', ')})` : ''}`);
     const lc = Object.entries(s.labelCounts).map(([k, v]) => `${k} ${v}`).join(', ');
     L.push(`  ${s.retransmissions} retransmissions, ${s.resets} connections reset${lc ? `; TCP analysis: ${lc}` : ''}`);
     if (s.issues.length) L.push(`  could not decode everything: ${s.issues.join(', ')}`);

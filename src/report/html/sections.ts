@@ -6,9 +6,10 @@ import type { ReportFinding, ReportModel } from '../model.js';
 import type { CapturePlots } from '../plotdata.js';
 import { escapeHtml as h } from './escape.js';
 import { formatGap, ladderSvg } from './ladder.js';
+import { thousands } from '../thousands.js';
 
 const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'] as const;
-const n = (v: number): string => v.toLocaleString('en-US');
+const n = (v: number): string => thousands(v);
 
 function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
