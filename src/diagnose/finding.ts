@@ -95,6 +95,15 @@ export const RULE_IDS = [
   'tcp/unanswered-syn', // connection attempts that got no answer at all
   'rpc/unanswered-calls', // RPC calls with no reply although the capture went on for a second or more
   'capture/missing-segments', // segments missing from the capture but acknowledged by the peer: capture loss
+  // refusals and errors: mounts, logons and connections that failed
+  'rpc/call-rejected', // RPC calls refused before the program ran (AUTH_ERROR, PROG_UNAVAIL, PROG_MISMATCH ...)
+  'nfs/error-replies', // NFS and MOUNT replies saying the server, the export or the client's state is in trouble (STALE, GRACE, NOSPC, mount ACCES ...)
+  'smb2/logon-failed', // SMB2 SESSION_SETUP refused (bad password, locked account ...)
+  'smb2/tree-connect-failed', // SMB2 TREE_CONNECT refused (no such share, access denied ...)
+  'smb2/error-replies', // SMB2 responses saying the session, share or server is in trouble (session deleted or expired, resources)
+  'tcp/connection-refused', // SYNs answered by a RST: nothing listens on the port, or a firewall rejects
+  // latency
+  'tcp/slow-first-response', // a second or more from SYN to the first byte of the answer, split into network, client, server
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
