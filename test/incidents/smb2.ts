@@ -220,3 +220,4 @@ export function errorResponse(command: number, messageId: number, sessionId: big
   const body = new Le(9).u16(0, 9).u8(2, 0).u32(4, 0);
   return frame({ command, messageId, response: true, sessionId, credits: 1, status }, body.b);
 }
+export const STATUS_USER_SESSION_DELETED = 0xc0000203;

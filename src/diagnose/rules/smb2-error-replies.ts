@@ -44,7 +44,6 @@ const MEANING: Record<string, Meaning> = {
   },
   STATUS_DISK_FULL: { severity: 'error', says: 'the share\'s volume on the server is full: writes fail', advice: ['Free space on the server volume behind the share.'] },
   STATUS_IO_TIMEOUT: { severity: 'warning', says: 'the server\'s own I/O (its storage or a back end it forwards to) timed out', advice: ['Look at the server\'s storage and back ends at that time.'] },
-  STATUS_INTERNAL_ERROR: { severity: 'error', says: 'the server failed internally handling the request', advice: ['Look at the server\'s event log at that time.'] },
 };
 
 const SETUP_COMMANDS = new Set(['SESSION_SETUP', 'TREE_CONNECT', 'LOGOFF']);
