@@ -17,14 +17,34 @@ import { healthShown } from './kept.js';
 export class TupleGroup {
   /** connections on the tuple in order of first frame */
   readonly conns: ConnectionFacts[] = [];
-  /** rows of trace.segments of those connections' key segments, in frame order */
-  readonly rows: number[] = [];
+  private rowList: number[] | null = null;
   private all: SegmentFact[] | null = null;
 
   constructor(
     readonly store: SegmentStore, readonly capture: number, readonly client: string, readonly clientPort: number,
     readonly server: string, readonly serverPort: number,
   ) {}
+
+  /** rows of trace.segments of those connections' key segments, in frame order (built on first
+   *  use: tcp/challenge-ack-on-syn reads only the connections) */
+  get rows(): number[] {
+    if (this.rowList !== null) return this.rowList;
+    const store = this.store;
+    // each connection's rows are in frame order: sorted only when connections overlap
+    let sorted = true;
+    let lastFrame = -1;
+    const rows: number[] = [];
+    for (const c of this.conns) {
+      for (let r = c.keyRowStart; r < c.keyRowEnd; r++) {
+        const f = store.frameAt(r);
+        if (f < lastFrame) sorted = false;
+        lastFrame = f;
+        rows.push(r);
+      }
+    }
+    if (!sorted) rows.sort((a, b) => store.frameAt(a) - store.frameAt(b));
+    return (this.rowList = rows);
+  }
 
   /** rows[i] as a new SegmentFact (its time from the capture's base, which every connection of
    *  the group shares) */
@@ -76,23 +96,7 @@ function groupConnections(trace: AnalysedTrace, conns: readonly ConnectionFacts[
     }
     g.conns.push(c);
   }
-  const store = trace.segments;
-  for (const g of out) {
-    g.conns.sort((a, b) => a.firstFrame - b.firstFrame);
-    // each connection's rows are in frame order: sorted only when connections overlap
-    let sorted = true;
-    let lastFrame = -1;
-    const rows = g.rows;
-    for (const c of g.conns) {
-      for (let r = c.keyRowStart; r < c.keyRowEnd; r++) {
-        const f = store.frameAt(r);
-        if (f < lastFrame) sorted = false;
-        lastFrame = f;
-        rows.push(r);
-      }
-    }
-    if (!sorted) rows.sort((a, b) => store.frameAt(a) - store.frameAt(b));
-  }
+  for (const g of out) g.conns.sort((a, b) => a.firstFrame - b.firstFrame);
   out.sort((a, b) => a.capture - b.capture || a.conns[0].firstFrame - b.conns[0].firstFrame);
   return out;
 }
