@@ -91,7 +91,14 @@ export class ProtocolPass {
     this.dispatcher = new Dispatcher(onExchange, onMessage, options);
     this.window = this.dispatcher.fileWindow;
     this.probe = new ProbeSink(this.table, this);
-    this.shared = new StreamDirection(this.probe);
+    this.shared = this.direction(this.probe);
+  }
+
+  /** A stream direction that keeps the file position of bytes it holds back (with a window). */
+  private direction(sink: StreamSink): StreamDirection {
+    const d = new StreamDirection(sink);
+    d.origin = this.window;
+    return d;
   }
 
   get counters(): Record<string, number> {
@@ -113,7 +120,7 @@ export class ProtocolPass {
         if (u !== undefined) slot = u;
         else if (this.decidedByPort(seg.conn)) {
           const proto = this.dispatcher.tcpConnection(contextOf(seg.conn, seg.stream));
-          cs = { proto, dirs: [new StreamDirection(proto.fromClient), new StreamDirection(proto.fromServer)], lastFrame: 0 };
+          cs = { proto, dirs: [this.direction(proto.fromClient), this.direction(proto.fromServer)], lastFrame: 0 };
           this.conns.set(seg.stream, cs);
         } else {
           slot = this.table.alloc();
@@ -235,12 +242,12 @@ export class ProtocolPass {
     });
     const dir = seg.dir;
     const other = 1 - dir;
-    const od = new StreamDirection(other === 0 ? proto.fromClient : proto.fromServer);
+    const od = this.direction(other === 0 ? proto.fromClient : proto.fromServer);
     const k = 4 * slot + 2 * other;
     od.unpark((fl & (F_STARTED << other)) !== 0, t.nums[k], t.nums[k + 1], (fl & (F_FIN << other)) !== 0);
     const sd = this.shared;
     sd.rebind(dir === 0 ? proto.fromClient : proto.fromServer);
-    this.shared = new StreamDirection(this.probe);
+    this.shared = this.direction(this.probe);
     const cs: ConnStreams = { proto, dirs: dir === 0 ? [sd, od] : [od, sd], lastFrame: frame.number };
     t.free(slot);
     this.undecided.delete(seg.stream);

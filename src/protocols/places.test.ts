@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { Framer, type PduInfo } from './framer.js';
 import { FileWindow, Places, type PlaceReader } from './places.js';
 import { recordFraming } from './rpc/record.js';
-import { AT_PLACES, BodyStore, MAX_PLACE_RUNS, MAX_RETAINED_BODY, MAX_RETAINED_TOTAL } from './rpc/retained.js';
+import { AT_COUNTED, AT_PLACES, BodyStore, MAX_PLACE_RUNS, MAX_RETAINED_BODY, MAX_RETAINED_TOTAL } from './rpc/retained.js';
 import { Dispatcher } from './dispatch.js';
 import type { Endpoint, Exchange } from './types.js';
 import { concat, opaque, record, rpcCall, rpcReply, u32, u64 } from './testkit.js';
+import { StreamDirection } from '../tcp/stream.js';
+import { TCP_ACK, TCP_SYN } from '../wire/packet.js';
 
 /** A "capture file" in memory: reads as a file would, short past its (settable) end. */
 class MemFile implements PlaceReader {
@@ -99,7 +101,7 @@ test('Framer: a PDU delivered whole or collected from the window buffer has its 
 });
 
 /** Bodies for the store: id-dependent bytes at a random place in a file, cut into runs. */
-function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | null)[]; placed: number; copied: number } {
+function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | string | null)[]; placed: number; copied: number } {
   seed = 5;
   const FILE = 12 << 20;
   const file = new Uint8Array(FILE);
@@ -107,6 +109,7 @@ function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | 
   const mem = new MemFile(file);
   const store = new BodyStore(useFile ? mem : null);
   const bodies: { seq: number; at: number; n: number; pos: number }[] = [];
+  assert.ok(AT_COUNTED < -1 && (AT_COUNTED as number) !== AT_PLACES);
   let placed = 0;
   let copied = 0;
   for (let id = 0; id < 300; id++) {
@@ -119,14 +122,17 @@ function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | 
     p.add(pos - 44, 44);
     for (let o = 0; o < n; o += 1448) p.add(pos + o, Math.min(1448, n - o));
     const b = file.subarray(pos - 44, pos + n); // the same bytes, as the framer would deliver them
-    const at = useFile && id % 10 !== 9 ? store.retainPlaced(p, 44, n, b, 44) : store.retain(b, 44, n);
+    // every seventh body incomplete: only counted when the store has a file (copied otherwise)
+    const at = useFile && id % 7 === 3 ? store.retainCounted(n)
+      : useFile && id % 10 !== 9 ? store.retainPlaced(p, 44, n, b, 44) : store.retain(b, 44, n);
     if (at === AT_PLACES) placed++;
-    else copied++;
+    else if (at >= 0) copied++;
     bodies.push({ seq: store.lastSeq, at, n, pos });
   }
   const live = bodies.map((r) => store.live(r.seq));
-  const loads = bodies.map((r) => {
+  const loads = bodies.map((r, id) => {
     if (!store.live(r.seq)) return null;
+    if (id % 7 === 3) return 'counted';
     const at = store.load(r.seq, r.at, r.n);
     // each live body's bytes are the file's at its position: a digest of them
     let h = 0;
@@ -139,7 +145,7 @@ function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | 
   return { live, loads, placed, copied };
 }
 
-test('BodyStore: bodies kept as places are live exactly when copies would be, and read back the same bytes', () => {
+test('BodyStore: bodies kept as places or only counted are live exactly when copies would be; places read back the same bytes', () => {
   const copies = storeScenario(false);
   const places = storeScenario(true);
   assert.deepEqual(places.live, copies.live);
@@ -180,10 +186,12 @@ const writeRes3 = (count: number): Uint8Array => concat(u32(0), u32(0), u32(0), 
 
 /**
  * Incident C over two connections, each message in segments of 1,448 bytes laid out in a "capture
- * file" with 66 bytes of headers before each; with `path` the dispatcher keeps call bodies as
- * places in that file (written there), and `cut` truncates the file after the first call.
+ * file" with 66 bytes of headers before each, run through stream directions as the pass runs them.
+ * With `path` the dispatcher keeps call bodies as places in that file (written there); `cut`
+ * truncates the file after the first call; `reorder` swaps two segments of the first call (the
+ * later one is held back, a copy); `lose` drops one of its segments (a gap: incomplete).
  */
-function incidentC(path: string | null, cut = false): { ex: Exchange[]; counters: Record<string, number> } {
+function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; lose?: boolean } = {}): { ex: Exchange[]; counters: Record<string, number> } {
   const good = new Uint8Array(20_000).map((_, i) => (i * 7) & 0xff);
   const bogus = good.slice();
   bogus.set([0xde, 0xad, 0xbe, 0xef], 12_345);
@@ -194,62 +202,85 @@ function incidentC(path: string | null, cut = false): { ex: Exchange[]; counters
     [2, true, record(rpcCall(0x500, 100003, 3, 7, write3(0, bogus)))], // after the reply, different bytes
     [2, false, record(rpcReply(0x500, writeRes3(good.length)))],
   ];
-  // lay the segments out in the file
-  const parts: Uint8Array[] = [];
-  const segs: { conn: number; fromClient: boolean; pos: number; len: number; frame: number }[] = [];
+  // lay the segments out in the file, with their sequence numbers (each direction from 1000)
+  const parts: Uint8Array[] = [new Uint8Array(24)];
+  type Seg = { conn: number; fromClient: boolean; pos: number; len: number; seq: number; msg: number };
+  const segs: Seg[] = [];
+  const seqs = new Map<string, number>();
   let pos = 24;
-  parts.push(new Uint8Array(24));
-  let frame = 1;
-  for (const [conn, fromClient, m] of msgs) {
-    for (let o = 0; o < m.length; o += 1448) {
-      const n = Math.min(1448, m.length - o);
-      parts.push(new Uint8Array(66), m.subarray(o, o + n));
-      segs.push({ conn, fromClient, pos: pos + 66, len: n, frame: frame++ });
+  msgs.forEach(([conn, fromClient, m], msg) => {
+    for (let off = 0; off < m.length; off += 1448) {
+      const n = Math.min(1448, m.length - off);
+      const k = `${conn}${fromClient}`;
+      const seq = seqs.get(k) ?? 1000;
+      seqs.set(k, seq + n);
+      parts.push(new Uint8Array(66), m.subarray(off, off + n));
+      segs.push({ conn, fromClient, pos: pos + 66, len: n, seq, msg });
       pos += 66 + n;
     }
-  }
+  });
   const file = concat(...parts);
   if (path !== null) writeFileSync(path, file);
+  if (o.reorder) [segs[3], segs[4]] = [segs[4], segs[3]];
+  if (o.lose) segs.splice(5, 1);
   const ex: Exchange[] = [];
   const d = new Dispatcher((e) => ex.push(e), null, path === null ? {} : { captureFile: path });
-  const conns = new Map([[1, d.tcpConnection({ transport: 'tcp', stream: 1, client: CLIENT, server: SERVER })],
-    [2, d.tcpConnection({ transport: 'tcp', stream: 2, client: { addr: CLIENT.addr, port: 802 }, server: SERVER })]]);
-  const offs = new Map<string, number>();
   const w = d.fileWindow;
   assert.equal(w !== null, path !== null);
-  let calls = 0;
-  for (const s of segs) {
-    const c = conns.get(s.conn)!;
-    const k = `${s.conn}${s.fromClient}`;
-    const so = offs.get(k) ?? 0;
+  const dirs = new Map<string, StreamDirection>();
+  for (const [conn, port] of [[1, 801], [2, 802]]) {
+    const c = d.tcpConnection({ transport: 'tcp', stream: conn, client: { addr: CLIENT.addr, port }, server: SERVER });
+    for (const fromClient of [true, false]) {
+      const sd = new StreamDirection(fromClient ? c.fromClient : c.fromServer);
+      sd.origin = w;
+      sd.segment(999, TCP_SYN, file, 0, 0, 0, 0, 0, 0);
+      dirs.set(`${conn}${fromClient}`, sd);
+    }
+  }
+  let frame = 1;
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i];
+    const sd = dirs.get(`${s.conn}${s.fromClient}`)!;
     if (w !== null) {
       w.buf = file;
       w.base = 0;
     }
-    (s.fromClient ? c.fromClient : c.fromServer).onData(file, s.pos, s.len, so, s.frame, s.frame, 0);
+    sd.segment(s.seq, TCP_ACK, file, s.pos, s.len, s.len, frame, frame, 0);
     if (w !== null) w.buf = null;
-    offs.set(k, so + s.len);
-    if (s.fromClient && so + s.len === msgs[0][2].length && ++calls === 1 && cut && path !== null) truncateSync(path, 100);
+    frame++;
+    const last = i + 1 === segs.length || segs[i + 1].msg !== s.msg;
+    if (last && s.msg === 0) {
+      // the server acknowledges the first call whole: a hole still open is lost
+      sd.peerAck(s.seq + s.len, frame);
+      if (o.cut && path !== null) truncateSync(path, 100);
+    }
   }
   d.finish();
   return { ex, counters: d.counters };
 }
 
-test('RPC call bodies kept as places in the capture file compare as copies do (incident C); a file cut since reads as not compared', () => {
+test('RPC call bodies kept as places in the capture file compare as copies do (incident C), held-back segments included; a file cut since reads as not compared', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pcapdx-places-'));
   try {
     const view = (l: Exchange[]): unknown[] => l.map((e) => [e.kind, e.requestFrame, e.responseFrame, e.retransmit ?? null]);
-    const copies = incidentC(null);
-    const placed = incidentC(join(dir, 'c.pcap'));
+    for (const reorder of [false, true]) {
+      const copies = incidentC(null, { reorder });
+      const placed = incidentC(join(dir, 'c.pcap'), { reorder });
+      assert.deepEqual(view(placed.ex), view(copies.ex), `reorder ${reorder}`);
+      assert.deepEqual(copies.ex.map((e) => e.retransmit?.body), ['same', undefined, 'different']);
+      assert.equal(copies.ex[2].retransmit!.firstDiff, 56 + 12_345);
+      assert.equal(placed.counters.rpc_bodies_unreadable, undefined);
+      // the places were what was compared: with the file cut after the first call, nothing compares
+      const cut = incidentC(join(dir, 'cut.pcap'), { reorder, cut: true });
+      assert.deepEqual(cut.ex.map((e) => e.retransmit?.body), ['unknown', undefined, 'unknown'], `reorder ${reorder}`);
+      assert.equal(cut.counters.rpc_bodies_unreadable, 2);
+    }
+    // a segment of the first call lost: its body is only counted (AT_COUNTED), compared as
+    // 'unknown', as the zero-filled copy was
+    const copies = incidentC(null, { lose: true });
+    const placed = incidentC(join(dir, 'c.pcap'), { lose: true });
     assert.deepEqual(view(placed.ex), view(copies.ex));
-    const r = copies.ex.map((e) => e.retransmit?.body);
-    assert.deepEqual(r, ['same', undefined, 'different']);
-    assert.equal(copies.ex[2].retransmit!.firstDiff, 56 + 12_345);
-    assert.equal(placed.counters.rpc_bodies_unreadable, undefined);
-    // the places were what was compared: with the file cut after the first call, nothing compares
-    const cut = incidentC(join(dir, 'cut.pcap'), true);
-    assert.deepEqual(cut.ex.map((e) => e.retransmit?.body), ['unknown', undefined, 'unknown']);
-    assert.equal(cut.counters.rpc_bodies_unreadable, 2);
+    assert.deepEqual(copies.ex.map((e) => e.retransmit?.body), ['unknown', undefined, 'unknown']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

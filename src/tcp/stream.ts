@@ -36,6 +36,18 @@ export const MAX_HELD_SEGMENTS = 1024;
 
 export type GapReason = 'midstream' | 'lost' | 'snaplen' | 'overflow';
 
+/**
+ * Where the bytes of the segment being run lie in the capture file (the protocol pass's
+ * protocols/places.ts FileWindow: b[off] of the segment's buffer `buf` is at file position
+ * base + off), set by the caller around segment(). A segment held back out of order is copied;
+ * the copy keeps the position of its first byte, and while it is delivered `buf` is the copy, so a
+ * sink can still tell where its bytes lie.
+ */
+export interface ByteOrigin {
+  buf: Uint8Array | null;
+  base: number;
+}
+
 /** Set by a sink: in-order bytes before stream offset `until` may be skipped (0: none). */
 export interface SkipHint {
   until: number;
@@ -69,6 +81,8 @@ export interface StreamStats {
 interface Held {
   seq: number;
   data: Uint8Array; // copy of the captured bytes
+  /** file position of data[0] (ByteOrigin), -1 when not known */
+  pos: number;
   wireLen: number;
   fin: boolean;
   frame: number;
@@ -96,6 +110,8 @@ export class StreamDirection {
     deliveredBytes: 0, duplicateBytes: 0, gaps: 0, gapBytes: 0, snaplenGaps: 0, overflowGaps: 0,
     heldSegments: 0,
   };
+  /** the caller's ByteOrigin (null: positions are not followed) */
+  origin: ByteOrigin | null = null;
 
   constructor(private sink: StreamSink) {
     this.hint = sink.skip ?? { until: 0 };
@@ -270,7 +286,8 @@ export class StreamDirection {
   private hold(seq: number, b: Uint8Array, off: number, captured: number, wireLen: number, fin: boolean,
     frame: number, sec: number, nsec: number): void {
     const data = b.slice(off, off + captured); // explicit copy: the frame's bytes go away
-    const h: Held = { seq, data, wireLen, fin, frame, sec, nsec };
+    const o = this.origin;
+    const h: Held = { seq, data, pos: o !== null && b === o.buf ? o.base + off : -1, wireLen, fin, frame, sec, nsec };
     // sorted insert by seq (usually appended at the end)
     let i = this.held.length;
     while (i > 0 && seqGt(this.held[i - 1].seq, seq)) i--;
@@ -306,7 +323,18 @@ export class StreamDirection {
       }
       const trim = seqDiff(this.next, h.seq);
       this.stats.duplicateBytes += trim;
-      this.deliver(h.data, trim, Math.max(0, h.data.length - trim), h.wireLen - trim, h.frame, h.sec, h.nsec);
+      const o = this.origin;
+      if (o === null) this.deliver(h.data, trim, Math.max(0, h.data.length - trim), h.wireLen - trim, h.frame, h.sec, h.nsec);
+      else {
+        // the copy is where the sink reads the bytes: point the origin at it for the delivery
+        const buf = o.buf;
+        const base = o.base;
+        o.buf = h.pos >= 0 ? h.data : null;
+        o.base = h.pos;
+        this.deliver(h.data, trim, Math.max(0, h.data.length - trim), h.wireLen - trim, h.frame, h.sec, h.nsec);
+        o.buf = buf;
+        o.base = base;
+      }
       if (h.fin) this.finAt(h.frame);
     }
   }

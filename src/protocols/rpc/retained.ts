@@ -42,6 +42,8 @@ export const MAX_PLACE_RUNS = 1 << 20;
 const FIRST_PLACE_RUNS = 1024;
 /** bodyAt of a body kept as places (a ring position is >= 0, -1 is "not retained") */
 export const AT_PLACES = -2;
+/** bodyAt of a body counted against the budget but not kept (retainCounted) */
+export const AT_COUNTED = -3;
 
 /**
  * Each retained body gets a sequence number (0, 1, 2, ... in retain order); since bodies are
@@ -123,6 +125,18 @@ export class BodyStore {
       return AT_PLACES;
     }
     return this.copy(b, bFrom, n);
+  }
+
+  /**
+   * Counts a body of n bytes against the budget, as retain() would, without keeping its bytes:
+   * for a body no comparison can use (the caller knows it is incomplete, and a comparison with an
+   * incomplete body says 'unknown' whatever the bytes). Which bodies are live stays as if it had
+   * been copied. Returns AT_COUNTED.
+   */
+  retainCounted(n: number): number {
+    this.makeRoom(n);
+    this.push(AT_COUNTED, n);
+    return AT_COUNTED;
   }
 
   /** Drops the oldest bodies until n more bytes fit the budget. */
@@ -299,6 +313,7 @@ export class BodyStore {
       this.runTail = runEnd;
       return;
     }
+    if (at === AT_COUNTED) return;
     this.ringBytes -= n;
     if (n > 0) {
       this.tail = at + n;

@@ -35,7 +35,7 @@ import { decodeNfs4Compound, decodeNfs4Reply, NFS4_REPLY_BYTES_READ } from './nf
 import { decodeNlmCall, decodeNlmReply, NLM_REPLY_BYTES_READ } from './nlm.js';
 import { decodePortmapCall, decodePortmapReply, PORTMAP_REPLY_BYTES_READ } from './portmap.js';
 import { PortTable } from './ports.js';
-import { AT_PLACES, BodyStore, MAX_RETAINED_BODY } from './retained.js';
+import { AT_COUNTED, AT_PLACES, BodyStore, MAX_RETAINED_BODY } from './retained.js';
 import { RECORD_MARK_BYTES } from './record.js';
 import type { PlaceReader, Places } from '../places.js';
 import { Xdr } from './xdr.js';
@@ -396,16 +396,18 @@ export class RpcTracker {
   }
 
   /** Keeps b[from, to) (a call's arguments; the message starts at b[msgOff]) for comparison: as
-   *  its places in the capture file when it has them, else a copy. */
+   *  its places in the capture file when it has them, else a copy; an incomplete body (bytes lost
+   *  to gaps, or beyond MAX_RETAINED_BODY) only counts against the budget: compareBodies says
+   *  'unknown' for it whatever its bytes. */
   private retain(call: Call, b: Uint8Array, from: number, to: number, places: Places | null, msgOff: number): void {
     const n = Math.min(Math.max(0, to - from), MAX_RETAINED_BODY);
     call.bodyLen = to - from;
     if (n < to - from) call.bodyComplete = false;
     const store = this.bodies;
     store.evicted = 0;
-    call.bodyAt = places !== null && places.ok
-      ? store.retainPlaced(places, RECORD_MARK_BYTES + (from - msgOff), n, b, from)
-      : store.retain(b, from, n);
+    call.bodyAt = !call.bodyComplete ? store.retainCounted(n)
+      : places !== null && places.ok ? store.retainPlaced(places, RECORD_MARK_BYTES + (from - msgOff), n, b, from)
+        : store.retain(b, from, n);
     call.bodyStored = n;
     call.bodySeq = store.lastSeq;
     if (store.evicted > 0) bump(this.out.counters, 'rpc_bodies_evicted', store.evicted);
@@ -520,7 +522,9 @@ function compareBodies(prior: RecentCall, bodies: BodyStore, b: Uint8Array, from
     sameConnection: prior.transport === o.transport && prior.stream === o.stream,
     body: 'unknown', firstDiff: -1, headerLen, differingBytes: -1, originalHex: '', retransmitHex: '',
   };
-  if ((prior.bodyAt < 0 && prior.bodyAt !== AT_PLACES) || !bodies.live(prior.bodySeq)) return info;
+  // not retained, gone, or incomplete (AT_COUNTED: the comparison below would say 'unknown' for
+  // it whatever its bytes)
+  if (prior.bodyAt === -1 || prior.bodyAt === AT_COUNTED || !bodies.live(prior.bodySeq)) return info;
   const at = bodies.load(prior.bodySeq, prior.bodyAt, prior.bodyStored);
   if (at < 0) return info; // kept as places, but the file no longer holds them
   const a = bodies.view;
