@@ -2,6 +2,7 @@
 // is a programmer error: it is reported as such (with the rule id) rather than hidden.
 
 import type { AnalysedTrace, ConnectionFacts } from '../analysis/trace.js';
+import { EXCHANGE_RPC, exchangeScreen } from '../analysis/views.js';
 import { formatIso, nsToSeconds } from '../bytes/time.js';
 import { diagnosis, sortFindings, type CaptureSummary, type ConnectionSummary, type Diagnosis, type Finding, type Rule } from './finding.js';
 import { RULES } from './rules/index.js';
@@ -33,7 +34,8 @@ export function captureSummaries(trace: AnalysedTrace): CaptureSummary[] {
 }
 
 function endOf(c: ConnectionFacts): ConnectionSummary['end'] {
-  if (c.history.includes('R') || c.history.includes('r')) return 'rst';
+  const h = c.history;
+  if (h.includes('R') || h.includes('r')) return 'rst';
   if (c.state === 'SF') return 'fin';
   if (c.state === 'S0' || c.state === 'REJ' || c.state === 'SH' || c.state === 'SHR' || c.state === 'RSTOS0' || c.state === 'RSTRH') return 'handshake-incomplete';
   return 'open';
@@ -43,34 +45,55 @@ function endOf(c: ConnectionFacts): ConnectionSummary['end'] {
 export function connectionSummaries(trace: AnalysedTrace): ConnectionSummary[];
 export function connectionSummaries(trace: AnalysedTrace, capture: number): (ConnectionSummary & { capture: number })[];
 export function connectionSummaries(trace: AnalysedTrace, capture?: number): ConnectionSummary[] {
-  // application protocols by stream (numbers: no key string per exchange or connection)
+  // application protocols by stream (numbers: no key string per exchange or connection);
+  // consecutive exchanges are mostly of one stream and protocol, so the last set and name are
+  // kept at hand
   const protos = new Map<number, Set<string>>();
   // RPC service names ('NFSv3', 'portmapv2') are a handful of shared strings: each is named once
   const rpcName = new Map<string, string>();
-  for (const e of trace.exchanges) {
-    if (e.stream < 0) continue;
-    let s = protos.get(e.stream);
-    if (!s) protos.set(e.stream, (s = new Set()));
-    if (e.protocol === 'rpc') {
+  const bits = exchangeScreen(trace).bits;
+  let lastStream = -1;
+  let set: Set<string> | undefined;
+  let lastName: string | null = null;
+  for (let i = 0; i < trace.exchanges.length; i++) {
+    const e = trace.exchanges[i];
+    const stream = e.stream;
+    if (stream < 0) continue;
+    if (stream !== lastStream || set === undefined) {
+      set = protos.get(stream);
+      if (!set) protos.set(stream, (set = new Set()));
+      lastStream = stream;
+      lastName = null;
+    }
+    let name: string;
+    if ((bits[i] & EXCHANGE_RPC) !== 0) {
       const service = e.service;
-      let name = rpcName.get(service);
-      if (name === undefined) rpcName.set(service, (name = service.replace(/v\d+$/, '').toLowerCase()));
-      s.add(name);
-    } else s.add(e.protocol);
+      let n = rpcName.get(service);
+      if (n === undefined) rpcName.set(service, (n = service.replace(/v\d+$/, '').toLowerCase()));
+      name = n;
+    } else name = e.protocol;
+    if (name !== lastName) {
+      set.add(name);
+      lastName = name;
+    }
   }
   const out = new Array<ConnectionSummary>(trace.connections.length);
   for (let i = 0; i < out.length; i++) {
     const c = trace.connections[i];
-    const p = protos.get(c.stream);
+    const stream = c.stream;
+    const p = protos.get(stream);
     const protocols = p ? [...p].sort() : [];
+    // orig and resp are built on each read (kept.ts): once each
+    const orig = c.orig;
+    const resp = c.resp;
     out[i] = capture === undefined ? {
-      stream: c.stream, client: { addr: c.origAddr, port: c.origPort }, server: { addr: c.respAddr, port: c.respPort }, opener: c.opener,
-      first_frame: c.firstFrame, last_frame: c.lastFrame, packets: c.orig.pkts + c.resp.pkts, client_bytes: c.orig.payload,
-      server_bytes: c.resp.payload, end: endOf(c), protocols,
+      stream, client: { addr: c.origAddr, port: c.origPort }, server: { addr: c.respAddr, port: c.respPort }, opener: c.opener,
+      first_frame: c.firstFrame, last_frame: c.lastFrame, packets: orig.pkts + resp.pkts, client_bytes: orig.payload,
+      server_bytes: resp.payload, end: endOf(c), protocols,
     } : {
-      stream: c.stream, client: { addr: c.origAddr, port: c.origPort }, server: { addr: c.respAddr, port: c.respPort }, opener: c.opener,
-      first_frame: c.firstFrame, last_frame: c.lastFrame, packets: c.orig.pkts + c.resp.pkts, client_bytes: c.orig.payload,
-      server_bytes: c.resp.payload, end: endOf(c), protocols, capture,
+      stream, client: { addr: c.origAddr, port: c.origPort }, server: { addr: c.respAddr, port: c.respPort }, opener: c.opener,
+      first_frame: c.firstFrame, last_frame: c.lastFrame, packets: orig.pkts + resp.pkts, client_bytes: orig.payload,
+      server_bytes: resp.payload, end: endOf(c), protocols, capture,
     } as ConnectionSummary & { capture: number };
   }
   return out;
