@@ -226,8 +226,10 @@ export class TcpProtocolConnection {
       const dst = fromClient ? this.ctx.server : this.ctx.client;
       const origin: RpcOrigin = { src, dst, transport: 'tcp', stream: this.ctx.stream };
       const rpc = this.rpc;
-      const asm = new RecordAssembler((b, off, len, info) => rpc.onMessage(b, off, len, info.missing, origin, info.lastFrame, info.sec, info.nsec, info.places),
-        (b, off, avail) => rpc.replyKeep(origin, b, off, avail), rpc.keepsWholeCalls ? null : (b, off, avail, wireLen) => rpc.callKeep(b, off, avail, wireLen));
+      const asm = new RecordAssembler(
+        (b, off, len, info) => rpc.onMessage(b, off, len, info.missing, origin, info.lastFrame, info.sec, info.nsec, info.places, info.trimmed),
+        (b, off, avail) => rpc.replyKeep(origin, b, off, avail),
+        rpc.keepsWholeCalls ? null : (b, off, avail, wireLen, placed) => rpc.callKeep(b, off, avail, wireLen, placed));
       // a reply from `src` answers a call made by `dst`
       const f = new Framer(recordFraming((xid) => rpc.isPending(dst.addr, src.addr, xid)), asm, synced);
       if (this.owner.fileWindow !== null) f.useFileWindow(this.owner.fileWindow);

@@ -74,8 +74,10 @@ export interface PduSink {
    * bytes (avail >= the framing's headerLen). Returns how many bytes from its start the consumer
    * needs (the rest is not stored; the delivered length may still be larger), or KEEP_UNDECIDED
    * to be asked again when more bytes are in. Not asked for PDUs delivered whole from one chunk.
+   * `placed`: the framer keeps the PDU's file places (useFileWindow) and has them for every byte
+   * so far; then PduInfo.places covers the bytes left out too, unless a gap makes it incomplete.
    */
-  keep?(b: Uint8Array, off: number, avail: number, wireLen: number): number;
+  keep?(b: Uint8Array, off: number, avail: number, wireLen: number, placed: boolean): number;
 }
 
 /** PduSink.keep(): not enough bytes yet to say */
@@ -137,6 +139,8 @@ export class Framer {
   /** Keeps `h` (the stream's SkipHint) up to date from now on. */
   useSkipHint(h: SkipHint): void {
     this.hint = h;
+    // the stream tells the places of the segments it skips (they stay in order with the others)
+    if (this.window !== null) h.places = this.places;
     this.updateHint();
   }
 
@@ -167,7 +171,8 @@ export class Framer {
     this.lastNsec = nsec;
     this.lastFrame = frame;
     this.have += bytes;
-    this.places.lose(); // not seen: their places are not known
+    // their places went to `places` as the stream skipped them (useSkipHint), if it could tell
+    if (this.hint === null || this.hint.places !== this.places) this.places.lose();
   }
 
   onGap(bytes: number, streamOffset: number, frame: number, reason: string): void {
@@ -325,7 +330,7 @@ export class Framer {
   /** Asks the sink how much of the current PDU (need known, first bytes at b[off, off+avail)) to store. */
   private askKeep(b: Uint8Array, off: number, avail: number): void {
     if (avail <= this.askedAvail) return; // nothing new since the last question
-    const k = this.sink.keep!(b, off, avail, this.need);
+    const k = this.sink.keep!(b, off, avail, this.need, this.window !== null && this.places.ok);
     if (k === KEEP_UNDECIDED) {
       this.askedAvail = avail;
       return;

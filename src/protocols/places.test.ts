@@ -124,7 +124,7 @@ function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | 
     const b = file.subarray(pos - 44, pos + n); // the same bytes, as the framer would deliver them
     // every seventh body incomplete: only counted when the store has a file (copied otherwise)
     const at = useFile && id % 7 === 3 ? store.retainCounted(n)
-      : useFile && id % 10 !== 9 ? store.retainPlaced(p, 44, n, b, 44) : store.retain(b, 44, n);
+      : useFile && id % 10 !== 9 ? store.retainPlaced(p, 44, n, b, 44, n) : store.retain(b, 44, n);
     if (at === AT_PLACES) placed++;
     else if (at >= 0) copied++;
     bodies.push({ seq: store.lastSeq, at, n, pos });
@@ -161,7 +161,7 @@ test('BodyStore: a short read is unreadable (not compared); a body needing more 
   const store = new BodyStore(mem);
   const p = new Places();
   p.add(1000, 5000);
-  const at = store.retainPlaced(p, 0, 5000, file.subarray(1000, 6000), 0);
+  const at = store.retainPlaced(p, 0, 5000, file.subarray(1000, 6000), 0, 5000);
   assert.equal(at, AT_PLACES);
   const seq = store.lastSeq;
   assert.equal(store.load(seq, at, 5000), 0);
@@ -172,7 +172,7 @@ test('BodyStore: a short read is unreadable (not compared); a body needing more 
   const q = new Places();
   for (let i = 0; i <= MAX_PLACE_RUNS; i++) q.add(2 * i, 1);
   const body = new Uint8Array(MAX_PLACE_RUNS + 1).fill(7);
-  const at2 = store.retainPlaced(q, 0, MAX_PLACE_RUNS + 1 <= MAX_RETAINED_BODY ? MAX_PLACE_RUNS + 1 : MAX_RETAINED_BODY, body, 0);
+  const at2 = store.retainPlaced(q, 0, MAX_PLACE_RUNS + 1 <= MAX_RETAINED_BODY ? MAX_PLACE_RUNS + 1 : MAX_RETAINED_BODY, body, 0, body.length);
   assert.ok(at2 >= 0, 'copied');
   assert.equal(store.load(store.lastSeq, at2, 10), at2);
   assert.equal(store.view[at2 + 5], 7);
@@ -191,7 +191,7 @@ const writeRes3 = (count: number): Uint8Array => concat(u32(0), u32(0), u32(0), 
  * truncates the file after the first call; `reorder` swaps two segments of the first call (the
  * later one is held back, a copy); `lose` drops one of its segments (a gap: incomplete).
  */
-function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; lose?: boolean } = {}): { ex: Exchange[]; counters: Record<string, number> } {
+function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; lose?: boolean; args?: 'diagnose' } = {}): { ex: Exchange[]; counters: Record<string, number>; trimmed: number } {
   const good = new Uint8Array(20_000).map((_, i) => (i * 7) & 0xff);
   const bogus = good.slice();
   bogus.set([0xde, 0xad, 0xbe, 0xef], 12_345);
@@ -224,12 +224,15 @@ function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; l
   if (o.reorder) [segs[3], segs[4]] = [segs[4], segs[3]];
   if (o.lose) segs.splice(5, 1);
   const ex: Exchange[] = [];
-  const d = new Dispatcher((e) => ex.push(e), null, path === null ? {} : { captureFile: path });
+  const args = o.args ?? true;
+  const d = new Dispatcher((e) => ex.push(e), null, path === null ? { args } : { args, captureFile: path });
   const w = d.fileWindow;
   assert.equal(w !== null, path !== null);
   const dirs = new Map<string, StreamDirection>();
+  const conns: ReturnType<Dispatcher['tcpConnection']>[] = [];
   for (const [conn, port] of [[1, 801], [2, 802]]) {
     const c = d.tcpConnection({ transport: 'tcp', stream: conn, client: { addr: CLIENT.addr, port }, server: SERVER });
+    conns.push(c);
     for (const fromClient of [true, false]) {
       const sd = new StreamDirection(fromClient ? c.fromClient : c.fromServer);
       sd.origin = w;
@@ -255,25 +258,35 @@ function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; l
       if (o.cut && path !== null) truncateSync(path, 100);
     }
   }
+  const trimmed = conns.reduce((t, c) => t + (c.framerStats()?.[0].trimmedBytes ?? 0), 0);
   d.finish();
-  return { ex, counters: d.counters };
+  return { ex, counters: d.counters, trimmed };
 }
 
 test('RPC call bodies kept as places in the capture file compare as copies do (incident C), held-back segments included; a file cut since reads as not compared', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pcapdx-places-'));
   try {
-    const view = (l: Exchange[]): unknown[] => l.map((e) => [e.kind, e.requestFrame, e.responseFrame, e.retransmit ?? null]);
-    for (const reorder of [false, true]) {
-      const copies = incidentC(null, { reorder });
-      const placed = incidentC(join(dir, 'c.pcap'), { reorder });
-      assert.deepEqual(view(placed.ex), view(copies.ex), `reorder ${reorder}`);
-      assert.deepEqual(copies.ex.map((e) => e.retransmit?.body), ['same', undefined, 'different']);
-      assert.equal(copies.ex[2].retransmit!.firstDiff, 56 + 12_345);
-      assert.equal(placed.counters.rpc_bodies_unreadable, undefined);
-      // the places were what was compared: with the file cut after the first call, nothing compares
-      const cut = incidentC(join(dir, 'cut.pcap'), { reorder, cut: true });
-      assert.deepEqual(cut.ex.map((e) => e.retransmit?.body), ['unknown', undefined, 'unknown'], `reorder ${reorder}`);
-      assert.equal(cut.counters.rpc_bodies_unreadable, 2);
+    const view = (l: Exchange[]): unknown[] => l.map((e) => [e.kind, e.requestFrame, e.responseFrame, e.retransmit ?? null, e.write ?? null]);
+    // args 'diagnose': calls are not stored past their header (their bodies are skipped by the
+    // stream and read back from the file for the comparison and the late WriteInfo)
+    for (const args of [undefined, 'diagnose'] as const) {
+      for (const reorder of [false, true]) {
+        const what = `args ${args}, reorder ${reorder}`;
+        const copies = incidentC(null, { reorder, args });
+        const placed = incidentC(join(dir, 'c.pcap'), { reorder, args });
+        assert.deepEqual(view(placed.ex), view(copies.ex), what);
+        assert.deepEqual(copies.ex.map((e) => e.retransmit?.body), ['same', undefined, 'different']);
+        assert.equal(copies.ex[2].retransmit!.firstDiff, 56 + 12_345);
+        assert.deepEqual(placed.ex[2].write, { fileOffset: 0, count: 20_000, stable: 2, dataOffset: 56, dataLength: 20_000 }, what);
+        assert.equal(placed.counters.rpc_bodies_unreadable, undefined);
+        // calls are left out past their header exactly when they can be read back
+        assert.equal(copies.trimmed, 0);
+        assert.equal(placed.trimmed > 3 * 20_000, args === 'diagnose', `${what}: ${placed.trimmed} bytes of calls left out`);
+        // the places were what was compared: with the file cut after the first call, nothing compares
+        const cut = incidentC(join(dir, 'cut.pcap'), { reorder, cut: true, args });
+        assert.deepEqual(cut.ex.map((e) => e.retransmit?.body), ['unknown', undefined, 'unknown'], what);
+        assert.ok(cut.counters.rpc_bodies_unreadable >= 2, what);
+      }
     }
     // a segment of the first call lost: its body is only counted (AT_COUNTED), compared as
     // 'unknown', as the zero-filled copy was

@@ -51,6 +51,9 @@ export interface ByteOrigin {
 /** Set by a sink: in-order bytes before stream offset `until` may be skipped (0: none). */
 export interface SkipHint {
   until: number;
+  /** told where each skipped segment's bytes lie in the file (ByteOrigin; -1: not known), in
+   *  stream order, when the sink keeps track of that (the protocol pass's framers) */
+  places?: { add(pos: number, n: number): void } | null;
 }
 
 export interface StreamSink {
@@ -213,6 +216,11 @@ export class StreamDirection {
     if (start === this.next) {
       if (!fin && captured === wireLen && this.offset + captured < this.hint.until && this.held.length === 0) {
         // the sink does not need these bytes: count them (see SkipHint)
+        const pl = this.hint.places;
+        if (pl) {
+          const o = this.origin;
+          pl.add(o !== null && b === o.buf ? o.base + off : -1, captured);
+        }
         this.skipped += captured;
         this.skFrame = frame;
         this.skSec = sec;

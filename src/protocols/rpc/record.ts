@@ -55,6 +55,9 @@ export interface RecordInfo {
    *  all came from it, else null): the message's byte i is the fragment's byte
    *  RECORD_MARK_BYTES + i; valid during the call only */
   places: Places | null;
+  /** bytes at the end of the message left out at the consumer's request (not in the delivered
+   *  bytes, not missing either: `places` covers them) */
+  trimmed: number;
 }
 
 /** The record mark before each fragment. */
@@ -66,13 +69,13 @@ export type RecordSink = (b: Uint8Array, off: number, len: number, info: RecordI
  *  record mark) the consumer reads, or KEEP_UNDECIDED when more are needed to say. */
 export type ReplyKeep = (b: Uint8Array, off: number, avail: number) => number;
 /** The same for a call, whose whole length is `wireLen`. */
-export type CallKeep = (b: Uint8Array, off: number, avail: number, wireLen: number) => number;
+export type CallKeep = (b: Uint8Array, off: number, avail: number, wireLen: number, placed: boolean) => number;
 
 export class RecordAssembler implements PduSink {
   private buf = new Uint8Array(0);
   private stored = 0;
   private active = false;
-  private readonly info: RecordInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, places: null };
+  private readonly info: RecordInfo = { wireLen: 0, missing: 0, firstFrame: 0, lastFrame: 0, sec: 0, nsec: 0, places: null, trimmed: 0 };
   multiFragment = 0;
 
   /** `callKeep` null: calls are kept whole (their arguments are retained for retransmission
@@ -85,7 +88,7 @@ export class RecordAssembler implements PduSink {
    * what `replyKeep` says (a READ reply's data is never read), a call only what `callKeep` says
    * (a WRITE's data, when nothing retains it); records of several fragments are kept whole.
    */
-  keep(b: Uint8Array, off: number, avail: number, wireLen: number): number {
+  keep(b: Uint8Array, off: number, avail: number, wireLen: number, placed: boolean): number {
     if (this.active || (u32be(b, off) & LAST_FRAGMENT) === 0) return wireLen;
     if (this.replyKeep === null && this.callKeep === null) return wireLen;
     if (avail < 12) return KEEP_UNDECIDED;
@@ -95,7 +98,7 @@ export class RecordAssembler implements PduSink {
       k = this.replyKeep(b, off + 4, avail - 4);
     } else {
       if (this.callKeep === null) return wireLen;
-      k = this.callKeep(b, off + 4, avail - 4, wireLen - 4);
+      k = this.callKeep(b, off + 4, avail - 4, wireLen - 4, placed);
     }
     return k === KEEP_UNDECIDED ? k : 4 + k;
   }
@@ -113,6 +116,7 @@ export class RecordAssembler implements PduSink {
       info.sec = pi.sec;
       info.nsec = pi.nsec;
       info.places = pi.places;
+      info.trimmed = pi.trimmed;
       this.sink(b, off + 4, len - 4, info);
       return;
     }
@@ -141,6 +145,7 @@ export class RecordAssembler implements PduSink {
       info.sec = pi.sec;
       info.nsec = pi.nsec;
       info.places = null; // joined from several fragments: a copy
+      info.trimmed = 0; // (fragments of a record are kept whole)
       this.active = false;
       this.sink(this.buf, 0, this.stored, info);
       if (this.buf.length > (1 << 20)) this.buf = new Uint8Array(0);

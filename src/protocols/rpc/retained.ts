@@ -78,8 +78,9 @@ export class BodyStore {
   private runTail = 0;
   /** reads bodies kept as places back (null: every body is copied) */
   private readonly source: PlaceReader | null;
-  /** bytes read back for a comparison (load()) */
+  /** bytes read back for a comparison (load()), and by readPlaces() */
   private scratch = new Uint8Array(0);
+  private scratch2 = new Uint8Array(0);
   /** the array load() found a body in: `bytes` or the bytes read back */
   view: Uint8Array = this.bytes;
   /** bodies kept as places, and those of them that could not be read back when compared */
@@ -116,15 +117,54 @@ export class BodyStore {
    * b[bFrom, bFrom + n). Returns AT_PLACES or the ring position; the budget and eviction are
    * those of retain().
    */
-  retainPlaced(p: Places, from: number, n: number, b: Uint8Array, bFrom: number): number {
+  retainPlaced(p: Places, from: number, n: number, b: Uint8Array, bFrom: number, have: number): number {
     this.makeRoom(n);
-    const src = this.source;
-    if (n > 0 && src !== null && src.open() && this.keepRuns(p, from, n)) {
+    if (n > 0 && this.canPlace() && this.keepRuns(p, from, n)) {
       this.push(AT_PLACES, n);
       this.placed++;
       return AT_PLACES;
     }
-    return this.copy(b, bFrom, n);
+    if (have >= n) return this.copy(b, bFrom, n);
+    // only the first `have` bytes are in b (the rest was left out: they have places): read the
+    // body back to copy it
+    const got = this.readPlaces(p, from, n);
+    if (got === null) {
+      this.unreadable++;
+      this.push(AT_COUNTED, n);
+      return AT_COUNTED;
+    }
+    return this.copy(got, 0, n);
+  }
+
+  /** Can bodies be kept as places (a source that opens)? */
+  canPlace(): boolean {
+    return this.source !== null && this.source.open();
+  }
+
+  /**
+   * Bytes [from, from + n) of the PDU `p` describes, read back from the file into a buffer of the
+   * store's (valid until the next call; not the one load() fills), null when p does not cover
+   * them or the file no longer holds them.
+   */
+  readPlaces(p: Places, from: number, n: number): Uint8Array | null {
+    const src = this.source;
+    if (src === null || !p.ok || p.bytes < from + n) return null;
+    if (this.scratch2.length < n) this.scratch2 = new Uint8Array(Math.max(n, 2 * this.scratch2.length));
+    const out = this.scratch2;
+    let skip = from;
+    let got = 0;
+    for (let k = 0; k < p.runs && got < n; k++) {
+      let len = p.len[k];
+      if (skip >= len) {
+        skip -= len;
+        continue;
+      }
+      len = Math.min(len - skip, n - got);
+      if (src.read(p.pos[k] + skip, out, got, len) !== len) return null;
+      skip = 0;
+      got += len;
+    }
+    return got === n ? out : null;
   }
 
   /**

@@ -163,10 +163,15 @@ export class RpcTracker {
   private readonly scratchArgs: Args = {};
   /** where the arguments of a late WriteInfo decode go (written, never read) */
   private readonly lateArgs: Args = {};
+  /** call bodies may be kept as file places (a capture file was given) */
+  private readonly placesOn: boolean;
+  /** reads a call body read back from the file (late WriteInfo) */
+  private readonly bx = new Xdr();
 
   /** `source`: the capture file, to keep call bodies as places in it (BodyStore) */
   constructor(private readonly out: ProtoOutput, source: PlaceReader | null = null) {
     this.bodies = new BodyStore(source);
+    this.placesOn = source !== null;
     this.pairs = new PairIds(out.counters);
     this.detail = out.options.retransmissionDetail;
     this.decodeArgs = out.options.args === 'all';
@@ -185,9 +190,10 @@ export class RpcTracker {
     b.unreadable = 0;
   }
 
-  /** Calls are stored whole when their arguments are retained or all decoded; else callKeep() says. */
+  /** Calls are stored whole when all their arguments are decoded, or when they are retained and
+   *  no capture file can hold them (ProtocolOptions.captureFile); else callKeep() says. */
   get keepsWholeCalls(): boolean {
-    return this.detail || this.decodeArgs;
+    return this.decodeArgs || (this.detail && !this.placesOn);
   }
 
   /**
@@ -195,9 +201,13 @@ export class RpcTracker {
    * decoding reads when arguments are neither retained nor decoded: the RPC header with
    * credential and verifier, all of a portmap/rpcbind call (its arguments are decoded for port
    * learning) and, at args level 'diagnose', of an NFSv4 COMPOUND call; KEEP_UNDECIDED while the
-   * header is incomplete.
+   * header is incomplete. A call whose arguments are retained is kept whole unless `placed` (the
+   * framer has the file places of all its bytes so far) and the capture file can be read back.
    */
-  callKeep(b: Uint8Array, off: number, avail: number, wireLen: number): number {
+  callKeep(b: Uint8Array, off: number, avail: number, wireLen: number, placed: boolean): number {
+    // retained arguments are kept from the stored bytes unless the file holds them all (their
+    // places: the bytes left out are read back from there for a comparison)
+    if (this.detail && !(placed && this.bodies.canPlace())) return wireLen;
     const x = this.kx.reset(b, off, off + avail);
     const h = this.kh;
     const r = parseRpcHeader(x, h);
@@ -245,10 +255,11 @@ export class RpcTracker {
   /**
    * One RPC message b[off, off+len) (after record marking). `missing` > 0 when bytes of it were
    * lost to gaps or cut by snaplen (headers are still used, bodies are not compared). `places`:
-   * where the message lies in the capture file (record.ts RecordInfo.places), null if unknown.
+   * where the message lies in the capture file (record.ts RecordInfo.places), null if unknown;
+   * `trimmed`: bytes at the end of the message left out of b (callKeep), which `places` covers.
    */
   onMessage(b: Uint8Array, off: number, len: number, missing: number, o: RpcOrigin, frame: number, sec: number, nsec: number,
-    places: Places | null = null): void {
+    places: Places | null = null, trimmed = 0): void {
     const c = this.out.counters;
     const x = this.x.reset(b, off, off + len);
     const h = this.h;
@@ -258,12 +269,12 @@ export class RpcTracker {
       return;
     }
     if (this.nMessages++ === 0) bump(c, 'rpc_messages', 0);
-    if (h.msgType === CALL) this.call(b, off, len, missing, o, frame, sec, nsec, places);
+    if (h.msgType === CALL) this.call(b, off, len, missing, o, frame, sec, nsec, places, trimmed);
     else if (h.msgType === REPLY) this.reply(o, frame, sec, nsec);
   }
 
   private call(b: Uint8Array, off: number, len: number, missing: number, o: RpcOrigin, frame: number, sec: number, nsec: number,
-    places: Places | null): void {
+    places: Places | null, trimmed: number): void {
     const h = this.h;
     const x = this.x;
     const c = this.out.counters;
@@ -275,7 +286,9 @@ export class RpcTracker {
     const args: Args = decode ? {} : NO_ARGS;
     let write = decode ? decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, args) : null;
     const k = this.pairOf(o, true);
-    const bodyEnd = off + len;
+    // the message's end: b holds its bytes up to off + len, the `trimmed` ones after are in the
+    // file only (places)
+    const bodyEnd = off + len + trimmed;
     const complete = missing === 0;
 
     const open = this.pending.get(k, h.xid);
@@ -284,15 +297,37 @@ export class RpcTracker {
     const prior: RecentCall | undefined = open ?? done;
     let retransmit: RpcRetransmitInfo | undefined;
     if (prior && prior.program === h.program && prior.procedure === h.procedure) {
-      retransmit = compareBodies(prior, this.bodies, b, bodyPos, bodyEnd, complete, sec, nsec, o, done !== undefined, bodyPos - off);
+      // this call's arguments: in b, or read back from the file when they were left out
+      let cb = b;
+      let cFrom = bodyPos;
+      let cTo = bodyEnd;
+      let cComplete = complete;
+      if (trimmed > 0) {
+        const at = RECORD_MARK_BYTES + (bodyPos - off);
+        const got = places !== null ? this.bodies.readPlaces(places, at, bodyEnd - bodyPos) : null;
+        if (got === null) {
+          cComplete = false; // not compared (only when the file changed under us, or a gap)
+          cTo = cFrom;
+          if (complete) bump(c, 'rpc_bodies_unreadable');
+        } else {
+          cb = got;
+          cFrom = 0;
+          cTo = bodyEnd - bodyPos;
+        }
+      }
+      retransmit = compareBodies(prior, this.bodies, cb, cFrom, cTo, cComplete, sec, nsec, o, done !== undefined, bodyPos - off);
       bump(c, 'rpc_retransmitted_calls');
       if (retransmit.body === 'different') {
         bump(c, 'rpc_retransmissions_with_different_data');
         if (!decode && this.diagnoseArgs) {
           // what rpc/retransmission-differs reads: this call's own WriteInfo, decoded from its
           // bytes (still those of this message) as level 'all' decodes it; its args stay empty
-          x.pos = bodyPos;
-          write = decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, this.lateArgs);
+          if (cb === b) {
+            x.pos = bodyPos;
+            write = decodeCallArgs(x, h.program, h.version, h.procedure, bodyPos, this.lateArgs);
+          } else {
+            write = decodeCallArgs(this.bx.reset(cb, cFrom, cTo), h.program, h.version, h.procedure, cFrom, this.lateArgs);
+          }
         }
       }
       if (open) {
@@ -312,7 +347,7 @@ export class RpcTracker {
 
     const call = makeCall(k, h.xid, h.program, h.version, h.procedure, frame, sec, nsec, args, write, o, complete, len);
     call.retransmit = retransmit;
-    if (this.detail) this.retain(call, b, bodyPos, bodyEnd, places, off);
+    if (this.detail) this.retain(call, b, bodyPos, bodyEnd, places, off, off + len);
     if (this.pending.size >= MAX_PENDING_CALLS) {
       const oldest = this.pending.shift();
       if (oldest) {
@@ -399,15 +434,16 @@ export class RpcTracker {
    *  its places in the capture file when it has them, else a copy; an incomplete body (bytes lost
    *  to gaps, or beyond MAX_RETAINED_BODY) only counts against the budget: compareBodies says
    *  'unknown' for it whatever its bytes. */
-  private retain(call: Call, b: Uint8Array, from: number, to: number, places: Places | null, msgOff: number): void {
+  private retain(call: Call, b: Uint8Array, from: number, to: number, places: Places | null, msgOff: number, have: number): void {
     const n = Math.min(Math.max(0, to - from), MAX_RETAINED_BODY);
     call.bodyLen = to - from;
     if (n < to - from) call.bodyComplete = false;
     const store = this.bodies;
     store.evicted = 0;
     call.bodyAt = !call.bodyComplete ? store.retainCounted(n)
-      : places !== null && places.ok ? store.retainPlaced(places, RECORD_MARK_BYTES + (from - msgOff), n, b, from)
-        : store.retain(b, from, n);
+      : places !== null && places.ok ? store.retainPlaced(places, RECORD_MARK_BYTES + (from - msgOff), n, b, from, have - from)
+        // (bytes left out always have places: a PDU that loses them mid-way has a gap, incomplete)
+        : have - from >= n ? store.retain(b, from, n) : store.retainCounted(n);
     call.bodyStored = n;
     call.bodySeq = store.lastSeq;
     if (store.evicted > 0) bump(this.out.counters, 'rpc_bodies_evicted', store.evicted);
