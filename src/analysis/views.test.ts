@@ -29,7 +29,7 @@ test('connectionsWithHealth keeps exactly the connections with a non-zero health
 
 // ------------------------------------------------------------------ the connection screen
 
-import { connectionScreen, FACT_HISTORY_RESET, FACT_KEEPALIVE, isSyn, isSynAck, SCREEN_ATTEMPT, SCREEN_BARE_ACK, SCREEN_CLIENT_SYN, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST,
+import { connectionScreen, FACT_HEALTH, FACT_HISTORY_RESET, FACT_KEEPALIVE, isSyn, isSynAck, SCREEN_ATTEMPT, SCREEN_BARE_ACK, SCREEN_CLIENT_SYN, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST,
   SCREEN_RST, SCREEN_SYN_BEFORE_RST, tupleGroups, tupleGroupsWhere, type TupleGroup } from './views.js';
 import { attemptSets, synAttempts, type AttemptSet } from '../diagnose/rules/syn-attempts.js';
 import { corpusCaptures } from '../../test/corpus.js';
@@ -92,9 +92,12 @@ test('the connection screen marks what each rule starts from, and syn attempts s
         // the numbers read once, as the getters give them
         assert.deepEqual([sc.capture[i], sc.rowStart[i], sc.rowEnd[i], sc.respPort[i]], [c.capture, c.keyRowStart, c.keyRowEnd, c.respPort]);
         assert.equal(Number.isNaN(sc.setupNs[i]) ? null : sc.setupNs[i], c.setupNs);
-        const facts = (c.keepAlives.zeroByte + c.keepAlives.oneByte > 0 ? FACT_KEEPALIVE : 0) | (/[Rr]/.test(c.history) ? FACT_HISTORY_RESET : 0);
+        const h = c.health;
+        const unhealthy = h.retransmittedData[0] + h.retransmittedData[1] + h.rtoStalls + h.maxRtoStallNs + h.captureDuplicates + h.zeroWindows + h.ackedUnseen > 0;
+        const facts = (c.keepAlives.zeroByte + c.keepAlives.oneByte > 0 ? FACT_KEEPALIVE : 0) | (/[Rr]/.test(c.history) ? FACT_HISTORY_RESET : 0) |
+          (unhealthy ? FACT_HEALTH : 0);
         assert.equal(sc.facts[i], facts, `${path} stream ${c.stream} facts`);
-        for (let b = 1; b < 4; b <<= 1) if (facts & b) seen.facts.set(b, (seen.facts.get(b) ?? 0) + 1);
+        for (let b = 1; b < 8; b <<= 1) if (facts & b) seen.facts.set(b, (seen.facts.get(b) ?? 0) + 1);
         const want = bruteBits(trace, c);
         assert.equal(sc.bits[i], want.bits, `${path} stream ${c.stream} bits`);
         assert.equal(sc.firstRst[i], want.firstRst, `${path} stream ${c.stream} first RST`);
@@ -108,6 +111,7 @@ test('the connection screen marks what each rule starts from, and syn attempts s
         l.push(c);
       });
       assert.equal(byBucket.size, sc.buckets);
+      assert.equal(new Set(trace.connections.map((c) => `${c.capture} ${c.origPort} ${c.respPort}`)).size, sc.buckets, 'one bucket per key');
       for (const [b, l] of byBucket) {
         assert.equal(new Set(l.map((c) => `${c.capture} ${c.origPort} ${c.respPort}`)).size, 1, 'a bucket is one (capture, ports) key');
         const ranges = l.filter((c) => c.keyRowEnd > c.keyRowStart).map((c) => [trace.segments.frameAt(c.keyRowStart), trace.segments.frameAt(c.keyRowEnd - 1)]);
@@ -128,7 +132,7 @@ test('the connection screen marks what each rule starts from, and syn attempts s
     for (const b of [SCREEN_RST, SCREEN_FIN_BEFORE_RST, SCREEN_DATA_BEFORE_RST, SCREEN_SYN_BEFORE_RST, SCREEN_BARE_ACK, SCREEN_CLIENT_SYN, SCREEN_ATTEMPT]) {
       assert.ok((seen.bits.get(b) ?? 0) > 0, `bit ${b} set somewhere`);
     }
-    for (const b of [FACT_KEEPALIVE, FACT_HISTORY_RESET]) assert.ok((seen.facts.get(b) ?? 0) > 0, `fact ${b} set somewhere`);
+    for (const b of [FACT_KEEPALIVE, FACT_HISTORY_RESET, FACT_HEALTH]) assert.ok((seen.facts.get(b) ?? 0) > 0, `fact ${b} set somewhere`);
     assert.ok(seen.skipped > 0 && seen.reported > 0, `skipped ${seen.skipped}, reported ${seen.reported}`);
     assert.ok(seen.ordered > 0, `ordered multi-connection buckets: ${seen.ordered}, unordered: ${seen.unordered}`);
   } finally {

@@ -148,6 +148,8 @@ export const SCREEN_ATTEMPT = 64;
 export const FACT_KEEPALIVE = 1;
 /** a reset in the history letters ('R' or 'r': the report's reset count) */
 export const FACT_HISTORY_RESET = 2;
+/** a non-zero health counter (kept.ts healthShown: the health rules) */
+export const FACT_HEALTH = 4;
 
 export interface ConnectionScreen {
   /** per connection (index into trace.connections): SCREEN_* bits */
@@ -191,52 +193,100 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   const conns = trace.connections;
   const n = conns.length;
   const st = trace.segments;
-  const sc: ConnectionScreen = {
-    bits: new Uint8Array(n), facts: new Uint8Array(n), firstRst: new Int32Array(n), capture: new Int32Array(n), rowStart: new Int32Array(n),
-    rowEnd: new Int32Array(n), respPort: new Uint16Array(n), setupNs: new Float64Array(n), health: [], bucketOf: new Int32Array(n), buckets: 0,
-    bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
-  };
-  const keys = new Map<number, number>();
+  // the columns as locals: the loop runs partly in the interpreter, where every property load counts
+  const bits = new Uint8Array(n);
+  const facts = new Uint8Array(n);
+  const firstRst = new Int32Array(n);
+  const capture = new Int32Array(n);
+  const rowStart = new Int32Array(n);
+  const rowEnd = new Int32Array(n);
+  const respPort = new Uint16Array(n);
+  const setupNs = new Float64Array(n);
+  const origPort = new Uint16Array(n);
+  const health: HealthEntry[] = [];
   for (let i = 0; i < n; i++) {
     const c = conns[i];
     const start = c.keyRowStart;
     const end = c.keyRowEnd;
-    sc.rowStart[i] = start;
-    sc.rowEnd[i] = end;
-    sc.bits[i] = rowBits(st, start, end, sc.firstRst, i);
-    sc.capture[i] = c.capture;
-    sc.respPort[i] = c.respPort;
+    rowStart[i] = start;
+    rowEnd[i] = end;
+    bits[i] = rowBits(st, start, end, firstRst, i);
+    const cap = c.capture;
+    const port = c.respPort;
+    capture[i] = cap;
+    respPort[i] = port;
     const setup = c.setupNs;
-    sc.setupNs[i] = setup === null ? NaN : setup;
-    sc.facts[i] = connFacts(c, sc.health);
-    const k = tupleKey(c);
-    let j = keys.get(k);
-    if (j === undefined) keys.set(k, (j = keys.size));
-    sc.bucketOf[i] = j;
+    setupNs[i] = setup === null ? NaN : setup;
+    facts[i] = connFacts(c);
+    origPort[i] = c.origPort;
   }
+  // the health records of the few with a counter, after the loop (a branch the loop rarely takes
+  // is one its optimised code is compiled without)
+  for (let i = 0; i < n; i++) if ((facts[i] & FACT_HEALTH) !== 0) health.push({ c: conns[i], h: conns[i].health });
+  const bucketOf = new Int32Array(n);
+  const buckets = bucketsOf(capture, origPort, respPort, bucketOf);
+  const sc: ConnectionScreen = {
+    bits, facts, firstRst, capture, rowStart, rowEnd, respPort, setupNs, health, bucketOf, buckets, bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
+  };
   // connections an ICMP error quotes (rare)
   if (trace.icmpErrors.length > 0) {
     const icmp = new Set<number>();
     for (const e of trace.icmpErrors) if (e.stream !== null) icmp.add(e.capture * STREAMS_PER_CAPTURE + e.stream);
-    if (icmp.size > 0) for (let i = 0; i < n; i++) if (icmp.has(conns[i].capture * STREAMS_PER_CAPTURE + conns[i].stream)) sc.bits[i] |= SCREEN_ATTEMPT;
+    if (icmp.size > 0) for (let i = 0; i < n; i++) if (icmp.has(conns[i].capture * STREAMS_PER_CAPTURE + conns[i].stream)) bits[i] |= SCREEN_ATTEMPT;
   }
-  sc.buckets = keys.size;
   bucketed(sc, st);
   screenCache.set(trace, sc);
   return sc;
 }
 const NO_BUCKETS = new Uint8Array(0);
 
-/** FACT_* bits of a connection; one with a non-zero health counter goes to `health` with it. */
-function connFacts(c: ConnectionFacts, health: HealthEntry[]): number {
+/** Numbers each connection's (capture, ports) key (bucketOf[i], in order of first sight) and
+ *  returns how many there are. An open-addressing table in typed arrays: in a Map, 20,000
+ *  distinct keys (each beyond a small integer, so a boxed number) took about 10 ms. The table has
+ *  at least twice as many slots as connections (a power of two), so probes stay short; it lives
+ *  only during the call. */
+function bucketsOf(capture: Int32Array, origPort: Uint16Array, respPort: Uint16Array, bucketOf: Int32Array): number {
+  const n = capture.length;
+  let size = 16;
+  while (size < 2 * n) size *= 2;
+  const mask = size - 1;
+  const slotCapture = new Int32Array(size).fill(-1); // -1: empty (captures are >= 0)
+  const slotPorts = new Int32Array(size);
+  const slotBucket = new Int32Array(size);
+  let buckets = 0;
+  for (let i = 0; i < n; i++) {
+    const cap = capture[i];
+    const ports = (origPort[i] << 16) | respPort[i];
+    let h = Math.imul(ports ^ Math.imul(cap, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    let at = h & mask;
+    for (;;) {
+      if (slotCapture[at] === -1) {
+        slotCapture[at] = cap;
+        slotPorts[at] = ports;
+        slotBucket[at] = buckets;
+        bucketOf[i] = buckets++;
+        break;
+      }
+      if (slotCapture[at] === cap && slotPorts[at] === ports) {
+        bucketOf[i] = slotBucket[at];
+        break;
+      }
+      at = (at + 1) & mask;
+    }
+  }
+  return buckets;
+}
+
+/** FACT_* bits of a connection. */
+function connFacts(c: ConnectionFacts): number {
   let f = 0;
   const ka = c.keepAlives;
   if (ka.zeroByte + ka.oneByte > 0) f |= FACT_KEEPALIVE;
   const h = c.history;
   if (h.includes('R') || h.includes('r')) f |= FACT_HISTORY_RESET;
-  // the health record is built only for the few with a non-zero counter (kept.ts healthShown
-  // reads them from the connection's row)
-  if (healthShown(c)) health.push({ c, h: c.health });
+  // kept.ts reads the counters from the connection's row, without building the health record
+  if (healthShown(c)) f |= FACT_HEALTH;
   return f;
 }
 
