@@ -48,3 +48,31 @@ test('bodies are kept intact, the oldest dropped first, never more than the budg
   assert.ok(!store.live(all.length), 'a number not given out is not live');
   for (const r of all) if (store.live(r.seq)) assert.ok(holds(store, r), `final ${r.id}`);
 });
+
+test('many small bodies: the queue grows past its first size with every body intact, then the oldest go first', () => {
+  const store = new BodyStore();
+  const all: R[] = [];
+  for (let id = 0; id < 5000; id++) {
+    const n = 1 + (id % 300);
+    const at = store.retain(body(id, n), 3, n);
+    all.push({ id, len: n, at, seq: store.lastSeq });
+  }
+  for (const r of all) assert.ok(holds(store, r), `body ${r.id}`);
+  // 63 bodies of 1 MiB + 8 KiB push out about half of the small ones (750 KB of them)
+  const big = (1 << 20) + 8192;
+  for (let id = 5000; id < 5063; id++) {
+    const at = store.retain(body(id, big), 3, big);
+    all.push({ id, len: big, at, seq: store.lastSeq });
+  }
+  let sum = 0;
+  let firstLive = all.length;
+  for (let i = all.length - 1; i >= 0 && sum + all[i].len <= MAX_RETAINED_TOTAL; i--) {
+    sum += all[i].len;
+    firstLive = i;
+  }
+  assert.ok(firstLive > 0 && firstLive < 5000, `first live ${firstLive}`);
+  for (let i = 0; i < all.length; i++) {
+    assert.equal(store.live(all[i].seq), i >= firstLive, `body ${i}`);
+    if (i >= firstLive) assert.ok(holds(store, all[i]), `bytes of ${i}`);
+  }
+});
