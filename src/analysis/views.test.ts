@@ -103,6 +103,15 @@ test('the connection screen marks what each rule starts from, and syn attempts s
         assert.equal(sc.firstRst[i], want.firstRst, `${path} stream ${c.stream} first RST`);
         for (let b = 1; b < 128; b <<= 1) if (want.bits & b) seen.bits.set(b, (seen.bits.get(b) ?? 0) + 1);
       });
+      // the short lists are the marked connections, in trace order
+      const idx = trace.connections.map((_, i) => i);
+      assert.deepEqual(sc.resets, idx.filter((i) => sc.bits[i] & SCREEN_RST));
+      assert.deepEqual(sc.keepAlives, idx.filter((i) => sc.facts[i] & FACT_KEEPALIVE));
+      assert.equal(sc.historyResets, trace.connections.filter((c) => /[Rr]/.test(c.history)).length);
+      trace.connections.forEach((c, i) => {
+        const empty = c.keyRowEnd === c.keyRowStart;
+        assert.deepEqual([sc.firstRowFrame[i], sc.lastRowFrame[i]], empty ? [-1, -1] : [trace.segments.frameAt(c.keyRowStart), trace.segments.frameAt(c.keyRowEnd - 1)]);
+      });
       // buckets: one per (capture, ports); ordered when the connections' rows follow each other in trace order
       const byBucket = new Map<number, ConnectionFacts[]>();
       trace.connections.forEach((c, i) => {

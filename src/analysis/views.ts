@@ -169,6 +169,16 @@ export interface ConnectionScreen {
   setupNs: Float64Array;
   /** the connections with a non-zero health counter (connectionsWithHealth) */
   health: HealthEntry[];
+  /** the connections (indexes, in trace order) with SCREEN_RST, and with FACT_KEEPALIVE; the
+   *  number with FACT_HISTORY_RESET: the rules and the report read these short lists instead of
+   *  each making a pass over every connection's bits (each pass over 100,000 entries costs 5-15 ms
+   *  in a run of the command, most of it before the loop is optimised) */
+  resets: number[];
+  keepAlives: number[];
+  historyResets: number;
+  /** per connection: the frames of its first and last key-segment rows (-1 when it has none) */
+  firstRowFrame: Float64Array;
+  lastRowFrame: Float64Array;
   /** per connection: its bucket, the connections sharing its (capture, ports) key */
   bucketOf: Int32Array;
   buckets: number;
@@ -222,11 +232,22 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   }
   // the health records of the few with a counter, after the loop (a branch the loop rarely takes
   // is one its optimised code is compiled without)
-  for (let i = 0; i < n; i++) if ((facts[i] & FACT_HEALTH) !== 0) health.push({ c: conns[i], h: conns[i].health });
+  const resets: number[] = [];
+  const keepAlives: number[] = [];
+  let historyResets = 0;
+  for (let i = 0; i < n; i++) {
+    const f = facts[i];
+    if (f === 0 && (bits[i] & SCREEN_RST) === 0) continue;
+    if ((f & FACT_HEALTH) !== 0) health.push({ c: conns[i], h: conns[i].health });
+    if ((f & FACT_KEEPALIVE) !== 0) keepAlives.push(i);
+    if ((f & FACT_HISTORY_RESET) !== 0) historyResets++;
+    if ((bits[i] & SCREEN_RST) !== 0) resets.push(i);
+  }
   const bucketOf = new Int32Array(n);
   const buckets = bucketsOf(capture, origPort, respPort, bucketOf);
   const sc: ConnectionScreen = {
-    bits, facts, firstRst, capture, rowStart, rowEnd, respPort, setupNs, health, bucketOf, buckets, bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
+    bits, facts, firstRst, capture, rowStart, rowEnd, respPort, setupNs, health, resets, keepAlives, historyResets, firstRowFrame: NO_FRAMES,
+    lastRowFrame: NO_FRAMES, bucketOf, buckets, bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
   };
   // connections an ICMP error quotes (rare)
   if (trace.icmpErrors.length > 0) {
@@ -239,6 +260,7 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   return sc;
 }
 const NO_BUCKETS = new Uint8Array(0);
+const NO_FRAMES = new Float64Array(0);
 
 /** Numbers each connection's (capture, ports) key (bucketOf[i], in order of first sight) and
  *  returns how many there are. An open-addressing table in typed arrays: in a Map, 20,000
@@ -348,18 +370,27 @@ function bucketed(sc: ConnectionScreen, st: SegmentStore): void {
   const bucketBits = new Uint8Array(sc.buckets);
   const bucketOrdered = new Uint8Array(sc.buckets).fill(1);
   const bucketLast = new Float64Array(sc.buckets).fill(-1);
+  const firstRowFrame = new Float64Array(n).fill(-1);
+  const lastRowFrame = new Float64Array(n).fill(-1);
+  const { bucketOf, bits, rowStart, rowEnd } = sc;
   for (let i = 0; i < n; i++) {
-    const j = sc.bucketOf[i];
-    bucketBits[j] |= sc.bits[i];
-    const start = sc.rowStart[i];
-    const end = sc.rowEnd[i];
+    const j = bucketOf[i];
+    bucketBits[j] |= bits[i];
+    const start = rowStart[i];
+    const end = rowEnd[i];
     if (end > start) {
-      if (st.frameAt(start) <= bucketLast[j]) bucketOrdered[j] = 0;
-      bucketLast[j] = st.frameAt(end - 1);
+      const first = st.frameAt(start);
+      const last = st.frameAt(end - 1);
+      firstRowFrame[i] = first;
+      lastRowFrame[i] = last;
+      if (first <= bucketLast[j]) bucketOrdered[j] = 0;
+      bucketLast[j] = last;
     }
   }
   sc.bucketBits = bucketBits;
   sc.bucketOrdered = bucketOrdered;
+  sc.firstRowFrame = firstRowFrame;
+  sc.lastRowFrame = lastRowFrame;
 }
 
 

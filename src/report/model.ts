@@ -4,7 +4,7 @@
 // each capture.
 
 import type { AnalysedTrace } from '../analysis/trace.js';
-import { connectionOf, connectionScreen, exchangeScreen, FACT_HISTORY_RESET } from '../analysis/views.js';
+import { connectionOf, connectionScreen, exchangeScreen } from '../analysis/views.js';
 import { labelNames } from '../tcp/labels.js';
 import { formatTcpFlagsShort } from '../wire/tcpflags.js';
 import { connectionSummaries, captureSummaries, runRules } from '../diagnose/engine.js';
@@ -61,11 +61,12 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
   const sorted = [...wanted].sort((a, b) => a - b);
   // each connection's rows as the screen (views.ts) read them, in typed arrays
   const sc = connectionScreen(trace);
-  for (let ci = 0; ci < sc.rowStart.length; ci++) {
-    const start = sc.rowStart[ci];
-    const end = sc.rowEnd[ci];
+  const { rowStart, rowEnd, firstRowFrame, lastRowFrame } = sc;
+  for (let ci = 0; ci < rowStart.length; ci++) {
+    const start = rowStart[ci];
+    const end = rowEnd[ci];
     if (end === start) continue;
-    const lo = rows.frameAt(start);
+    const lo = firstRowFrame[ci];
     let a = 0;
     let b = sorted.length;
     while (a < b) {
@@ -73,7 +74,7 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
       if (sorted[m] < lo) a = m + 1;
       else b = m;
     }
-    if (a === sorted.length || sorted[a] > rows.frameAt(end - 1)) continue;
+    if (a === sorted.length || sorted[a] > lastRowFrame[ci]) continue;
     let hit = false;
     for (let i = start; i < end && !hit; i++) hit = wanted.has(rows.frameAt(i));
     if (!hit) continue;
@@ -158,10 +159,7 @@ function stats(trace: AnalysedTrace, capture: number): CaptureStats {
 
 /** Connections whose history holds a reset ('R' or 'r'), as the screen (views.ts) marked them. */
 function resetConnections(trace: AnalysedTrace): number {
-  const facts = connectionScreen(trace).facts;
-  let n = 0;
-  for (let i = 0; i < facts.length; i++) if ((facts[i] & FACT_HISTORY_RESET) !== 0) n++;
-  return n;
+  return connectionScreen(trace).historyResets;
 }
 
 /** One report over several captures, each analysed on its own (frame numbers and streams are per capture).

@@ -13,7 +13,7 @@
 // keep_alive_ack label, because its window field is what the probe asked about).
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
-import { connectionScreen, FACT_KEEPALIVE } from '../../analysis/views.js';
+import { connectionScreen } from '../../analysis/views.js';
 import { L_KEEP_ALIVE, L_KEEP_ALIVE_ACK } from '../../tcp/labels.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef } from './util.js';
@@ -23,9 +23,7 @@ export const tcpKeepalive: Rule<AnalysedTrace> = {
   run(trace) {
     const out: Finding[] = [];
     // only the connections the screen (views.ts) saw keep-alives on
-    const sc = connectionScreen(trace);
-    for (let i = 0; i < sc.facts.length; i++) {
-      if ((sc.facts[i] & FACT_KEEPALIVE) === 0) continue;
+    for (const i of connectionScreen(trace).keepAlives) {
       const c = trace.connections[i];
       const ka = c.keepAlives;
       const zero = ka.zeroByte;

@@ -6,7 +6,7 @@
 // failure (tcp/handshake-failed, heartbeat/timeout-teardown).
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
-import { connectionScreen, isSynFlags, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST, SCREEN_RST, SCREEN_SYN_BEFORE_RST } from '../../analysis/views.js';
+import { connectionScreen, isSynFlags, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST, SCREEN_SYN_BEFORE_RST } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 
 type Kind = 'refused' | 'after-close' | 'in-handshake' | 'abort';
@@ -29,10 +29,9 @@ export const tcpResets: Rule<AnalysedTrace> = {
       let total = 0;
       // the screen (views.ts) found each connection's first RST and what came before it in one
       // walk over the rows; only the connections with a RST are looked at
-      for (let i = 0; i < sc.bits.length; i++) {
-        const bits = sc.bits[i];
-        if ((bits & SCREEN_RST) === 0) continue;
+      for (const i of sc.resets) {
         if (sc.capture[i] !== capture) continue;
+        const bits = sc.bits[i];
         const ri = sc.firstRst[i];
         const dir = st.dirAt(ri);
         let kind: Kind;
