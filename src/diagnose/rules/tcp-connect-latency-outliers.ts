@@ -73,11 +73,16 @@ export const tcpConnectLatencyOutliers: Rule<AnalysedTrace> = {
     }
     if (stats.length > 0) {
       // the set-up times, captures and ports as the screen (views.ts) read them, in typed arrays
+      // below the smallest threshold no port counts a connection an outlier: one comparison
+      // screens out nearly all of them before the port is looked up (NaN, no handshake, too)
       const sc = connectionScreen(trace);
-      for (let i = 0; i < sc.setupNs.length; i++) {
-        const setup = sc.setupNs[i];
-        if (Number.isNaN(setup)) continue; // no handshake
-        const e = byPort.get(sc.capture[i] * PORTS + sc.respPort[i]);
+      const { setupNs, capture, respPort } = sc;
+      let least = Infinity;
+      for (const e of stats) least = Math.min(least, e.threshold);
+      for (let i = 0; i < setupNs.length; i++) {
+        const setup = setupNs[i];
+        if (!(setup > least)) continue;
+        const e = byPort.get(capture[i] * PORTS + respPort[i]);
         if (e !== undefined && setup > e.threshold) e.conns.push(trace.connections[i]);
       }
     }
