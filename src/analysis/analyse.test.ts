@@ -121,9 +121,12 @@ test('the common-segment path (notePlain) leaves the builders as recordSegment +
   // SYNs, FINs, RSTs and labelled ones (zero windows opening an episode that a plain segment may
   // close, retransmissions, duplicates), in-order data, jumps ahead (holes) and ACKs of holes
   let seed = 12345;
+  /** 0 .. n - 1 (xorshift32: an LCG's low bits repeat too soon for the choices made here) */
   const rnd = (n: number) => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return (seed >>> 8) % n;
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return Math.floor(((seed >>> 0) / 2 ** 32) * n);
   };
   const fast = new Builders();
   const slow = new Builders();
@@ -133,8 +136,15 @@ test('the common-segment path (notePlain) leaves the builders as recordSegment +
   const synSeq = [-1, -1, -1];
   /** a new connection starts with its handshake: 0 SYN next, 1 SYN-ACK next, 2 any segment */
   const phase = [0, 0, 0];
+  /** per connection, which unusual events it may have (bits: zero windows, retransmissions,
+   *  keep-alives, holes, capture duplicates), so that connections with one kind only are among them */
+  const mix = [31, 31, 31];
+  /** the last data segment per connection and direction (seq, length, time), for capture duplicates */
+  const lastData = [0, 1, 2].map(() => [[0, 0, 0], [0, 0, 0]]);
+  let now = 0;
   let handshakes = 0;
   let zeroWindows = 0;
+  let duplicates = 0;
   const cols = (B: Builders) => Object.entries(B).filter(([, v]) => ArrayBuffer.isView(v)) as [string, Float64Array][];
   /** every typed-array column and the label counts, and the key segments slot b's connection
    *  hands to the store, are the same both ways (checked before each connection is dropped) */
@@ -142,6 +152,7 @@ test('the common-segment path (notePlain) leaves the builders as recordSegment +
     for (const [[k, x], [, y]] of cols(fast).map((c, i) => [c, cols(slow)[i]])) assert.deepEqual(Array.from(x), Array.from(y), k);
     assert.deepEqual(Array.from(fast.labels.counts), Array.from(slow.labels.counts));
     zeroWindows += slow.zeroWindows[b];
+    duplicates += slow.captureDuplicates[b];
     const sf = new SegmentStore();
     const ss = new SegmentStore();
     fast.moveRows(b, sf);
@@ -157,6 +168,7 @@ test('the common-segment path (notePlain) leaves the builders as recordSegment +
       streams[b]++;
       synSeq[b] = -1;
       phase[b] = 0;
+      mix[b] = rnd(2) ? rnd(32) : 1 << rnd(6); // every mix, and often a single kind (or none: 32)
       fast.free(b);
       slow.free(b);
     }
@@ -170,15 +182,28 @@ test('the common-segment path (notePlain) leaves the builders as recordSegment +
     if (kind === 0) flags = dir === 0 ? TCP_SYN : TCP_SYN | TCP_ACK;
     else if (kind === 1) flags |= TCP_FIN;
     else if (kind === 2) flags = TCP_RST | (rnd(2) ? TCP_ACK : 0);
-    else if (kind === 3) labels = L_ZERO_WINDOW;
-    else if (kind === 4) labels = L_RETRANSMISSION | (rnd(2) ? L_FAST_RETRANSMISSION : 0);
-    else if (kind === 5) labels = L_KEEP_ALIVE;
+    else if (kind === 3 && mix[b] & 1) labels = L_ZERO_WINDOW;
+    else if (kind === 4 && mix[b] & 2) labels = L_RETRANSMISSION | (rnd(2) ? L_FAST_RETRANSMISSION : 0);
+    else if (kind === 5 && mix[b] & 4) labels = L_KEEP_ALIVE;
     else if (kind === 6) labels = L_WINDOW_UPDATE;
-    const len = rnd(3) === 0 ? 0 : 1 + rnd(1448);
+    let len = rnd(3) === 0 ? 0 : 1 + rnd(1448);
     let seq = next[b][dir];
-    if (rnd(15) === 0) seq = (seq + 1 + rnd(5000)) >>> 0; // a hole
-    else if (labels & L_RETRANSMISSION) seq = (seq - len) >>> 0;
-    next[b][dir] = (seq + len) >>> 0;
+    // the capture seeing the last data segment again 1 µs later
+    const dup = kind === 7 && (mix[b] & 16) !== 0 && lastData[b][dir][1] > 0;
+    let rel = now;
+    if (dup) {
+      labels = L_RETRANSMISSION;
+      [seq, len, rel] = lastData[b][dir];
+      rel += 1000;
+    } else {
+      // 50 µs apart, now and then a silence past the RTO minimum
+      now += 50_000 + (rnd(40) === 0 ? 250e6 : rnd(1000));
+      if (rnd(15) === 0 && mix[b] & 8) seq = (seq + 1 + rnd(5000)) >>> 0; // a hole
+      else if (labels & L_RETRANSMISSION) seq = (seq - len) >>> 0;
+      next[b][dir] = (seq + len) >>> 0;
+      rel = now;
+    }
+    if (len > 0 && (flags & TCP_SYN) === 0) lastData[b][dir] = [seq, len, rel];
     p.l3 = L3_IPV4;
     p.ipId = rnd(4) === 0 ? 0 : rnd(65536);
     p.tcpFlags = flags;
@@ -188,8 +213,7 @@ test('the common-segment path (notePlain) leaves the builders as recordSegment +
     if (flags === (TCP_SYN | TCP_ACK)) p.ack = (synSeq[b] + 1) >>> 0;
     if (dir === 0 && flags === TCP_ACK && slow.synAckFrame[b] > 0 && slow.hsRtt[b] < 0) handshakes++;
     p.payloadLength = len;
-    p.window = kind === 3 ? 0 : rnd(10) === 0 ? 0 : 1 + rnd(65535);
-    const rel = frame * 1000 + rnd(300e6 / (frame % 50 === 0 ? 1 : 1000));
+    p.window = labels & L_ZERO_WINDOW ? 0 : rnd(10) === 0 ? 0 : 1 + rnd(65535);
     const ka = labels & L_KEEP_ALIVE ? 1 + rnd(2) : 0;
     if (labels === 0 && (flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0) {
       plain++;
@@ -205,4 +229,5 @@ test('the common-segment path (notePlain) leaves the builders as recordSegment +
   assert.ok(handshakes > 20, `${handshakes} handshakes`);
   for (let b = 0; b < 3; b++) same(b);
   assert.ok(zeroWindows > 10, `${zeroWindows} zero-window episodes`);
+  assert.ok(duplicates > 10, `${duplicates} capture duplicates`);
 });

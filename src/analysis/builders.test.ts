@@ -150,3 +150,19 @@ test('label counts live in blocks taken by labelled slots only, zeroed and reuse
   B.start(1, 12);
   assert.equal(B.labelAt(1), -1);
 });
+
+test('freeing a slot that holds no connection gives back nothing (the pool stays sound)', () => {
+  const B = new Builders();
+  const store = new SegmentStore();
+  B.start(0, 1);
+  row(B, 0, 0, 1);
+  // slots 1 and 5000 were never started: their list heads are zero, not rows of theirs
+  B.free(1);
+  B.free(5000);
+  B.start(2, 2);
+  row(B, 2, 0, 2);
+  row(B, 2, 0, 3);
+  assert.equal(B.moveRows(0, store), 1);
+  assert.equal(B.moveRows(2, store), 2);
+  assert.deepEqual(store.facts(0, 3, 0n).map((s) => s.frame), [1, 2, 3]);
+});

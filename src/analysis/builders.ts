@@ -229,8 +229,10 @@ export class Builders {
     this.stream[s] = stream;
   }
 
-  /** Returns the slot's key-segment rows to the pool; the slot holds no connection after. */
+  /** Returns the slot's key-segment rows to the pool; the slot holds no connection after. A slot
+   *  that holds none has nothing to give back (its list heads are not rows of its own). */
   free(s: number): void {
+    if (s >= this.cap || this.stream[s] === NO_STREAM) return;
     const rows = this.rows;
     rows.releaseList(this.firstHead[s], this.firstTail[s]);
     rows.releaseList(this.markedHead[s], this.markedTail[s]);
