@@ -107,6 +107,7 @@ test('the connection screen marks what each rule starts from, and syn attempts s
       const idx = trace.connections.map((_, i) => i);
       assert.deepEqual(sc.resets, idx.filter((i) => sc.bits[i] & SCREEN_RST));
       assert.deepEqual(sc.keepAlives, idx.filter((i) => sc.facts[i] & FACT_KEEPALIVE));
+      assert.deepEqual(sc.bareAcks, idx.filter((i) => sc.bits[i] & SCREEN_BARE_ACK));
       assert.equal(sc.historyResets, trace.connections.filter((c) => /[Rr]/.test(c.history)).length);
       trace.connections.forEach((c, i) => {
         const empty = c.keyRowEnd === c.keyRowStart;

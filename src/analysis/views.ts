@@ -131,7 +131,7 @@ export const SCREEN_FIN_BEFORE_RST = 2;
 export const SCREEN_DATA_BEFORE_RST = 4;
 export const SCREEN_SYN_BEFORE_RST = 8;
 /** the originator's first SYN is first answered, before any SYN-ACK, by a bare ACK (no SYN, no
- *  RST) that does not acknowledge it (tcp/challenge-ack-on-syn) */
+ *  RST) that does not acknowledge it (the connections tcp/challenge-ack-on-syn looks at) */
 export const SCREEN_BARE_ACK = 16;
 /** a SYN from the originator (the start of a connection attempt: syn-attempts.ts) */
 export const SCREEN_CLIENT_SYN = 32;
@@ -175,6 +175,8 @@ export interface ConnectionScreen {
    *  in a run of the command, most of it before the loop is optimised) */
   resets: number[];
   keepAlives: number[];
+  /** the connections (indexes, in trace order) with SCREEN_BARE_ACK */
+  bareAcks: number[];
   historyResets: number;
   /** per connection: the frames of its first and last key-segment rows (-1 when it has none) */
   firstRowFrame: Float64Array;
@@ -234,10 +236,12 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   // is one its optimised code is compiled without)
   const resets: number[] = [];
   const keepAlives: number[] = [];
+  const bareAcks: number[] = [];
   let historyResets = 0;
   for (let i = 0; i < n; i++) {
     const f = facts[i];
-    if (f === 0 && (bits[i] & SCREEN_RST) === 0) continue;
+    if (f === 0 && (bits[i] & (SCREEN_RST | SCREEN_BARE_ACK)) === 0) continue;
+    if ((bits[i] & SCREEN_BARE_ACK) !== 0) bareAcks.push(i);
     if ((f & FACT_HEALTH) !== 0) health.push({ c: conns[i], h: conns[i].health });
     if ((f & FACT_KEEPALIVE) !== 0) keepAlives.push(i);
     if ((f & FACT_HISTORY_RESET) !== 0) historyResets++;
@@ -246,7 +250,7 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   const bucketOf = new Int32Array(n);
   const buckets = bucketsOf(capture, origPort, respPort, bucketOf);
   const sc: ConnectionScreen = {
-    bits, facts, firstRst, capture, rowStart, rowEnd, respPort, setupNs, health, resets, keepAlives, historyResets, firstRowFrame: NO_FRAMES,
+    bits, facts, firstRst, capture, rowStart, rowEnd, respPort, setupNs, health, resets, keepAlives, bareAcks, historyResets, firstRowFrame: NO_FRAMES,
     lastRowFrame: NO_FRAMES, bucketOf, buckets, bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
   };
   // connections an ICMP error quotes (rare)

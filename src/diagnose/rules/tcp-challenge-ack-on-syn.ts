@@ -6,8 +6,7 @@
 // FIN_WAIT_2 socket left by a RST processed before the preceding ACK.
 
 import type { AnalysedTrace, ConnectionFacts, SegmentFact } from '../../analysis/trace.js';
-import { isRst, isSyn, isSynAck, isSynAckFlags, isSynFlags, SCREEN_BARE_ACK, tupleGroupsWhere } from '../../analysis/views.js';
-import type { SegmentStore } from '../../analysis/segment-store.js';
+import { connectionScreen, isRst, isSyn, isSynAck, SCREEN_BARE_ACK, tupleGroupsWhere } from '../../analysis/views.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/packet.js';
 import { evidenceFrames, knownDefect, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
@@ -25,32 +24,19 @@ function prevEnd(p: ConnectionFacts): 'rst' | 'fin' | 'open' {
   return /F/.test(p.history) && /f/.test(p.history) ? 'fin' : 'open';
 }
 
-/** The screen of the walk below on the segment columns (no objects): whether the connection's
- *  first SYN from the originator is first answered, before any SYN-ACK, by a bare ACK that does
- *  not acknowledge it. Most connections are not, and never build their key segment objects. */
-function answeredByBareAck(st: SegmentStore, c: ConnectionFacts): boolean {
-  let r = c.keyRowStart;
-  while (r < c.keyRowEnd && !(st.dirAt(r) === 0 && isSynFlags(st.flagsAt(r)))) r++;
-  if (r >= c.keyRowEnd) return false;
-  const want = (st.seqAt(r) + 1) >>> 0;
-  for (r++; r < c.keyRowEnd; r++) {
-    if (st.dirAt(r) !== 1) continue;
-    const flags = st.flagsAt(r);
-    return !isSynAckFlags(flags) && (flags & (TCP_SYN | TCP_RST | TCP_ACK)) === TCP_ACK && st.ackAt(r) !== want;
-  }
-  return false;
-}
-
 export const tcpChallengeAckOnSyn: Rule<AnalysedTrace> = {
   id: 'tcp/challenge-ack-on-syn',
   run(trace) {
     const out: Finding[] = [];
-    // only the tuples holding a connection the screen marked (views.ts SCREEN_BARE_ACK, the same
-    // test as answeredByBareAck), whole, for the previous connection on the tuple
-    for (const g of tupleGroupsWhere(trace, (bits) => (bits & SCREEN_BARE_ACK) !== 0)) {
+    // The screen (views.ts SCREEN_BARE_ACK) marks, on the segment columns, the connections whose
+    // first SYN from the originator is first answered, before any SYN-ACK, by a bare ACK that does
+    // not acknowledge it: the walk below looks at those only (most connections never build their
+    // key segment objects), within their tuples, taken whole for the previous connection
+    const marked = new Set<ConnectionFacts>(connectionScreen(trace).bareAcks.map((i) => trace.connections[i]));
+    for (const g of marked.size === 0 ? [] : tupleGroupsWhere(trace, (bits) => (bits & SCREEN_BARE_ACK) !== 0)) {
       for (let ci = 0; ci < g.conns.length; ci++) {
         const c = g.conns[ci];
-        if (!answeredByBareAck(trace.segments, c)) continue;
+        if (!marked.has(c)) continue;
         const segs = c.keySegments;
         const si = segs.findIndex((s) => s.dir === 0 && isSyn(s));
         if (si < 0) continue;
