@@ -121,6 +121,11 @@ test('the connection screen marks what each rule starts from, and syn attempts s
         l.push(c);
       });
       assert.equal(byBucket.size, sc.buckets);
+      for (const [b, l] of byBucket) {
+        const members: ConnectionFacts[] = [];
+        for (let i = sc.bucketFirst[b]; i >= 0; i = sc.bucketNext[i]) members.push(trace.connections[i]);
+        assert.deepEqual(members, l, `bucket ${b} members in trace order`);
+      }
       assert.equal(new Set(trace.connections.map((c) => `${c.capture} ${c.origPort} ${c.respPort}`)).size, sc.buckets, 'one bucket per key');
       for (const [b, l] of byBucket) {
         assert.equal(new Set(l.map((c) => `${c.capture} ${c.origPort} ${c.respPort}`)).size, 1, 'a bucket is one (capture, ports) key');

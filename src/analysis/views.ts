@@ -102,7 +102,7 @@ function groupConnections(trace: AnalysedTrace, conns: readonly ConnectionFacts[
 }
 
 /** The tuple groups (whole, as tupleGroups has them, in its order) of the buckets `want` picks:
- *  a bucket is every connection of one (capture, ports) key (screen.ts), so a picked bucket
+ *  a bucket is every connection of one (capture, ports) key (connectionScreen), so a picked bucket
  *  yields its groups complete; the connections of other buckets are never grouped. */
 export function tupleGroupsWhere(trace: AnalysedTrace, want: (bits: number, ordered: boolean) => boolean): TupleGroup[] {
   const sc = connectionScreen(trace);
@@ -114,9 +114,13 @@ export function tupleGroupsWhere(trace: AnalysedTrace, want: (bits: number, orde
     any = true;
   }
   if (!any) return [];
+  // the members of the picked buckets, by their lists (no pass over every connection)
   const conns: ConnectionFacts[] = [];
   const all = trace.connections;
-  for (let i = 0; i < all.length; i++) if (pick[sc.bucketOf[i]] === 1) conns.push(all[i]);
+  for (let b = 0; b < sc.buckets; b++) {
+    if (pick[b] === 0) continue;
+    for (let i = sc.bucketFirst[b]; i >= 0; i = sc.bucketNext[i]) conns.push(all[i]);
+  }
   return groupConnections(trace, conns);
 }
 
@@ -184,6 +188,10 @@ export interface ConnectionScreen {
   /** per connection: its bucket, the connections sharing its (capture, ports) key */
   bucketOf: Int32Array;
   buckets: number;
+  /** per bucket: its first connection; per connection: the next one of its bucket (-1: none),
+   *  in trace order */
+  bucketFirst: Int32Array;
+  bucketNext: Int32Array;
   /** per bucket: the bits of its connections or-ed */
   bucketBits: Uint8Array;
   /** per bucket: 1 when its connections' rows, in trace order, follow each other without
@@ -251,7 +259,7 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   const buckets = bucketsOf(capture, origPort, respPort, bucketOf);
   const sc: ConnectionScreen = {
     bits, facts, firstRst, capture, rowStart, rowEnd, respPort, setupNs, health, resets, keepAlives, bareAcks, historyResets, firstRowFrame: NO_FRAMES,
-    lastRowFrame: NO_FRAMES, bucketOf, buckets, bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
+    lastRowFrame: NO_FRAMES, bucketOf, buckets, bucketFirst: NO_ROWS, bucketNext: NO_ROWS, bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
   };
   // connections an ICMP error quotes (rare)
   if (trace.icmpErrors.length > 0) {
@@ -265,6 +273,7 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
 }
 const NO_BUCKETS = new Uint8Array(0);
 const NO_FRAMES = new Float64Array(0);
+const NO_ROWS = new Int32Array(0);
 
 /** Numbers each connection's (capture, ports) key (bucketOf[i], in order of first sight) and
  *  returns how many there are. An open-addressing table in typed arrays: in a Map, 20,000
@@ -376,9 +385,15 @@ function bucketed(sc: ConnectionScreen, st: SegmentStore): void {
   const bucketLast = new Float64Array(sc.buckets).fill(-1);
   const firstRowFrame = new Float64Array(n).fill(-1);
   const lastRowFrame = new Float64Array(n).fill(-1);
+  const bucketFirst = new Int32Array(sc.buckets).fill(-1);
+  const bucketTail = new Int32Array(sc.buckets);
+  const bucketNext = new Int32Array(n).fill(-1);
   const { bucketOf, bits, rowStart, rowEnd } = sc;
   for (let i = 0; i < n; i++) {
     const j = bucketOf[i];
+    if (bucketFirst[j] < 0) bucketFirst[j] = i;
+    else bucketNext[bucketTail[j]] = i;
+    bucketTail[j] = i;
     bucketBits[j] |= bits[i];
     const start = rowStart[i];
     const end = rowEnd[i];
@@ -391,6 +406,8 @@ function bucketed(sc: ConnectionScreen, st: SegmentStore): void {
       bucketLast[j] = last;
     }
   }
+  sc.bucketFirst = bucketFirst;
+  sc.bucketNext = bucketNext;
   sc.bucketBits = bucketBits;
   sc.bucketOrdered = bucketOrdered;
   sc.firstRowFrame = firstRowFrame;
