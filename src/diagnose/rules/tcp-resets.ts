@@ -9,14 +9,13 @@ import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionScreen, isSynFlags, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST, SCREEN_SYN_BEFORE_RST } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 
-type Kind = 'refused' | 'after-close' | 'in-handshake' | 'abort';
-/** "<kind> by <who>" per kind and direction of the RST (0 = the originator, the client) */
-const KEYS: Record<Kind, readonly [string, string]> = {
-  refused: ['refused by client', 'refused by server'],
-  'after-close': ['after-close by client', 'after-close by server'],
-  'in-handshake': ['in-handshake by client', 'in-handshake by server'],
-  abort: ['abort by client', 'abort by server'],
-};
+/** The kinds of reset, in the order of KEYS' pairs. */
+const REFUSED = 0, AFTER_CLOSE = 1, IN_HANDSHAKE = 2, ABORT = 3;
+/** "<kind> by <who>" at 2 * kind + the direction of the RST (0 = the originator, the client) */
+const KEYS: readonly string[] = [
+  'refused by client', 'refused by server', 'after-close by client', 'after-close by server',
+  'in-handshake by client', 'in-handshake by server', 'abort by client', 'abort by server',
+];
 
 export const tcpResets: Rule<AnalysedTrace> = {
   id: 'tcp/resets',
@@ -25,7 +24,10 @@ export const tcpResets: Rule<AnalysedTrace> = {
     const st = trace.segments;
     const sc = connectionScreen(trace);
     trace.captures.forEach((_, capture) => {
-      const kinds = new Map<string, { n: number; frames: number[] }>();
+      // per key (KEYS' index): the count and the first frames; `seen` lists the keys in the order
+      // they first occurred (the ranking below keeps that order among equal counts)
+      const entries: ({ n: number; frames: number[] } | undefined)[] = new Array(KEYS.length);
+      const seen: number[] = [];
       let total = 0;
       // the screen (views.ts) found each connection's first RST and what came before it in one
       // walk over the rows; only the connections with a RST are looked at
@@ -34,19 +36,23 @@ export const tcpResets: Rule<AnalysedTrace> = {
         const bits = sc.bits[i];
         const ri = sc.firstRst[i];
         const dir = st.dirAt(ri);
-        let kind: Kind;
-        if (ri > sc.rowStart[i] && isSynFlags(st.flagsAt(ri - 1)) && dir === 1) kind = 'refused';
-        else if ((bits & SCREEN_FIN_BEFORE_RST) !== 0) kind = 'after-close';
-        else if ((bits & SCREEN_DATA_BEFORE_RST) === 0 && (bits & SCREEN_SYN_BEFORE_RST) !== 0) kind = 'in-handshake';
-        else kind = 'abort';
-        const k = KEYS[kind][dir];
-        let e = kinds.get(k);
-        if (!e) kinds.set(k, (e = { n: 0, frames: [] }));
+        let kind: number;
+        if (ri > sc.rowStart[i] && isSynFlags(st.flagsAt(ri - 1)) && dir === 1) kind = REFUSED;
+        else if ((bits & SCREEN_FIN_BEFORE_RST) !== 0) kind = AFTER_CLOSE;
+        else if ((bits & SCREEN_DATA_BEFORE_RST) === 0 && (bits & SCREEN_SYN_BEFORE_RST) !== 0) kind = IN_HANDSHAKE;
+        else kind = ABORT;
+        const k = 2 * kind + dir;
+        let e = entries[k];
+        if (e === undefined) {
+          entries[k] = e = { n: 0, frames: [] };
+          seen.push(k);
+        }
         e.n++;
         if (e.frames.length < 4) e.frames.push(st.frameAt(ri));
         total++;
       }
       if (total === 0) return;
+      const kinds = seen.map((k) => [KEYS[k], entries[k]!] as const);
       const list = [...kinds].sort((a, b) => b[1].n - a[1].n);
       out.push({
         id: 'tcp/resets',
