@@ -283,7 +283,8 @@ export class Framer {
           }
           this.need = L;
           this.keepLimit = Math.min(L, MAX_PDU_BYTES);
-          if (!this.keepAsked) this.askKeep(b, off, len);
+          // (the chunk's bytes are not in `places` yet: whether they are in the file)
+          if (!this.keepAsked) this.askKeep(b, off, len, this.window !== null && this.window.posOf(b, off) >= 0);
         }
         this.firstFrame = frame;
         this.pduOffset = streamOffset;
@@ -311,7 +312,7 @@ export class Framer {
         }
         this.need = L;
         this.keepLimit = Math.min(L, MAX_PDU_BYTES);
-        if (!this.keepAsked && this.have < L) this.askKeep(this.buf, 0, this.stored);
+        if (!this.keepAsked && this.have < L) this.askKeep(this.buf, 0, this.stored, this.placesOk());
         if (this.have === L) {
           this.emitCollected(frame, sec, nsec);
         }
@@ -319,7 +320,7 @@ export class Framer {
       }
       const take = Math.min(len, this.need - this.have);
       this.append(b, off, take);
-      if (!this.keepAsked) this.askKeep(this.buf, 0, this.stored);
+      if (!this.keepAsked) this.askKeep(this.buf, 0, this.stored, this.placesOk());
       off += take;
       len -= take;
       streamOffset += take;
@@ -328,9 +329,15 @@ export class Framer {
   }
 
   /** Asks the sink how much of the current PDU (need known, first bytes at b[off, off+avail)) to store. */
-  private askKeep(b: Uint8Array, off: number, avail: number): void {
+  /** Every byte of the current PDU so far has its file place. */
+  private placesOk(): boolean {
+    return this.window !== null && this.places.ok;
+  }
+
+  /** `placed`: every byte of the PDU so far (b[off, off+avail)) has its file place. */
+  private askKeep(b: Uint8Array, off: number, avail: number, placed: boolean): void {
     if (avail <= this.askedAvail) return; // nothing new since the last question
-    const k = this.sink.keep!(b, off, avail, this.need, this.window !== null && this.places.ok);
+    const k = this.sink.keep!(b, off, avail, this.need, placed);
     if (k === KEEP_UNDECIDED) {
       this.askedAvail = avail;
       return;

@@ -100,6 +100,37 @@ test('Framer: a PDU delivered whole or collected from the window buffer has its 
   assert.deepEqual(got, [null, [1, b.length, 77 + a.length + 50]]);
 });
 
+test("Framer: keep() is told whether the PDU's bytes so far are in the file, never from the PDU before", () => {
+  // three records of 3,000 bytes, each in two chunks; the second record's first chunk is a copy
+  const rec = (x: number): Uint8Array => record(concat(u32(x, 0, 2, 100003, 3, 7), new Uint8Array(3000 - 24)));
+  const file = concat(rec(1), rec(2), rec(3));
+  for (const withWindow of [true, false]) {
+    const placed: boolean[] = [];
+    const w = new FileWindow();
+    const f = new Framer(recordFraming(() => false), {
+      onPdu() {},
+      keep(_b: Uint8Array, _off: number, _avail: number, wireLen: number, p: boolean) {
+        placed.push(p);
+        return wireLen;
+      },
+    });
+    if (withWindow) f.useFileWindow(w);
+    let so = 0;
+    for (let i = 0; i < 3; i++) {
+      for (const [from, n] of [[0, 1000], [1000, 2004]]) {
+        const at = i * 3004 + from;
+        const src = i === 1 && from === 0 ? file.slice() : file; // a copy (e.g. a resync's carry)
+        w.buf = file;
+        w.base = 0;
+        f.onData(src, at, n, so, 1, 0, 0);
+        w.buf = null;
+        so += n;
+      }
+    }
+    assert.deepEqual(placed, withWindow ? [true, false, true] : [false, false, false]);
+  }
+});
+
 /** Bodies for the store: id-dependent bytes at a random place in a file, cut into runs. */
 function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | string | null)[]; placed: number; copied: number } {
   seed = 5;
@@ -191,7 +222,7 @@ const writeRes3 = (count: number): Uint8Array => concat(u32(0), u32(0), u32(0), 
  * truncates the file after the first call; `reorder` swaps two segments of the first call (the
  * later one is held back, a copy); `lose` drops one of its segments (a gap: incomplete).
  */
-function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; lose?: boolean; args?: 'diagnose' } = {}): { ex: Exchange[]; counters: Record<string, number>; trimmed: number } {
+function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; lose?: boolean; args?: 'diagnose'; noPositions?: boolean } = {}): { ex: Exchange[]; counters: Record<string, number>; trimmed: number } {
   const good = new Uint8Array(20_000).map((_, i) => (i * 7) & 0xff);
   const bogus = good.slice();
   bogus.set([0xde, 0xad, 0xbe, 0xef], 12_345);
@@ -244,7 +275,7 @@ function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; l
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i];
     const sd = dirs.get(`${s.conn}${s.fromClient}`)!;
-    if (w !== null) {
+    if (w !== null && !o.noPositions) {
       w.buf = file;
       w.base = 0;
     }
@@ -287,6 +318,13 @@ test('RPC call bodies kept as places in the capture file compare as copies do (i
         assert.deepEqual(cut.ex.map((e) => e.retransmit?.body), ['unknown', undefined, 'unknown'], what);
         assert.ok(cut.counters.rpc_bodies_unreadable >= 2, what);
       }
+    }
+    // frames without file positions (gzip, standard input) while the file opens: copies, whole
+    for (const args of [undefined, 'diagnose'] as const) {
+      const copies = incidentC(null, { args });
+      const noPos = incidentC(join(dir, 'c.pcap'), { args, noPositions: true });
+      assert.deepEqual(view(noPos.ex), view(copies.ex), `args ${args}`);
+      assert.equal(noPos.trimmed, 0);
     }
     // a segment of the first call lost: its body is only counted (AT_COUNTED), compared as
     // 'unknown', as the zero-filled copy was
