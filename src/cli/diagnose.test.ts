@@ -34,3 +34,17 @@ test('a batch whose first connection has another shape falls back to JSON.string
   const doc = { connections: conns };
   assert.equal(await streamed(doc), whole(doc));
 });
+
+import { analyse } from '../analysis/analyse.js';
+import { connectionSummaries } from '../diagnose/engine.js';
+import { ConnectionList } from '../report/connections-json.js';
+import { corpusDir } from '../../test/corpus.js';
+
+test('a ConnectionList in the document gives the bytes of its summaries\' array (several batches, and empty)', async () => {
+  const traces = [await analyse([`${corpusDir()}/tcp/syn-scan.pcapng`]), await analyse([`${corpusDir()}/smb/smb2-echo-linux-cifs.pcap`])];
+  const summaries = traces.flatMap((t, capture) => connectionSummaries(t, capture));
+  assert.ok(summaries.length > 512, `${summaries.length} connections: more than one batch`);
+  const head = { schema: 'pcapdx.diagnosis/1', findings: [{ id: 'x', frames: [1, 2] }] };
+  assert.equal(await streamed({ ...head, connections: new ConnectionList(traces) }), whole({ ...head, connections: summaries }));
+  assert.equal(await streamed({ ...head, connections: new ConnectionList([]) }), whole({ ...head, connections: [] }));
+});

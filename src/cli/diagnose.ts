@@ -12,7 +12,7 @@ import { Output } from './output.js';
 import { captureSize } from '../capture/open.js';
 import { writeHtmlReport } from '../report/html/write.js';
 import { Progress, progressWanted, RefillCounter } from './progress.js';
-import { connectionJson, hasKnownShape, type ConnectionRow } from '../report/connections-json.js';
+import { ConnectionList, connectionJson, hasKnownShape, type ConnectionRow } from '../report/connections-json.js';
 
 export interface DiagnoseOptions {
   json: boolean;
@@ -75,6 +75,10 @@ export async function writeJsonDocument(out: Output, doc: Record<string, unknown
   for (let i = 0; i < keys.length; i++) {
     const v = doc[keys[i]];
     out.write(`${i > 0 ? ',' : ''}\n  ${JSON.stringify(keys[i])}: `);
+    if (v instanceof ConnectionList) {
+      await writeConnectionList(out, v);
+      continue;
+    }
     if (!Array.isArray(v) || v.length === 0) {
       out.write(indentJson(stringify(v), '\n  '));
       continue;
@@ -101,6 +105,24 @@ export async function writeJsonDocument(out: Output, doc: Record<string, unknown
   out.write('\n}\n');
 }
 
+/** A ConnectionList as the array of its summaries is written above (the same bytes, batch by
+ *  batch with a wait for the output to drain): "[]" when empty. */
+async function writeConnectionList(out: Output, list: ConnectionList): Promise<void> {
+  if (list.length === 0) {
+    out.write('[]');
+    return;
+  }
+  out.write('[');
+  for (let j = 0; j < list.length; j += JSON_BATCH) {
+    const end = Math.min(list.length, j + JSON_BATCH);
+    let text = j > 0 ? ',' : '';
+    for (let k = j; k < end; k++) text += `${k > j ? ',' : ''}\n    ${list.json(k, '    ')}`;
+    out.write(text);
+    await out.drain();
+  }
+  out.write('\n  ]');
+}
+
 /** JSON.stringify(v, jsonReplacer, 2): without the replacer first (a replacer call per value
  *  costs more than the text), with it when a bigint is met (JSON.stringify throws on those). */
 function stringify(v: unknown): string {
@@ -122,8 +144,9 @@ export async function diagnoseCommand(files: string[], opts: DiagnoseOptions, ou
   const total = sizes.length && sizes.every((s) => s !== null) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : null;
   const progress = new Progress(total, { enabled: showProgress });
   const traces = await analyseFiles(files, out.drain, progress, sizes);
-  // the terminal report shows no per-connection list (the JSON and HTML reports do)
-  const model = buildReport(traces, { connections: !!opts.json || !!opts.html });
+  // the terminal report shows no per-connection list; the HTML report shows the summaries; the
+  // JSON document writes its list straight from the traces (ConnectionList)
+  const model = buildReport(traces, { connections: !!opts.html });
   if (opts.html) {
     const { bytes } = await writeHtmlReport(opts.html, traces, model, {
       generatedAt: new Date().toISOString(),
@@ -142,7 +165,7 @@ export async function diagnoseCommand(files: string[], opts: DiagnoseOptions, ou
       schema: model.schema,
       captures: model.captures,
       findings: model.findings.map(({ ladder, ...f }) => ({ ...f, ladder: ladder.map(({ ns, ...r }) => ({ ...r, time: ns })) })),
-      connections: model.connections,
+      connections: opts.html ? model.connections : new ConnectionList(traces),
     };
     await writeJsonDocument(out, doc, { connections: true });
   } else {

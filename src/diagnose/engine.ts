@@ -33,7 +33,8 @@ export function captureSummaries(trace: AnalysedTrace): CaptureSummary[] {
   });
 }
 
-function endOf(c: ConnectionFacts): ConnectionSummary['end'] {
+/** How a connection ended, as its summary says. */
+export function endOf(c: ConnectionFacts): ConnectionSummary['end'] {
   const h = c.history;
   if (h.includes('R') || h.includes('r')) return 'rst';
   if (c.state === 'SF') return 'fin';
@@ -41,13 +42,11 @@ function endOf(c: ConnectionFacts): ConnectionSummary['end'] {
   return 'open';
 }
 
-/** One summary per kept connection; with `capture`, each also names it (as its last key). */
-export function connectionSummaries(trace: AnalysedTrace): ConnectionSummary[];
-export function connectionSummaries(trace: AnalysedTrace, capture: number): (ConnectionSummary & { capture: number })[];
-export function connectionSummaries(trace: AnalysedTrace, capture?: number): ConnectionSummary[] {
-  // application protocols by stream (numbers: no key string per exchange or connection);
-  // consecutive exchanges are mostly of one stream and protocol, so the last set and name are
-  // kept at hand
+/** The application protocols of each stream of the trace ('smb2', 'nfs', 'portmap': an RPC
+ *  exchange by its service without the version, lower-case). */
+export function protocolsByStream(trace: AnalysedTrace): Map<number, Set<string>> {
+  // keyed by stream number (no key string per exchange or connection); consecutive exchanges
+  // are mostly of one stream and protocol, so the last set and name are kept at hand
   const protos = new Map<number, Set<string>>();
   // RPC service names ('NFSv3', 'portmapv2') are a handful of shared strings: each is named once
   const rpcName = new Map<string, string>();
@@ -77,6 +76,14 @@ export function connectionSummaries(trace: AnalysedTrace, capture?: number): Con
       lastName = name;
     }
   }
+  return protos;
+}
+
+/** One summary per kept connection; with `capture`, each also names it (as its last key). */
+export function connectionSummaries(trace: AnalysedTrace): ConnectionSummary[];
+export function connectionSummaries(trace: AnalysedTrace, capture: number): (ConnectionSummary & { capture: number })[];
+export function connectionSummaries(trace: AnalysedTrace, capture?: number): ConnectionSummary[] {
+  const protos = protocolsByStream(trace);
   const out = new Array<ConnectionSummary>(trace.connections.length);
   for (let i = 0; i < out.length; i++) {
     const c = trace.connections[i];

@@ -33,3 +33,29 @@ test('the known shape is exactly the keys connectionSummaries creates, in its or
   assert.equal(hasKnownShape({ ...rest, opener } as ConnectionRow), false, 'same keys, other order');
   assert.equal(hasKnownShape(row({ client: { port: 1, addr: 'x' } })), false);
 });
+
+// ------------------------------------------------------------------ ConnectionList
+
+import { analyse } from '../analysis/analyse.js';
+import { connectionSummaries } from '../diagnose/engine.js';
+import { ConnectionList } from './connections-json.js';
+import { corpusDir } from '../../test/corpus.js';
+
+test('ConnectionList writes each connection as connectionJson writes its summary, across several captures', async () => {
+  // TCP only, SMB2 and RPC (connections with protocols), and a capture without connections
+  const names = ['tcp/syn-scan.pcapng', 'smb/smb2-echo-linux-cifs.pcap', 'nfs-rpc/nfsv3-tcp-portmap-mount-nfsacl.pcap', 'icmp/icmp-destunreach-udp-single.pcap'];
+  const traces = [];
+  for (const name of names) {
+    try {
+      traces.push(await analyse([`${corpusDir()}/${name}`]));
+    } catch (e) {
+      throw new Error(`${name}: ${(e as Error).message}`);
+    }
+  }
+  const list = new ConnectionList(traces);
+  const want = traces.flatMap((t, capture) => connectionSummaries(t, capture).map((c) => connectionJson(c, '    ')));
+  assert.equal(list.length, want.length);
+  for (let i = 0; i < want.length; i++) assert.equal(list.json(i, '    '), want[i], `connection ${i}`);
+  assert.ok(want.some((t) => t.includes('"protocols": [\n')), 'some connection has protocols');
+  assert.equal(new ConnectionList([]).length, 0);
+});
