@@ -140,9 +140,9 @@ export const SCREEN_BARE_ACK = 16;
 /** a SYN from the originator (the start of a connection attempt: syn-attempts.ts) */
 export const SCREEN_CLIENT_SYN = 32;
 /** a connection attempt that is not one plain handshake: its SYNs carry more than one ISN, a
- *  SYN-ACK comes before its first SYN or acknowledges another ISN, its last SYN is its last row
- *  (so a SYN of the next connection on the tuple could follow it in a burst), it has a SYN but
- *  nothing from the responder, or an ICMP error quotes it. A tuple whose connections all lack this
+ *  SYN-ACK comes before its first SYN or acknowledges another ISN, its last row is a SYN from the
+ *  originator (so a SYN of the next connection on the tuple could follow it in a burst), it has a
+ *  SYN but nothing from the responder, or an ICMP error quotes it. A tuple whose connections all lack this
  *  bit and follow each other without overlapping gives syn-attempts.ts nothing to report (no
  *  burst, no stale SYN-ACK, no ICMP error, answered). */
 export const SCREEN_ATTEMPT = 64;
@@ -179,9 +179,9 @@ export interface ConnectionScreen {
    *  in a run of the command, most of it before the loop is optimised) */
   resets: number[];
   keepAlives: number[];
+  historyResets: number;
   /** the connections (indexes, in trace order) with SCREEN_BARE_ACK */
   bareAcks: number[];
-  historyResets: number;
   /** per connection: the frames of its first and last key-segment rows (-1 when it has none) */
   firstRowFrame: Float64Array;
   lastRowFrame: Float64Array;
