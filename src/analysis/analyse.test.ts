@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyse, noteHealth, notePlain, recordSegment } from './analyse.js';
 import { Builders } from './builders.js';
+import { healthShown } from './kept.js';
 import { SegmentStore } from './segment-store.js';
 import { L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW } from '../tcp/labels.js';
 import { corpusDir, readReference } from '../../test/corpus.js';
@@ -230,4 +231,27 @@ test('the common-segment path (notePlain) leaves the builders as recordSegment +
   for (let b = 0; b < 3; b++) same(b);
   assert.ok(zeroWindows > 10, `${zeroWindows} zero-window episodes`);
   assert.ok(duplicates > 10, `${duplicates} capture duplicates`);
+});
+
+test('the trace\'s fact rows are its connections in order, and their screen columns read as the getters do', async () => {
+  // many connections (a scan), keep-alives and zero windows, retransmissions
+  const rels = ['tcp/syn-scan.pcapng', 'tcp/ftp-brute-keepalive-zero-window.pcap', 'tcp/connection-lost-rto.pcap'];
+  const t = await analyse(rels.map((r) => `${corpusDir()}/${r}`));
+  const facts = t.connectionFacts!;
+  assert.equal(facts.length, t.connections.length);
+  const s = facts.screenColumns();
+  assert.equal(s.n, t.connections.length);
+  let health = 0;
+  let keepAlives = 0;
+  t.connections.forEach((c, k) => {
+    const ka = c.keepAlives;
+    assert.deepEqual(
+      [s.rowStart[k], s.rowEnd[k], s.capture[k], s.origPort[k], s.respPort[k], s.setupNs[k], s.keepAlives[k], s.health[k] === 1],
+      [c.keyRowStart, c.keyRowEnd, c.capture, c.origPort, c.respPort, c.setupNs ?? NaN, ka.zeroByte + ka.oneByte, healthShown(c)],
+      `connection ${k}`,
+    );
+    health += s.health[k];
+    keepAlives += s.keepAlives[k];
+  });
+  assert.ok(t.connections.length > 100 && health > 0 && keepAlives > 0, `${t.connections.length} connections, ${health} with health, ${keepAlives} keep-alives`);
 });

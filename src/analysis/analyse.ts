@@ -72,6 +72,7 @@ export async function analyse(files: string[], opts: AnalyseOptions = {}): Promi
     dropped: { connections: 0, exchanges: 0, icmpErrors: 0, tcpDataDiffs: 0, connectLatencyPorts: 0 },
   };
   const facts = new ConnFactTable(trace.segments);
+  trace.connectionFacts = facts;
   for (let i = 0; i < files.length; i++) await analyseOne(files[i], i, trace, opts, retention, facts);
   return trace;
 }

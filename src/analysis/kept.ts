@@ -73,6 +73,24 @@ function writeDir(v: Float64Array, at: number, d: Dir): void {
   v[at + 5] = d.winScale;
 }
 
+/** ConnFactTable.screenColumns: per row k (= index in AnalysedTrace.connections, see
+ *  AnalysedTrace.connectionFacts), the numbers of these ConnectionFacts fields. */
+export interface ScreenColumns {
+  /** rows */
+  n: number;
+  rowStart: Float64Array;
+  rowEnd: Float64Array;
+  capture: Float64Array;
+  origPort: Float64Array;
+  respPort: Float64Array;
+  /** setupNs; NaN when the connection has no handshake (setupNs null) */
+  setupNs: Float64Array;
+  /** keepAlives.zeroByte + keepAlives.oneByte */
+  keepAlives: Float64Array;
+  /** 1 when healthShown(connection) */
+  health: Uint8Array;
+}
+
 export class ConnFactTable {
   length = 0;
   /** rows in chunks of CHUNK_ROWS (no copy when the table grows) */
@@ -303,6 +321,30 @@ export class ConnFactTable {
       maxRtoStallDir: v[o + F_MAX_RTO_DIR] as 0 | 1, zeroWindows: v[o + F_ZW], maxZeroWindowNs: v[o + F_MAX_ZW_NS], zeroWindowFrame: v[o + F_ZW_FRAME],
       zeroWindowEndFrame: v[o + F_ZW_END_FRAME], zeroWindowDir: v[o + F_ZW_DIR] as 0 | 1,
     };
+  }
+
+  /** Columns of the fields a screen over every connection reads, row k at index k, filled in one
+   *  pass over the rows (no getter per connection: a pass over 100,000 connections through the
+   *  getters runs mostly before the loop is optimised). A new set on every call. */
+  screenColumns(): ScreenColumns {
+    const n = this.length;
+    const s: ScreenColumns = {
+      n, rowStart: new Float64Array(n), rowEnd: new Float64Array(n), capture: new Float64Array(n), origPort: new Float64Array(n),
+      respPort: new Float64Array(n), setupNs: new Float64Array(n), keepAlives: new Float64Array(n), health: new Uint8Array(n),
+    };
+    for (let k = 0; k < n; k++) {
+      const v = this.c(k);
+      const o = off(k);
+      s.rowStart[k] = v[o + F_ROW_START];
+      s.rowEnd[k] = v[o + F_ROW_END];
+      s.capture[k] = v[o + F_CAPTURE];
+      s.origPort[k] = v[o + F_ORIG_PORT];
+      s.respPort[k] = v[o + F_RESP_PORT];
+      s.setupNs[k] = v[o + F_SYNACK_FRAME] === 0 ? NaN : v[o + F_SYNACK_REL] - v[o + F_SYN_REL];
+      s.keepAlives[k] = v[o + F_KA_ZERO] + v[o + F_KA_ONE];
+      s.health[k] = this.hasHealth(k) ? 1 : 0;
+    }
+    return s;
   }
 
   /** Whether any of the health counters a rule reports is non-zero (see healthShown). */

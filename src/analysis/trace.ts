@@ -11,6 +11,7 @@ import type { Exchange } from '../protocols/types.js';
 import type { ConnectLatencyFacts } from './connect-latency.js';
 import type { PayloadDiff, RetentionStats } from './payload-ring.js';
 import type { SegmentStore } from './segment-store.js';
+import type { ConnFactTable } from './kept.js';
 
 export type { ConnectLatencyFacts } from './connect-latency.js';
 export type { RetentionStats } from './payload-ring.js';
@@ -159,6 +160,9 @@ export interface AnalysedTrace {
   connections: ConnectionFacts[];
   /** the key segments of every kept connection, in columns (segment-store.ts) */
   segments: SegmentStore;
+  /** the fact rows of the kept connections (kept.ts), row k being connections[k]; absent in a
+   *  trace built by hand (its connections are then plain objects) */
+  connectionFacts?: ConnFactTable;
   exchanges: Exchange[];
   icmpErrors: IcmpErrorFact[];
   labelCounts: Partial<Record<LabelName, number>>;
