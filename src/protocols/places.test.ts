@@ -134,7 +134,7 @@ test("Framer: keep() is told whether the PDU's bytes so far are in the file, nev
 /** Bodies for the store: id-dependent bytes at a random place in a file, cut into runs. */
 function storeScenario(useFile: boolean): { live: boolean[]; loads: (number[] | string | null)[]; placed: number; copied: number } {
   seed = 5;
-  const FILE = 12 << 20;
+  const FILE = 4 << 20;
   const file = new Uint8Array(FILE);
   for (let i = 0; i < FILE; i++) file[i] = (i * 131 + (i >>> 9)) & 0xff;
   const mem = new MemFile(file);
@@ -428,7 +428,7 @@ test('random RPC traffic with reordering, losses and repeated XIDs: places and c
   try {
     let trimmed = 0;
     let compared = 0;
-    for (let seed = 1; seed <= 30; seed++) {
+    for (let seed = 1; seed <= 20; seed++) {
       for (const args of [true, 'diagnose'] as const) {
         const copies = randomTraffic(seed, null, args);
         const placed = randomTraffic(seed, join(dir, `r${seed}.pcap`), args);
