@@ -110,7 +110,8 @@ export type MessageSink = (m: MessageEvent) => void;
  */
 export interface ProtocolOptions {
   /**
-   * RPC: keep a copy of every call's arguments (up to MAX_RETAINED_TOTAL bytes) and remember the
+   * RPC: keep every call's arguments (up to MAX_RETAINED_TOTAL bytes; a copy, or their places in
+   * the capture file with `captureFile`) and remember the
    * last MAX_RECENT_CALLS answered calls, so that a retransmitted call is compared with its first
    * transmission (RpcRetransmitInfo.body and the fields after it) and a late retransmission or a
    * duplicate reply is recognised as such (incident C). Off: a retransmission of a call still
