@@ -8,11 +8,12 @@
 //
 // Retransmission: a call whose key is already pending (no reply yet) or was recently answered is
 // a retransmission by the client (TCP-level duplicates never reach here: tcp/stream.ts delivers
-// each byte once). Its arguments are compared with the first transmission's retained copy: the
+// each byte once). Its arguments are compared with the first transmission's retained ones (a copy,
+// or their places in the capture file, read back: places.ts, retained.ts): the
 // first differing offset and a hex excerpt of both (incident C: same XID, different WRITE data).
 //
 // Bounds: MAX_PENDING_CALLS pending calls (oldest reported unanswered when evicted),
-// MAX_RECENT_CALLS answered calls remembered, retained argument copies at most
+// MAX_RECENT_CALLS answered calls remembered, retained arguments at most
 // MAX_RETAINED_BODY bytes each and MAX_RETAINED_TOTAL bytes together (oldest dropped first,
 // retained.ts), MAX_ADDRESS_PAIRS caller/callee pairs named by number. Every eviction is counted.
 //
