@@ -88,6 +88,12 @@ test('the connection screen marks what each rule starts from, and syn attempts s
       const trace = await analyse([path]);
       const sc = connectionScreen(trace);
       assert.equal(connectionScreen(trace), sc, 'memoised per trace');
+      // the fact table's columns and the getters give the same screen
+      assert.ok(trace.connectionFacts !== undefined && trace.connectionFacts.length === trace.connections.length, 'the table path is taken');
+      const { health: byGettersHealth, ...byGetters } = connectionScreen({ ...trace, connectionFacts: undefined });
+      const { health: byTableHealth, ...byTable } = sc;
+      assert.deepEqual(byGetters, byTable, `${path}: screen by getters`);
+      assert.deepEqual(byGettersHealth.map((e) => e.c), byTableHealth.map((e) => e.c));
       trace.connections.forEach((c, i) => {
         // the numbers read once, as the getters give them
         assert.deepEqual([sc.capture[i], sc.rowStart[i], sc.rowEnd[i], sc.respPort[i]], [c.capture, c.keyRowStart, c.keyRowEnd, c.respPort]);

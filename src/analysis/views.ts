@@ -8,7 +8,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import type { Exchange } from '../protocols/types.js';
 import type { AnalysedTrace, ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 import type { SegmentStore } from './segment-store.js';
-import { healthShown } from './kept.js';
+import { healthShown, type ScreenColumns } from './kept.js';
 
 /** Connections on one (capture, originator, responder) tuple, with their key segments as rows of
  *  trace.segments: walks read the columns (a capture of 100,000 connections has 800,000 key
@@ -160,16 +160,16 @@ export interface ConnectionScreen {
   bits: Uint8Array;
   /** per connection: FACT_* bits */
   facts: Uint8Array;
-  /** per connection: the row (of trace.segments) of its first RST, -1 when none */
+  /** per connection: the row (of trace.segments) of its first RST, -1 when none (rows stay below
+   *  2^31: the kept connections times the key-segment bounds, trace.ts) */
   firstRst: Int32Array;
-  /** per connection: its capture, its key-segment rows [rowStart, rowEnd) (below 2^31: the kept
-   *  connections times the key-segment bounds, trace.ts), its server port and
-   *  its set-up time (ConnectionFacts.setupNs; NaN for none): read once here, so that the rules'
-   *  passes over every connection read typed arrays instead of getters */
-  capture: Int32Array;
-  rowStart: Int32Array;
-  rowEnd: Int32Array;
-  respPort: Uint16Array;
+  /** per connection: its capture, its key-segment rows [rowStart, rowEnd), its server port and
+   *  its set-up time (ConnectionFacts.setupNs; NaN for none): read once here (from the fact
+   *  table when the trace has it), so that the rules read typed arrays instead of getters */
+  capture: Float64Array;
+  rowStart: Float64Array;
+  rowEnd: Float64Array;
+  respPort: Float64Array;
   setupNs: Float64Array;
   /** the connections with a non-zero health counter (connectionsWithHealth) */
   health: HealthEntry[];
@@ -213,32 +213,21 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   const conns = trace.connections;
   const n = conns.length;
   const st = trace.segments;
-  // the columns as locals: the loop runs partly in the interpreter, where every property load counts
+  // the connections' numbers: from the fact table's rows in one pass (kept.ts screenColumns, no
+  // getter), or through the getters for a trace without the table (hand-built ones)
+  const table = trace.connectionFacts;
+  const byTable = table !== undefined && table.length === n;
+  const cols = byTable ? table.screenColumns() : columnsByGetters(conns);
+  const { rowStart, rowEnd, capture, origPort, respPort, setupNs } = cols;
   const bits = new Uint8Array(n);
   const facts = new Uint8Array(n);
   const firstRst = new Int32Array(n);
-  const capture = new Int32Array(n);
-  const rowStart = new Int32Array(n);
-  const rowEnd = new Int32Array(n);
-  const respPort = new Uint16Array(n);
-  const setupNs = new Float64Array(n);
-  const origPort = new Uint16Array(n);
   const health: HealthEntry[] = [];
+  for (let i = 0; i < n; i++) bits[i] = rowBits(st, rowStart[i], rowEnd[i], firstRst, i);
   for (let i = 0; i < n; i++) {
-    const c = conns[i];
-    const start = c.keyRowStart;
-    const end = c.keyRowEnd;
-    rowStart[i] = start;
-    rowEnd[i] = end;
-    bits[i] = rowBits(st, start, end, firstRst, i);
-    const cap = c.capture;
-    const port = c.respPort;
-    capture[i] = cap;
-    respPort[i] = port;
-    const setup = c.setupNs;
-    setupNs[i] = setup === null ? NaN : setup;
-    facts[i] = connFacts(c);
-    origPort[i] = c.origPort;
+    const h = byTable ? table.historyOf(i) : conns[i].history;
+    facts[i] = (cols.keepAlives[i] > 0 ? FACT_KEEPALIVE : 0) | (h.includes('R') || h.includes('r') ? FACT_HISTORY_RESET : 0) |
+      (cols.health[i] !== 0 ? FACT_HEALTH : 0);
   }
   // the health records of the few with a counter, after the loop (a branch the loop rarely takes
   // is one its optimised code is compiled without)
@@ -280,7 +269,7 @@ const NO_ROWS = new Int32Array(0);
  *  distinct keys (each beyond a small integer, so a boxed number) took about 10 ms. The table has
  *  at least twice as many slots as connections (a power of two), so probes stay short; it lives
  *  only during the call. */
-function bucketsOf(capture: Int32Array, origPort: Uint16Array, respPort: Uint16Array, bucketOf: Int32Array): number {
+function bucketsOf(capture: Float64Array, origPort: Float64Array, respPort: Float64Array, bucketOf: Int32Array): number {
   const n = capture.length;
   let size = 16;
   while (size < 2 * n) size *= 2;
@@ -313,16 +302,28 @@ function bucketsOf(capture: Int32Array, origPort: Uint16Array, respPort: Uint16A
   return buckets;
 }
 
-/** FACT_* bits of a connection. */
-function connFacts(c: ConnectionFacts): number {
-  let f = 0;
-  const ka = c.keepAlives;
-  if (ka.zeroByte + ka.oneByte > 0) f |= FACT_KEEPALIVE;
-  const h = c.history;
-  if (h.includes('R') || h.includes('r')) f |= FACT_HISTORY_RESET;
-  // kept.ts reads the counters from the connection's row, without building the health record
-  if (healthShown(c)) f |= FACT_HEALTH;
-  return f;
+/** The fact table's screen columns (kept.ts ScreenColumns) read through the getters, for a trace
+ *  without the table. */
+function columnsByGetters(conns: readonly ConnectionFacts[]): ScreenColumns {
+  const n = conns.length;
+  const s: ScreenColumns = {
+    n, rowStart: new Float64Array(n), rowEnd: new Float64Array(n), capture: new Float64Array(n), origPort: new Float64Array(n),
+    respPort: new Float64Array(n), setupNs: new Float64Array(n), keepAlives: new Float64Array(n), health: new Uint8Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const c = conns[i];
+    s.rowStart[i] = c.keyRowStart;
+    s.rowEnd[i] = c.keyRowEnd;
+    s.capture[i] = c.capture;
+    s.origPort[i] = c.origPort;
+    s.respPort[i] = c.respPort;
+    const setup = c.setupNs;
+    s.setupNs[i] = setup === null ? NaN : setup;
+    const ka = c.keepAlives;
+    s.keepAlives[i] = ka.zeroByte + ka.oneByte;
+    s.health[i] = healthShown(c) ? 1 : 0;
+  }
+  return s;
 }
 
 /** The SCREEN_* bits of rows [start, end) of one connection (all but the ICMP part of
