@@ -78,3 +78,15 @@ test('many deletes between adds: the ring is rebuilt without losing order', () =
   }
   assert.equal(t.size, 0);
 });
+
+test('a row reads back every field as given, at the edges of its 32-bit columns', () => {
+  const t = new RecentCalls();
+  const c: RecentCall = {
+    program: 0xffffffff, procedure: 0x80000000, frame: 3_000_000_000, sec: 5_000_000_000, nsec: 999_999_999, replyFrame: 0xffffffff,
+    transport: 'udp', stream: -1, bodyAt: -2, bodyStored: (1 << 20) + 4096, bodySeq: 2 ** 40, bodyLen: 16 << 20, bodyComplete: true,
+  };
+  t.add(7, 0xdeadbeef, c);
+  const out: RecentCall = { ...c, program: 0, sec: 0, bodySeq: 0, transport: 'tcp' };
+  assert.deepEqual(t.load(t.find(7, 0xdeadbeef), out), c);
+  assert.deepEqual([t.program(t.find(7, 0xdeadbeef)), t.procedure(t.find(7, 0xdeadbeef))], [0xffffffff, 0x80000000]);
+});

@@ -19,19 +19,23 @@
 const CELL = 4;
 const FIRST_ROWS = 1024;
 
-// numeric fields of a row, NUMS doubles each (frame numbers, times and positions are all exact)
-const F_PROGRAM = 0;
-const F_PROCEDURE = 1;
-const F_FRAME = 2;
-const F_SEC = 3;
-const F_NSEC = 4;
-const F_REPLY_FRAME = 5;
-const F_STREAM = 6;
-const F_BODY_AT = 7;
-const F_BODY_STORED = 8;
-const F_BODY_SEQ = 9;
-const F_BODY_LEN = 10;
-const NUMS = 11;
+// numeric fields of a row: INTS 32-bit integers (unsigned ones read back with >>> 0: program,
+// procedure and frame numbers are u32; the others fit an int32: body sizes are at most
+// MAX_RECORD_BYTES, nsec < 1e9) and NUMS doubles (epoch seconds and the body number, which are
+// not bounded by 2^31). 52 bytes a row instead of 88: the ring of rows is written once per reply.
+const I_PROGRAM = 0;
+const I_PROCEDURE = 1;
+const I_FRAME = 2;
+const I_NSEC = 3;
+const I_REPLY_FRAME = 4;
+const I_STREAM = 5;
+const I_BODY_AT = 6;
+const I_BODY_STORED = 7;
+const I_BODY_LEN = 8;
+const INTS = 9;
+const F_SEC = 0;
+const F_BODY_SEQ = 1;
+const NUMS = 2;
 
 /** What is remembered of an answered call (the fields compareBodies and reply() read). */
 export interface RecentCall {
@@ -63,6 +67,7 @@ export class RecentCalls {
   private pair = new Int32Array(FIRST_ROWS);
   private xid = new Int32Array(FIRST_ROWS);
   private num = new Float64Array(FIRST_ROWS * NUMS);
+  private ints = new Int32Array(FIRST_ROWS * INTS);
   private udp = new Uint8Array(FIRST_ROWS);
   private complete = new Uint8Array(FIRST_ROWS);
 
@@ -80,28 +85,30 @@ export class RecentCalls {
   load(r: number, out: RecentCall): RecentCall {
     const o = r * NUMS;
     const n = this.num;
-    out.program = n[o + F_PROGRAM];
-    out.procedure = n[o + F_PROCEDURE];
-    out.frame = n[o + F_FRAME];
+    const i = r * INTS;
+    const v = this.ints;
+    out.program = v[i + I_PROGRAM] >>> 0;
+    out.procedure = v[i + I_PROCEDURE] >>> 0;
+    out.frame = v[i + I_FRAME] >>> 0;
     out.sec = n[o + F_SEC];
-    out.nsec = n[o + F_NSEC];
-    out.replyFrame = n[o + F_REPLY_FRAME];
-    out.stream = n[o + F_STREAM];
-    out.bodyAt = n[o + F_BODY_AT];
-    out.bodyStored = n[o + F_BODY_STORED];
+    out.nsec = v[i + I_NSEC];
+    out.replyFrame = v[i + I_REPLY_FRAME] >>> 0;
+    out.stream = v[i + I_STREAM];
+    out.bodyAt = v[i + I_BODY_AT];
+    out.bodyStored = v[i + I_BODY_STORED];
     out.bodySeq = n[o + F_BODY_SEQ];
-    out.bodyLen = n[o + F_BODY_LEN];
+    out.bodyLen = v[i + I_BODY_LEN];
     out.transport = this.udp[r] === 1 ? 'udp' : 'tcp';
     out.bodyComplete = this.complete[r] === 1;
     return out;
   }
 
   program(r: number): number {
-    return this.num[r * NUMS + F_PROGRAM];
+    return this.ints[r * INTS + I_PROGRAM] >>> 0;
   }
 
   procedure(r: number): number {
-    return this.num[r * NUMS + F_PROCEDURE];
+    return this.ints[r * INTS + I_PROCEDURE] >>> 0;
   }
 
   /** Remembers `c` under (pair, xid), replacing (and making newest) an entry with that key. */
@@ -128,17 +135,19 @@ export class RecentCalls {
     this.xid[r] = xid | 0;
     const o = r * NUMS;
     const n = this.num;
-    n[o + F_PROGRAM] = c.program;
-    n[o + F_PROCEDURE] = c.procedure;
-    n[o + F_FRAME] = c.frame;
+    const i = r * INTS;
+    const v = this.ints;
+    v[i + I_PROGRAM] = c.program;
+    v[i + I_PROCEDURE] = c.procedure;
+    v[i + I_FRAME] = c.frame;
     n[o + F_SEC] = c.sec;
-    n[o + F_NSEC] = c.nsec;
-    n[o + F_REPLY_FRAME] = c.replyFrame;
-    n[o + F_STREAM] = c.stream;
-    n[o + F_BODY_AT] = c.bodyAt;
-    n[o + F_BODY_STORED] = c.bodyStored;
+    v[i + I_NSEC] = c.nsec;
+    v[i + I_REPLY_FRAME] = c.replyFrame;
+    v[i + I_STREAM] = c.stream;
+    v[i + I_BODY_AT] = c.bodyAt;
+    v[i + I_BODY_STORED] = c.bodyStored;
     n[o + F_BODY_SEQ] = c.bodySeq;
-    n[o + F_BODY_LEN] = c.bodyLen;
+    v[i + I_BODY_LEN] = c.bodyLen;
     this.udp[r] = c.transport === 'udp' ? 1 : 0;
     this.complete[r] = c.bodyComplete ? 1 : 0;
   }
@@ -222,6 +231,7 @@ export class RecentCalls {
     const pair = new Int32Array(rows);
     const xid = new Int32Array(rows);
     const num = new Float64Array(rows * NUMS);
+    const ints = new Int32Array(rows * INTS);
     const udp = new Uint8Array(rows);
     const complete = new Uint8Array(rows);
     let w = 0;
@@ -231,7 +241,9 @@ export class RecentCalls {
       alive[w] = 1;
       pair[w] = this.pair[r];
       xid[w] = this.xid[r];
-      num.set(this.num.subarray(r * NUMS, r * NUMS + NUMS), w * NUMS);
+      num[w * NUMS + F_SEC] = this.num[r * NUMS + F_SEC];
+      num[w * NUMS + F_BODY_SEQ] = this.num[r * NUMS + F_BODY_SEQ];
+      ints.set(this.ints.subarray(r * INTS, r * INTS + INTS), w * INTS);
       udp[w] = this.udp[r];
       complete[w] = this.complete[r];
       this.cells[CELL * this.cell(pair[w], xid[w]) + 2] = w;
@@ -241,6 +253,7 @@ export class RecentCalls {
     this.pair = pair;
     this.xid = xid;
     this.num = num;
+    this.ints = ints;
     this.udp = udp;
     this.complete = complete;
     this.rmask = rows - 1;
