@@ -125,8 +125,10 @@ export async function exchangesCommand(files: string[], o: { json: boolean }, ou
     // exchanges complete out of request order: printed by request frame (response frame when no
     // request was seen), ties in completion order, through a bounded window
     const w = new ReorderWindow<string>(EXCHANGE_ORDER_WINDOW, (line) => out.line(line));
+    // every field is printed; the RPC call bodies kept for the retransmission comparison are kept
+    // as their places in the file when it is a regular one (protocols/places.ts), not copied
     await runProtocols(file, (e) => w.push(e.requestFrame || e.responseFrame, o.json ? exchangeJson(file, e) : exchangeLine(e)),
-      null, out.drain);
+      null, out.drain, { captureFile: file });
     w.flush();
     if (w.late > 0) {
       process.stderr.write(`pcapdx: ${termSafe(file)}: ${w.late} exchange(s) printed out of request order: they completed ` +
