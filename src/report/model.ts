@@ -9,6 +9,7 @@ import { labelNames } from '../tcp/labels.js';
 import { formatTcpFlagsShort } from '../wire/tcpflags.js';
 import { connectionSummaries, captureSummaries, runRules } from '../diagnose/engine.js';
 import { DIAGNOSIS_SCHEMA, sortFindings, type CaptureSummary, type ConnectionSummary, type Finding } from '../diagnose/finding.js';
+import { formatEndpoint } from '../wire/addr.js';
 
 export interface LadderRow {
   frame: number;
@@ -116,7 +117,7 @@ function indexTrace(trace: AnalysedTrace, wanted: ReadonlySet<number>): Map<numb
   for (const i of trace.icmpErrors) {
     if (!wanted.has(i.frame)) continue;
     const q = i.quoted;
-    const quoted = q ? ` quoting ${q.src}:${q.srcPort} > ${q.dst}:${q.dstPort}${q.seq !== null ? ` seq=${q.seq}` : ''}` : '';
+    const quoted = q ? ` quoting ${formatEndpoint(q.src, q.srcPort)} > ${formatEndpoint(q.dst, q.dstPort)}${q.seq !== null ? ` seq=${q.seq}` : ''}` : '';
     idx.set(i.frame, {
       ns: i.ns, dir: i.quotedDir === null ? '?' : i.quotedDir === 0 ? 's>c' : 'c>s', stream: i.stream ?? -1, labels: [],
       text: `${i.v6 ? 'ICMPv6' : 'ICMP'} type ${i.type} code ${i.code} from ${i.from}${quoted}`,

@@ -20,6 +20,7 @@ import type { AnalysedTrace, ConnectionFacts } from '../analysis/trace.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import { L_KEEP_ALIVE } from '../tcp/labels.js';
 import type { ReportModel } from './model.js';
+import { formatEndpoint } from '../wire/addr.js';
 
 export const PLOTDATA_SCHEMA = 'pcapdx.plotdata/1';
 
@@ -175,7 +176,7 @@ export interface PlotData {
 
 // ------------------------------------------------------------------ helpers
 
-const ep = (addr: string, port: number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+const ep = formatEndpoint;
 
 /** Nearest-rank percentile of a sorted array. */
 export function percentile(sorted: readonly number[], p: number): number {

@@ -6,6 +6,7 @@
 import { termSafe } from '../cli/common.js';
 import type { ReportModel, ReportFinding } from './model.js';
 import { thousands } from './thousands.js';
+import { formatEndpoint } from '../wire/addr.js';
 
 const SEV_COLOR: Record<string, string> = { critical: '\x1b[1;37;41m', error: '\x1b[1;31m', warning: '\x1b[1;33m', info: '\x1b[36m' };
 const RESET = '\x1b[0m';
@@ -32,7 +33,7 @@ function findingLines(f: ReportFinding, model: ReportModel, o: TerminalOptions):
   const L: string[] = [];
   const sev = c(SEV_COLOR[f.severity] ?? '', f.severity.toUpperCase().padEnd(8));
   const where = f.connection
-    ? `  stream ${f.connection.stream}  ${f.connection.client.addr}:${f.connection.client.port} -> ${f.connection.server.addr}:${f.connection.server.port}`
+    ? `  stream ${f.connection.stream}  ${formatEndpoint(f.connection.client.addr, f.connection.client.port)} -> ${formatEndpoint(f.connection.server.addr, f.connection.server.port)}`
     : '';
   const cap = model.captures.length > 1 ? `  [${termSafe(model.captures[f.capture].path)}]` : '';
   L.push(`${sev} ${f.id}${termSafe(where)}${cap}`);

@@ -66,3 +66,9 @@ export function hashAddr(l3: number, words: Uint32Array): number {
   }
   return h >>> 0;
 }
+
+/** "10.0.0.1:445", "[2001:db8::1]:445": an address and port as text, IPv6 in brackets (RFC 3986
+ *  3.2.2) so the port cannot be read as the address's last group. */
+export function formatEndpoint(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}

@@ -11,6 +11,7 @@ import type { AnalysedTrace, ConnectionFacts, IcmpErrorFact } from '../../analys
 import { connectionOf, tupleGroups, type TupleGroup } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connRef } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** ICMPv4 unreachable codes that mean "administratively prohibited" (a firewall's REJECT). */
 export const ADMIN_PROHIBITED_V4 = [9, 10, 13];
@@ -52,7 +53,7 @@ export const icmpUnreachableForTcp: Rule<AnalysedTrace> = {
       out.push({
         id: 'icmp/unreachable-for-tcp',
         severity: admin || !established ? 'error' : 'warning',
-        summary: `${l.length} ${name} from ${e.from} quoting ${q.src}:${q.srcPort} -> ${q.dst}:${q.dstPort} (${dirText} packets on TCP stream ${e.stream}).`,
+        summary: `${l.length} ${name} from ${e.from} quoting ${formatEndpoint(q.src, q.srcPort)} -> ${formatEndpoint(q.dst, q.dstPort)} (${dirText} packets on TCP stream ${e.stream}).`,
         explanation:
           `${e.from} answered ${l.length} of ${dirText} packets on this connection with ${name}` +
           (admin ? ': a firewall on or near that host rejected them. ' : '. ') +

@@ -11,6 +11,7 @@ import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf, EXCHANGE_PAIR, EXCHANGE_RPC, EXCHANGE_UNANSWERED, exchangeScreen } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { fmtDuration } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** A reply later than a second is already far outside any healthy RPC service time, and a call
  *  this far from the end of the capture has had its chance to be answered in it. */
@@ -58,7 +59,7 @@ export const rpcUnansweredCalls: Rule<AnalysedTrace> = {
           s.n++;
           if ((lastAnswered.get(`${e.server.addr}|${e.server.port}`) ?? -1n) > requestNs) s.answeredLater++;
           if (s.frames.length < 8) s.frames.push(e.requestFrame);
-          if (s.servers.size < 4) s.servers.add(`${e.server.addr}:${e.server.port}/${e.transport}`);
+          if (s.servers.size < 4) s.servers.add(`${formatEndpoint(e.server.addr, e.server.port)}/${e.transport}`);
         }
       }
       for (const [service, s] of byService) {

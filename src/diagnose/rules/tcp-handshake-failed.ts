@@ -10,6 +10,7 @@ import { evidenceFrames, knownDefect, type Finding, type Rule } from '../finding
 import { getportReplyFor, synAttempts } from './syn-attempts.js';
 import { RESERVED_PORT_LIMIT, NFS_PORT } from './tcp-syn-burst.js';
 import { fmtDuration, round } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 export const tcpHandshakeFailed: Rule<AnalysedTrace> = {
   id: 'tcp/handshake-failed',
@@ -40,7 +41,7 @@ export const tcpHandshakeFailed: Rule<AnalysedTrace> = {
       const f: Finding = {
         id: 'tcp/handshake-failed',
         severity: 'error',
-        summary: `Connection ${g.client}:${g.clientPort} -> ${g.server}:${g.serverPort} ${completed ? `completed only after ${fmtDuration(durationS)}` : `never completed in ${fmtDuration(durationS)}`}: ${a.staleSynAcks.length} SYN-ACK(s) for a superseded ISN` +
+        summary: `Connection ${formatEndpoint(g.client, g.clientPort)} -> ${formatEndpoint(g.server, g.serverPort)} ${completed ? `completed only after ${fmtDuration(durationS)}` : `never completed in ${fmtDuration(durationS)}`}: ${a.staleSynAcks.length} SYN-ACK(s) for a superseded ISN` +
           (a.icmp.length ? `, ${a.icmp.length} ICMP rejections` : '') + (a.clientRsts.length ? `, ${a.clientRsts.length} client RSTs` : '') + '.',
         explanation: story.join(' ') + (b ? ' Verdict: the client\'s reconnect logic sent parallel SYNs; the client itself (its firewall or its TCP) rejects the answer. The network delivered everything.' : ''),
         frames: evidenceFrames([first.frame, ...(firstSynAck ? [firstSynAck.frame] : []), ...(a.completedAck ? [a.completedAck.frame] : []), ...(getport ? [getport] : []),

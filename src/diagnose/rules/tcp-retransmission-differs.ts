@@ -10,6 +10,7 @@ import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 export const tcpRetransmissionDiffers: Rule<AnalysedTrace> = {
   id: 'tcp/retransmission-differs',
@@ -17,7 +18,7 @@ export const tcpRetransmissionDiffers: Rule<AnalysedTrace> = {
     const out: Finding[] = [];
     for (const d of trace.tcpDataDiffs) {
       const c = connectionOf(trace, d.capture, d.stream);
-      const who = c ? (d.dir === 0 ? `${c.origAddr}:${c.origPort}` : `${c.respAddr}:${c.respPort}`) : 'the sender';
+      const who = c ? (d.dir === 0 ? formatEndpoint(c.origAddr, c.origPort) : formatEndpoint(c.respAddr, c.respPort)) : 'the sender';
       out.push({
         id: 'tcp/retransmission-differs',
         severity: 'critical',

@@ -8,6 +8,7 @@ import type { AnalysedTrace } from '../../analysis/trace.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
 import { connectionsWithHealth } from '../../analysis/views.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** A retransmission rate above 2% of a direction's data segments visibly cuts TCP throughput
  *  (throughput falls with the square root of the loss rate, Mathis et al. 1997). */
@@ -28,7 +29,7 @@ export const tcpRetransmissions: Rule<AnalysedTrace> = {
       const heavy = [0, 1].filter((d) => h.retransmittedData[d] >= MIN_RETRANSMISSIONS && rates[d] >= RATE_WARN);
       const stall = h.maxRtoStallNs >= STALL_WARN_NS;
       if (!heavy.length && !stall) continue;
-      const side = (d: number) => (d === 0 ? `${c.origAddr}:${c.origPort}` : `${c.respAddr}:${c.respPort}`);
+      const side = (d: number) => (d === 0 ? formatEndpoint(c.origAddr, c.origPort) : formatEndpoint(c.respAddr, c.respPort));
       const parts = heavy.map((d) => `${side(d)} re-sent ${h.retransmittedData[d]} of ${h.dataSegments[d]} data segments (${(rates[d] * 100).toFixed(1)}%)`);
       if (stall) parts.push(`${h.rtoStalls} timeout stall(s), the longest ${fmtDuration(h.maxRtoStallNs / 1e9)} before frame ${h.maxRtoStallFrame}`);
       const frames = c.keySegments.filter((s) => s.labels & 1 && s.len > 0).map((s) => s.frame);

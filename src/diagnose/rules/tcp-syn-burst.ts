@@ -8,6 +8,7 @@ import type { AnalysedTrace } from '../../analysis/trace.js';
 import { evidenceFrames, knownDefect, type Finding, type Rule } from '../finding.js';
 import { synAttempts } from './syn-attempts.js';
 import { fmtDuration } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** The SUNRPC regression is recognised on the ports RPC services use: portmap-assigned
  *  (reserved client ports below 1024 are what the RPC client binds) or the NFS port. */
@@ -27,7 +28,7 @@ export const tcpSynBurst: Rule<AnalysedTrace> = {
       const f: Finding = {
         id: 'tcp/syn-burst',
         severity: 'error',
-        summary: `${b.syns.length} SYNs with ${b.isns.length} different ISNs from ${g.client}:${g.clientPort} to ${g.server}:${g.serverPort} within ${fmtDuration(spanUs / 1e6)}` +
+        summary: `${b.syns.length} SYNs with ${b.isns.length} different ISNs from ${formatEndpoint(g.client, g.clientPort)} to ${formatEndpoint(g.server, g.serverPort)} within ${fmtDuration(spanUs / 1e6)}` +
           (a.bursts.length > 1 ? `, ${a.bursts.length} such bursts` : '') + '.',
         explanation:
           `The client sent ${b.syns.length} SYNs from one source port with different initial sequence numbers (${b.isns.join(', ')}) ` +

@@ -6,6 +6,7 @@
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { synAttempts } from './syn-attempts.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 export const tcpSynackForOldIsn: Rule<AnalysedTrace> = {
   id: 'tcp/synack-for-old-isn',
@@ -18,7 +19,7 @@ export const tcpSynackForOldIsn: Rule<AnalysedTrace> = {
       out.push({
         id: 'tcp/synack-for-old-isn',
         severity: 'error',
-        summary: `SYN-ACK in frame ${x.s.frame} acknowledges ISN ${x.ackedIsn}, but the client's newest SYN on ${g.client}:${g.clientPort} -> ${g.server}:${g.serverPort} has ISN ${x.newestIsn}; ${a.staleSynAcks.length} such SYN-ACK(s).`,
+        summary: `SYN-ACK in frame ${x.s.frame} acknowledges ISN ${x.ackedIsn}, but the client's newest SYN on ${formatEndpoint(g.client, g.clientPort)} -> ${formatEndpoint(g.server, g.serverPort)} has ISN ${x.newestIsn}; ${a.staleSynAcks.length} such SYN-ACK(s).`,
         explanation:
           `The server answered ${x.answers ? `the SYN in frame ${x.answers.frame}` : 'an earlier SYN'} (ack ${x.s.ack} = ISN ${x.ackedIsn} + 1), ` +
           `while the client had already sent a SYN with ISN ${x.newestIsn} (frame ${x.newest.frame}). To the client this SYN-ACK acknowledges nothing it sent, ` +

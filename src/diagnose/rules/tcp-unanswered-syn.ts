@@ -7,6 +7,7 @@ import type { AnalysedTrace } from '../../analysis/trace.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { synAttempts } from './syn-attempts.js';
 import { fmtDuration } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** The initial SYN timeout (RFC 6298 2.1: 1 s) plus margin: a single SYN closer than this to the
  *  end of the capture may simply not have had its answer captured yet. */
@@ -25,7 +26,7 @@ export const tcpUnansweredSyn: Rule<AnalysedTrace> = {
       if (a.syns.length < 2 && end - last.ns < BigInt(MIN_WAIT_NS)) continue;
       let e = perCapture.get(a.g.capture);
       if (!e) perCapture.set(a.g.capture, (e = { tuples: [], syns: 0, frames: [] }));
-      e.tuples.push(`${a.g.client}:${a.g.clientPort} -> ${a.g.server}:${a.g.serverPort} (${a.syns.length} SYN${a.syns.length > 1 ? 's' : ''} over ${fmtDuration(Number(last.ns - a.syns[0].ns) / 1e9)})`);
+      e.tuples.push(`${formatEndpoint(a.g.client, a.g.clientPort)} -> ${formatEndpoint(a.g.server, a.g.serverPort)} (${a.syns.length} SYN${a.syns.length > 1 ? 's' : ''} over ${fmtDuration(Number(last.ns - a.syns[0].ns) / 1e9)})`);
       e.syns += a.syns.length;
       e.frames.push(a.syns[0].frame);
     }

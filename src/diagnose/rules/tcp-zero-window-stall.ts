@@ -7,6 +7,7 @@ import { L_KEEP_ALIVE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE } from '../../tcp/labe
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
 import { connectionsWithHealth } from '../../analysis/views.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** A receiver that does not read for 5 s stalls its sender noticeably; shorter pauses are an
  *  application catching up (the noise control pauses 1.5 s). */
@@ -19,7 +20,7 @@ export const tcpZeroWindowStall: Rule<AnalysedTrace> = {
     // only connections with non-zero health counters (views.ts): the others cannot qualify
     for (const { c, h } of connectionsWithHealth(trace)) {
       if (h.zeroWindows === 0 || h.maxZeroWindowNs < STALL_WARN_NS) continue;
-      const who = h.zeroWindowDir === 0 ? `${c.origAddr}:${c.origPort}` : `${c.respAddr}:${c.respPort}`;
+      const who = h.zeroWindowDir === 0 ? formatEndpoint(c.origAddr, c.origPort) : formatEndpoint(c.respAddr, c.respPort);
       const open = h.zeroWindowEndFrame === 0;
       out.push({
         id: 'tcp/zero-window-stall',

@@ -10,6 +10,7 @@ import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
 import { STALL_WARN_NS } from './tcp-zero-window-stall.js';
 import { connectionsWithHealth } from '../../analysis/views.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 export const tcpZeroWindow: Rule<AnalysedTrace> = {
   id: 'tcp/zero-window',
@@ -19,7 +20,7 @@ export const tcpZeroWindow: Rule<AnalysedTrace> = {
     for (const { c, h } of connectionsWithHealth(trace)) {
       if (h.zeroWindows === 0 || h.maxZeroWindowNs >= STALL_WARN_NS) continue;
       const side = h.zeroWindowDir === 0 ? 'client' : 'server';
-      const who = h.zeroWindowDir === 0 ? `${c.origAddr}:${c.origPort}` : `${c.respAddr}:${c.respPort}`;
+      const who = h.zeroWindowDir === 0 ? formatEndpoint(c.origAddr, c.origPort) : formatEndpoint(c.respAddr, c.respPort);
       const labelled = c.labelCounts.zero_window ?? 0;
       const longest = fmtDuration(h.maxZeroWindowNs / 1e9);
       out.push({

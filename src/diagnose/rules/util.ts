@@ -3,6 +3,7 @@
 
 import type { ConnectionFacts } from '../../analysis/trace.js';
 import type { ConnectionRef } from '../finding.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 export function connRef(c: ConnectionFacts): ConnectionRef {
   return { stream: c.stream, client: { addr: c.origAddr, port: c.origPort }, server: { addr: c.respAddr, port: c.respPort } };
@@ -10,8 +11,7 @@ export function connRef(c: ConnectionFacts): ConnectionRef {
 
 /** "10.0.0.1:800 -> 10.0.0.2:304" (IPv6 in brackets) */
 export function connLabel(c: ConnectionFacts): string {
-  const ep = (a: string, p: number): string => (a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
-  return `${ep(c.origAddr, c.origPort)} -> ${ep(c.respAddr, c.respPort)}`;
+  return `${formatEndpoint(c.origAddr, c.origPort)} -> ${formatEndpoint(c.respAddr, c.respPort)}`;
 }
 
 /** b - a in seconds, for printing and metrics (exact inputs, float output). */

@@ -16,6 +16,7 @@ import {
 } from '../../tcp/labels.js';
 import type { AnalysedTrace, ConnectionFacts } from '../../analysis/trace.js';
 import type { PlotData, SegmentKind, TimeSequence } from '../plotdata.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** Ordinary points per series (segments, ACKs, RTT): a 1,000-pixel-wide plot cannot show more
  *  than a few points per pixel column, and 20,000 keeps the report small. */
@@ -162,7 +163,7 @@ export async function timeSequences(path: string, conns: readonly ConnectionFact
   return conns.map((c) => {
     const b = builders.get(c.stream)!;
     const segments = [...b.segs.items, ...b.marked.items].sort((x, y) => x[0] - y[0]);
-    const ep = (addr: string, port: number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+    const ep = formatEndpoint;
     return {
       stream: c.stream, client: ep(c.origAddr, c.origPort), server: ep(c.respAddr, c.respPort), sender: b.sender === 0 ? 'client' : 'server',
       segments, acks: b.acks.items, sacks: b.sacks.items, zeroWindows: b.zero.items, rtt: b.rtt.items,

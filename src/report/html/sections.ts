@@ -7,13 +7,12 @@ import type { CapturePlots } from '../plotdata.js';
 import { escapeHtml as h } from './escape.js';
 import { formatGap, ladderSvg } from './ladder.js';
 import { thousands } from '../thousands.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'] as const;
 const n = (v: number): string => thousands(v);
 
-function endpoint(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
+const endpoint = formatEndpoint;
 
 function findingAnchor(i: number): string {
   return `finding-${i + 1}`;
