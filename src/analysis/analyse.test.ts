@@ -246,8 +246,8 @@ test('the trace\'s fact rows are its connections in order, and their screen colu
   t.connections.forEach((c, k) => {
     const ka = c.keepAlives;
     assert.deepEqual(
-      [s.rowStart[k], s.rowEnd[k], s.capture[k], s.origPort[k], s.respPort[k], s.setupNs[k], s.keepAlives[k], s.health[k] === 1],
-      [c.keyRowStart, c.keyRowEnd, c.capture, c.origPort, c.respPort, c.setupNs ?? NaN, ka.zeroByte + ka.oneByte, healthShown(c)],
+      [s.rowStart[k], s.rowEnd[k], s.capture[k], s.origPort[k], s.respPort[k], s.setupNs[k], s.keepAlives[k], s.health[k] === 1, s.durationNs[k]],
+      [c.keyRowStart, c.keyRowEnd, c.capture, c.origPort, c.respPort, c.setupNs ?? NaN, ka.zeroByte + ka.oneByte, healthShown(c), Number(c.lastNs - c.firstNs)],
       `connection ${k}`,
     );
     health += s.health[k];

@@ -89,6 +89,8 @@ export interface ScreenColumns {
   keepAlives: Float64Array;
   /** 1 when healthShown(connection) */
   health: Uint8Array;
+  /** last time - first time, ns; NaN when a time is not exact as a double (then read the getters) */
+  durationNs: Float64Array;
 }
 
 export class ConnFactTable {
@@ -331,10 +333,12 @@ export class ConnFactTable {
     const s: ScreenColumns = {
       n, rowStart: new Float64Array(n), rowEnd: new Float64Array(n), capture: new Float64Array(n), origPort: new Float64Array(n),
       respPort: new Float64Array(n), setupNs: new Float64Array(n), keepAlives: new Float64Array(n), health: new Uint8Array(n),
+      durationNs: new Float64Array(n),
     };
     for (let k = 0; k < n; k++) {
       const v = this.c(k);
       const o = off(k);
+      s.durationNs[k] = v[o + F_LAST_REL] - v[o + F_FIRST_REL];
       s.rowStart[k] = v[o + F_ROW_START];
       s.rowEnd[k] = v[o + F_ROW_END];
       s.capture[k] = v[o + F_CAPTURE];

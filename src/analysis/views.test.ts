@@ -249,7 +249,7 @@ test('syn attempts: a SYN re-sent after its answer as the last row is walked (a 
 
 // ------------------------------------------------------------------ the exchange screen
 
-import { EXCHANGE_DIFFERENT_RETRANSMISSION, EXCHANGE_HEARTBEAT, EXCHANGE_PAIR, EXCHANGE_RPC, EXCHANGE_UNANSWERED, exchangeScreen, heartbeatKind } from './views.js';
+import { EXCHANGE_DIFFERENT_RETRANSMISSION, EXCHANGE_HEARTBEAT, EXCHANGE_PAIR, EXCHANGE_PAIR_NOT_OK, EXCHANGE_RPC, EXCHANGE_UNANSWERED, exchangeScreen, heartbeatKind } from './views.js';
 import { generateIncidentA, generateIncidentC } from '../../test/incidents/index.js';
 
 test('the exchange screen marks each exchange as its getters say, on SMB2 and RPC captures and incidents A and C', async () => {
@@ -266,16 +266,16 @@ test('the exchange screen marks each exchange as its getters say, on SMB2 and RP
       const names = new Set<string>();
       trace.exchanges.forEach((e, i) => {
         const want = (e.protocol === 'rpc' ? EXCHANGE_RPC : 0) | (heartbeatKind(e) !== null ? EXCHANGE_HEARTBEAT : 0) |
-          (e.kind === 'unanswered' ? EXCHANGE_UNANSWERED : 0) | (e.kind === 'pair' ? EXCHANGE_PAIR : 0) |
+          (e.kind === 'unanswered' ? EXCHANGE_UNANSWERED : 0) | (e.kind === 'pair' ? EXCHANGE_PAIR : 0) | (e.kind === 'pair' && e.statusCode !== 0 ? EXCHANGE_PAIR_NOT_OK : 0) |
           (e.retransmit?.body === 'different' ? EXCHANGE_DIFFERENT_RETRANSMISSION : 0);
         assert.equal(xs.bits[i], want, `${path} exchange ${i}`);
         assert.deepEqual([xs.requestFrame[i], xs.responseFrame[i]], [e.requestFrame, e.responseFrame]);
         names.add(e.protocol === 'rpc' ? e.service : e.protocol.toUpperCase());
-        for (let b = 1; b < 32; b <<= 1) if (want & b) seen.set(b, (seen.get(b) ?? 0) + 1);
+        for (let b = 1; b < 64; b <<= 1) if (want & b) seen.set(b, (seen.get(b) ?? 0) + 1);
       });
       assert.deepEqual([...xs.names].sort(), [...names].sort());
     }
-    for (const b of [EXCHANGE_RPC, EXCHANGE_HEARTBEAT, EXCHANGE_UNANSWERED, EXCHANGE_PAIR, EXCHANGE_DIFFERENT_RETRANSMISSION]) assert.ok((seen.get(b) ?? 0) > 0, `bit ${b} set somewhere`);
+    for (const b of [EXCHANGE_RPC, EXCHANGE_HEARTBEAT, EXCHANGE_UNANSWERED, EXCHANGE_PAIR, EXCHANGE_PAIR_NOT_OK, EXCHANGE_DIFFERENT_RETRANSMISSION]) assert.ok((seen.get(b) ?? 0) > 0, `bit ${b} set somewhere`);
   } finally {
     tmp.done();
   }

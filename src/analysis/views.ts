@@ -171,6 +171,8 @@ export interface ConnectionScreen {
   rowEnd: Float64Array;
   respPort: Float64Array;
   setupNs: Float64Array;
+  /** per connection: last time - first time, ns (NaN when not exact: read the getters) */
+  durationNs: Float64Array;
   /** the connections with a non-zero health counter (connectionsWithHealth) */
   health: HealthEntry[];
   /** the connections (indexes, in trace order) with SCREEN_RST, and with FACT_KEEPALIVE; the
@@ -247,7 +249,7 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   const bucketOf = new Int32Array(n);
   const buckets = bucketsOf(capture, origPort, respPort, bucketOf);
   const sc: ConnectionScreen = {
-    bits, facts, firstRst, capture, rowStart, rowEnd, respPort, setupNs, health, resets, keepAlives, bareAcks, historyResets, firstRowFrame: NO_FRAMES,
+    bits, facts, firstRst, capture, rowStart, rowEnd, respPort, setupNs, durationNs: cols.durationNs, health, resets, keepAlives, bareAcks, historyResets, firstRowFrame: NO_FRAMES,
     lastRowFrame: NO_FRAMES, bucketOf, buckets, bucketFirst: NO_ROWS, bucketNext: NO_ROWS, bucketBits: NO_BUCKETS, bucketOrdered: NO_BUCKETS,
   };
   // connections an ICMP error quotes (rare)
@@ -309,9 +311,11 @@ function columnsByGetters(conns: readonly ConnectionFacts[]): ScreenColumns {
   const s: ScreenColumns = {
     n, rowStart: new Float64Array(n), rowEnd: new Float64Array(n), capture: new Float64Array(n), origPort: new Float64Array(n),
     respPort: new Float64Array(n), setupNs: new Float64Array(n), keepAlives: new Float64Array(n), health: new Uint8Array(n),
+    durationNs: new Float64Array(n),
   };
   for (let i = 0; i < n; i++) {
     const c = conns[i];
+    s.durationNs[i] = Number(c.lastNs - c.firstNs);
     s.rowStart[i] = c.keyRowStart;
     s.rowEnd[i] = c.keyRowEnd;
     s.capture[i] = c.capture;
@@ -524,6 +528,9 @@ export const EXCHANGE_UNANSWERED = 4;
 export const EXCHANGE_PAIR = 8;
 /** a retransmission whose body differs from the original's (retransmit.body 'different') */
 export const EXCHANGE_DIFFERENT_RETRANSMISSION = 16;
+/** a pair whose status code is not 0 (not SUCCESS, NFS3_OK, STATUS_SUCCESS ...: an error, a
+ *  refusal, or an intermediate status such as STATUS_MORE_PROCESSING_REQUIRED) */
+export const EXCHANGE_PAIR_NOT_OK = 32;
 
 export interface ExchangeScreen {
   /** per exchange (index into trace.exchanges): EXCHANGE_* bits */
@@ -564,7 +571,7 @@ export function exchangeScreen(trace: AnalysedTrace): ExchangeScreen {
     if (heartbeatKindOf(e, protocol) !== null) b |= EXCHANGE_HEARTBEAT;
     const kind = e.kind;
     if (kind === 'unanswered') b |= EXCHANGE_UNANSWERED;
-    else if (kind === 'pair') b |= EXCHANGE_PAIR;
+    else if (kind === 'pair') b |= e.statusCode !== 0 ? EXCHANGE_PAIR | EXCHANGE_PAIR_NOT_OK : EXCHANGE_PAIR;
     const r = e.retransmit;
     if (r && r.body === 'different') b |= EXCHANGE_DIFFERENT_RETRANSMISSION;
     sc.bits[i] = b;

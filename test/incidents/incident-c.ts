@@ -196,6 +196,12 @@ export function generateIncidentC(p: IncidentCParams): Generated<IncidentCFacts>
       },
     });
   }
+  if (p.variant === 'same-connection' || p.variant === 'new-connection' || p.variant === 'identical') {
+    // the server answers the WRITE after a minute (what made the client re-send it): the first
+    // connection's first answer is that late, and the time is the server's
+    fired.push('tcp/slow-first-response');
+    findings.push({ rule: 'tcp/slow-first-response', minSeverity: 'warning', frames: [facts.originalCall[0], facts.reply], stream: 0, metrics: { dominant: 'server' } });
+  }
   if (p.variant === 'tcp-differs') {
     fired.push('tcp/retransmission-differs');
     findings.push({
@@ -212,7 +218,7 @@ export function generateIncidentC(p: IncidentCParams): Generated<IncidentCFacts>
   };
   return {
     path: p.path, frames: trace.count,
-    expect: { incident: fired.length ? 'C' : 'control', story: story[p.variant], findings, quiet: quietExcept(fired), facts },
+    expect: { incident: fired.some((r) => r !== 'tcp/slow-first-response') ? 'C' : 'control', story: story[p.variant], findings, quiet: quietExcept(fired), facts },
   };
 }
 

@@ -7,6 +7,7 @@
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
+import { EXCHANGE_PAIR_NOT_OK, exchangeScreen } from '../../analysis/views.js';
 import type { Exchange } from '../../protocols/types.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
 import { connRef, fmtDuration } from './util.js';
@@ -98,7 +99,9 @@ export const nfsErrorReplies: Rule<AnalysedTrace> = {
     const out: Finding[] = [];
     trace.captures.forEach((cap, capture) => {
       const groups = new Map<string, Group>();
+      const xs = exchangeScreen(trace).bits;
       for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+        if ((xs[k] & EXCHANGE_PAIR_NOT_OK) === 0) continue;
         const e = trace.exchanges[k];
         if (e.protocol !== 'rpc' || e.kind !== 'pair' || (e.program !== PROG_NFS && e.program !== PROG_MOUNT) || e.statusCode <= 0) continue;
         const m = meaningOf(e);

@@ -16,6 +16,7 @@
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
+import { EXCHANGE_PAIR_NOT_OK, exchangeScreen } from '../../analysis/views.js';
 import type { Exchange } from '../../protocols/types.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
 import { connRef, fmtDuration } from './util.js';
@@ -97,7 +98,11 @@ export const rpcCallRejected: Rule<AnalysedTrace> = {
     const out: Finding[] = [];
     trace.captures.forEach((cap, capture) => {
       const groups = new Map<string, Group>();
+      // only pairs with a non-zero status can be refusals (the exchange screen's bit: no getter
+      // per exchange)
+      const xs = exchangeScreen(trace).bits;
       for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+        if ((xs[k] & EXCHANGE_PAIR_NOT_OK) === 0) continue;
         const e = trace.exchanges[k];
         if (e.protocol !== 'rpc' || e.kind !== 'pair' || !isRpcRefusal(e.status)) continue;
         const key = `${e.client.addr}|${e.server.addr}|${e.program}|${e.version}|${e.status}`;

@@ -9,9 +9,11 @@
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
+import { EXCHANGE_PAIR_NOT_OK, exchangeScreen } from '../../analysis/views.js';
 import type { Exchange } from '../../protocols/types.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
 import { connRef, fmtDuration } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 interface Meaning {
   severity: Severity;
@@ -75,7 +77,9 @@ export const smb2ErrorReplies: Rule<AnalysedTrace> = {
     const out: Finding[] = [];
     trace.captures.forEach((cap, capture) => {
       const groups = new Map<string, Group>();
+      const xs = exchangeScreen(trace).bits;
       for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+        if ((xs[k] & EXCHANGE_PAIR_NOT_OK) === 0) continue;
         const e = trace.exchanges[k];
         if (e.protocol !== 'smb2' || e.responseFrame <= 0 || SETUP_COMMANDS.has(e.command)) continue;
         const m = MEANING[e.status];
@@ -112,7 +116,7 @@ function finding(trace: AnalysedTrace, g: Group, captureEndNs: bigint | null): F
   const sessionCase = sessionGone(e.status);
   // a session refused and never set up again while the capture went on: the client is stuck
   const stuck = sessionCase && !g.resetupFrame && e.responseNs !== null && captureEndNs !== null && Number(captureEndNs - e.responseNs) >= RECOVERY_WAIT_NS;
-  const server = e.server.addr.includes(':') ? `[${e.server.addr}]:${e.server.port}` : `${e.server.addr}:${e.server.port}`;
+  const server = formatEndpoint(e.server.addr, e.server.port);
   return {
     id: 'smb2/error-replies',
     severity: stuck ? 'error' : g.meaning.severity,

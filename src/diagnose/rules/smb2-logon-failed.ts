@@ -12,8 +12,9 @@
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
-import { setupFailures, endpointText } from './smb2-setup.js';
+import { setupFailures } from './smb2-setup.js';
 import { connRef, fmtDuration } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** What a SESSION_SETUP status says about the logon, and what to do (MS-ERREF names). */
 const MEANING: Record<string, { says: string; advice: string[] }> = {
@@ -59,7 +60,7 @@ export const smb2LogonFailed: Rule<AnalysedTrace> = {
       const e = g.first;
       const m = MEANING[g.status] ?? DEFAULT_MEANING;
       const severity: Severity = g.recoveredFrame !== 0 ? (g.count > 1 ? 'warning' : 'info') : g.heldFrame !== 0 ? 'info' : 'error';
-      const server = endpointText(e.server.addr, e.server.port);
+      const server = formatEndpoint(e.server.addr, e.server.port);
       const span = e.requestNs !== null && g.lastNs > e.requestNs ? Number(g.lastNs - e.requestNs) / 1e9 : 0;
       const conn = g.streams.size === 1 ? connectionOf(trace, g.capture, [...g.streams][0]) : undefined;
       return {

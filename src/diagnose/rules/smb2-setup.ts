@@ -5,6 +5,7 @@
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import type { Exchange } from '../../protocols/types.js';
+import { EXCHANGE_PAIR, EXCHANGE_PAIR_NOT_OK, exchangeScreen } from '../../analysis/views.js';
 
 /** Statuses that are not failures of a set-up step: success, and the intermediate legs of a
  *  multi-round authentication (MS-SMB2 3.3.5.5.3: the server asks for another SESSION_SETUP). */
@@ -31,15 +32,12 @@ export function setupFailures(trace: AnalysedTrace, command: string, framesKept:
   const out: SetupFailures[] = [];
   trace.captures.forEach((cap, capture) => {
     const groups = new Map<string, SetupFailures>();
-    const successes: Exchange[] = [];
+    // failures are pairs with a non-zero status (the exchange screen's bit: no getter per exchange)
+    const xs = exchangeScreen(trace).bits;
     for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+      if ((xs[k] & EXCHANGE_PAIR_NOT_OK) === 0) continue;
       const e = trace.exchanges[k];
-      if (e.protocol !== 'smb2' || e.command !== command || e.kind !== 'pair') continue;
-      if (e.status === 'STATUS_SUCCESS') {
-        successes.push(e);
-        continue;
-      }
-      if (NOT_FAILED.has(e.status)) continue;
+      if (e.protocol !== 'smb2' || e.command !== command || NOT_FAILED.has(e.status)) continue;
       const key = `${e.client.addr}|${e.server.addr}|${e.server.port}|${e.status}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { capture, first: e, status: e.status, count: 0, frames: [], streams: new Set(), lastNs: 0n, recoveredFrame: 0, heldFrame: 0, firstNs: e.requestNs ?? 0n }));
@@ -47,6 +45,13 @@ export function setupFailures(trace: AnalysedTrace, command: string, framesKept:
       if (g.frames.length < framesKept) g.frames.push(e.requestFrame, e.responseFrame);
       if (e.stream >= 0) g.streams.add(e.stream);
       if (e.requestNs !== null && e.requestNs > g.lastNs) g.lastNs = e.requestNs;
+    }
+    if (groups.size === 0) return;
+    const successes: Exchange[] = [];
+    for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
+      if ((xs[k] & (EXCHANGE_PAIR | EXCHANGE_PAIR_NOT_OK)) !== EXCHANGE_PAIR) continue;
+      const e = trace.exchanges[k];
+      if (e.protocol === 'smb2' && e.command === command && e.status === 'STATUS_SUCCESS') successes.push(e);
     }
     for (const g of groups.values()) {
       for (const s of successes) {
@@ -61,9 +66,4 @@ export function setupFailures(trace: AnalysedTrace, command: string, framesKept:
     }
   });
   return out;
-}
-
-/** "10.0.0.1" or "[2001:db8::1]:445" style endpoint for sentences. */
-export function endpointText(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }

@@ -6,8 +6,9 @@
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
-import { setupFailures, endpointText } from './smb2-setup.js';
+import { setupFailures } from './smb2-setup.js';
 import { connRef } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 const MEANING: Record<string, { says: string; advice: string[] }> = {
   STATUS_BAD_NETWORK_NAME: {
@@ -39,7 +40,7 @@ export const smb2TreeConnectFailed: Rule<AnalysedTrace> = {
       const e = g.first;
       const m = MEANING[g.status] ?? DEFAULT_MEANING;
       const severity: Severity = g.recoveredFrame === 0 ? 'error' : 'info';
-      const server = endpointText(e.server.addr, e.server.port);
+      const server = formatEndpoint(e.server.addr, e.server.port);
       const path = typeof e.args.path === 'string' ? e.args.path : '';
       const conn = g.streams.size === 1 ? connectionOf(trace, g.capture, [...g.streams][0]) : undefined;
       return {

@@ -20,9 +20,11 @@
 // the rest are counted in the last one.
 
 import type { AnalysedTrace, ConnectionFacts } from '../../analysis/trace.js';
+import { connectionScreen } from '../../analysis/views.js';
 import { TCP_RST, TCP_SYN } from '../../wire/packet.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
 import { connRef, fmtDuration } from './util.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** Server endpoints (address, port) a client must have sent SYNs to before its refusals are
  *  taken as a scan: a service client talks to a handful (a mount: portmap, mountd, nfsd, lockd,
@@ -38,7 +40,6 @@ export const SCANNED_MIN_PORTS = 5;
 /** Zeek conn_states of a connection whose handshake completed. */
 const ESTABLISHED = new Set(['S1', 'SF', 'S2', 'S3', 'RSTO', 'RSTR']);
 
-const ep = (a: string, p: number): string => (a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
 
 interface Endpoint {
   capture: number;
@@ -52,8 +53,10 @@ interface Endpoint {
 export const tcpConnectionRefused: Rule<AnalysedTrace> = {
   id: 'tcp/connection-refused',
   run(trace) {
+    // a refused connection has the responder's RST among its key segments: only the connection
+    // screen's short list of connections with a RST is read, not every connection
     const refused: ConnectionFacts[] = [];
-    for (const c of trace.connections) if (c.state === 'REJ') refused.push(c);
+    for (const i of connectionScreen(trace).resets) if (trace.connections[i].state === 'REJ') refused.push(trace.connections[i]);
     if (refused.length === 0) return [];
     // per client, the server endpoints it sent SYNs to; per (client, server), whether any handshake
     // completed; per server endpoint, the first established connection
@@ -132,7 +135,7 @@ function synRstFrames(c: ConnectionFacts): number[] {
 function endpointFinding(e: Endpoint, est: { first: ConnectionFacts; last: ConnectionFacts } | undefined, allReachedOtherwise: boolean): Finding {
   const first = e.refused[0];
   const last = e.refused[e.refused.length - 1];
-  const server = ep(e.server, e.port);
+  const server = formatEndpoint(e.server, e.port);
   const clients = e.clients.size === 1 ? first.origAddr : `${e.clients.size} clients`;
   const spanS = Number(last.lastNs - first.firstNs) / 1e9;
   const attempts = `${e.refused.length} connection attempt${e.refused.length === 1 ? '' : 's'} (${e.syns} SYN${e.syns === 1 ? '' : 's'})`;

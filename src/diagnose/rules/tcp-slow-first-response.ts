@@ -24,6 +24,8 @@ import { TCP_SYN } from '../../wire/packet.js';
 import { seqAdd, seqGe } from '../../bytes/seq.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connRef, fmtDuration, round } from './util.js';
+import { connectionScreen } from '../../analysis/views.js';
+import { formatEndpoint } from '../../wire/addr.js';
 
 /** A second to the first byte of the answer is what a user notices ("the mount took a second"),
  *  and far beyond a healthy LAN or WAN exchange (a few round trips, tens of milliseconds). */
@@ -137,21 +139,38 @@ interface Endpoint {
 export const tcpSlowFirstResponse: Rule<AnalysedTrace> = {
   id: 'tcp/slow-first-response',
   run(trace) {
-    const endpoints = new Map<string, Endpoint>();
-    for (const c of trace.connections) {
-      // cheap screens first: a handshake seen from the SYN, an answer, time enough
-      if (c.opener !== 'syn' || c.setupNs === null || c.resp.payload === 0) continue;
-      const k = `${c.capture}|${c.respAddr}|${c.respPort}`;
-      let e = endpoints.get(k);
-      if (!e) endpoints.set(k, (e = { conns: 0, slow: [], byPart: { network: 0, client: 0, server: 0 } }));
-      e.conns++;
-      if (Number(c.lastNs - c.firstNs) < SLOW_FIRST_RESPONSE_NS) continue;
+    // the candidates from the connection screen's columns (a handshake, lasting a second or more;
+    // NaN durations are not exact as doubles and go to the precise check), then the key segments
+    // of those only
+    const sc = connectionScreen(trace);
+    const conns = trace.connections;
+    const slow: { c: ConnectionFacts; r: FirstResponse }[] = [];
+    for (let i = 0; i < conns.length; i++) {
+      if (Number.isNaN(sc.setupNs[i]) || sc.durationNs[i] < SLOW_FIRST_RESPONSE_NS) continue;
+      const c = conns[i];
+      if (c.opener !== 'syn' || c.resp.payload === 0 || Number(c.lastNs - c.firstNs) < SLOW_FIRST_RESPONSE_NS) continue;
       const r = firstResponse(c);
-      if (r === null || r.totalNs < SLOW_FIRST_RESPONSE_NS) continue;
-      e.slow.push({ c, r });
-      e.byPart[r.dominant]++;
+      if (r !== null && r.totalNs >= SLOW_FIRST_RESPONSE_NS) slow.push({ c, r });
     }
-    const found = [...endpoints.values()].filter((e) => e.slow.length > 0);
+    if (slow.length === 0) return [];
+    // per server endpoint: its slow connections, and how many of its connections had a handshake
+    const endpoints = new Map<string, Endpoint>();
+    const key = (c: ConnectionFacts): string => `${c.capture}|${c.respAddr}|${c.respPort}`;
+    for (const x of slow) {
+      let e = endpoints.get(key(x.c));
+      if (!e) endpoints.set(key(x.c), (e = { conns: 0, slow: [], byPart: { network: 0, client: 0, server: 0 } }));
+      e.slow.push(x);
+      e.byPart[x.r.dominant]++;
+    }
+    const ports = new Set(slow.map((x) => x.c.respPort));
+    for (let i = 0; i < conns.length; i++) {
+      if (Number.isNaN(sc.setupNs[i]) || !ports.has(sc.respPort[i])) continue;
+      const c = conns[i];
+      if (c.opener !== 'syn' || c.resp.payload === 0) continue;
+      const e = endpoints.get(key(c));
+      if (e) e.conns++;
+    }
+    const found = [...endpoints.values()];
     for (const e of found) e.slow.sort((a, b) => b.r.totalNs - a.r.totalNs);
     found.sort((a, b) => b.slow[0].r.totalNs - a.slow[0].r.totalNs);
     return found.slice(0, MAX_FINDINGS).map(finding);
@@ -186,7 +205,7 @@ function finding(e: Endpoint): Finding {
   const others = e.slow.length - 1;
   const split = `network ${ms(r.networkNs)}, client ${ms(r.clientNs)}, server ${ms(r.serverNs)}`;
   const frames = [r.syn.frame, r.synAck.frame, ...(r.request ? [r.request.frame] : []), ...(r.requestAck && r.requestAck.frame < r.answer.frame ? [r.requestAck.frame] : []), r.answer.frame];
-  const server = c.respAddr.includes(':') ? `[${c.respAddr}]:${c.respPort}` : `${c.respAddr}:${c.respPort}`;
+  const server = formatEndpoint(c.respAddr, c.respPort);
   return {
     id: 'tcp/slow-first-response',
     severity: slowSeverity(r),
