@@ -453,3 +453,18 @@ test('SMB2 session deleted under a client: an error when it never logs on again,
     else assert.match(f[0].explanation, /did not recover by itself/);
   }
 });
+
+test('a locked-out account is named as such, with the advice to find the client sending a stale password', async () => {
+  const t = new Trace();
+  const STATUS_ACCOUNT_LOCKED_OUT = 0xc0000234;
+  const l = logon(t, 55000, 0, STATUS_ACCOUNT_LOCKED_OUT, 0x6000n);
+  close(l.fl, l.end);
+  const { path, findings } = await diagnose(t, 'locked-out.pcapng');
+  assert.equal(Number(fields(path, ['smb2.nt_status'])[l.r - 1]['smb2.nt_status']), STATUS_ACCOUNT_LOCKED_OUT);
+  const f = findings.filter((x) => x.id === 'smb2/logon-failed');
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'error');
+  assert.equal(f[0].metrics.status, 'STATUS_ACCOUNT_LOCKED_OUT');
+  assert.match(f[0].explanation, /locked out after too many failed logons/);
+  assert.match(f[0].advice?.join(' ') ?? '', /stale password/);
+});
