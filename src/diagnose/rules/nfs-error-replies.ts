@@ -7,10 +7,10 @@
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
-import { EXCHANGE_PAIR_NOT_OK, exchangeScreen } from '../../analysis/views.js';
 import type { Exchange } from '../../protocols/types.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
 import { connRef, fmtDuration } from './util.js';
+import { commandList, replyGroups, type ReplyGroup } from './reply-groups.js';
 
 const PROG_NFS = 100003;
 const PROG_MOUNT = 100005;
@@ -81,51 +81,22 @@ function meaningOf(e: Exchange): Meaning | undefined {
   return e.status.startsWith('NFS') ? NFS_MEANING[e.statusCode] : undefined;
 }
 
-interface Group {
-  capture: number;
-  first: Exchange;
-  meaning: Meaning;
-  count: number;
-  commands: Map<string, number>;
-  frames: number[];
-  streams: Set<number>;
-  clients: Set<string>;
-  lastNs: bigint;
-}
-
 export const nfsErrorReplies: Rule<AnalysedTrace> = {
   id: 'nfs/error-replies',
   run(trace) {
-    const out: Finding[] = [];
-    trace.captures.forEach((cap, capture) => {
-      const groups = new Map<string, Group>();
-      const xs = exchangeScreen(trace).bits;
-      for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
-        if ((xs[k] & EXCHANGE_PAIR_NOT_OK) === 0) continue;
-        const e = trace.exchanges[k];
-        if (e.protocol !== 'rpc' || e.kind !== 'pair' || (e.program !== PROG_NFS && e.program !== PROG_MOUNT) || e.statusCode <= 0) continue;
-        const m = meaningOf(e);
-        if (m === undefined) continue;
-        const key = `${e.server.addr}|${e.program}|${e.status}`;
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { capture, first: e, meaning: m, count: 0, commands: new Map(), frames: [], streams: new Set(), clients: new Set(), lastNs: 0n }));
-        g.count++;
-        g.commands.set(e.command, (g.commands.get(e.command) ?? 0) + 1);
-        if (g.frames.length < 12) g.frames.push(e.requestFrame, e.responseFrame);
-        if (e.stream >= 0) g.streams.add(e.stream);
-        g.clients.add(e.client.addr);
-        if (e.responseNs !== null && e.responseNs > g.lastNs) g.lastNs = e.responseNs;
-      }
-      for (const g of groups.values()) out.push(finding(trace, g));
+    const groups = replyGroups(trace, (e) => {
+      if (e.protocol !== 'rpc' || (e.program !== PROG_NFS && e.program !== PROG_MOUNT) || e.statusCode <= 0) return null;
+      const meaning = meaningOf(e);
+      return meaning === undefined ? null : { key: `${e.server.addr}|${e.program}|${e.status}`, meaning };
     });
-    return out;
+    return groups.map((g) => finding(trace, g));
   },
 };
 
-function finding(trace: AnalysedTrace, g: Group): Finding {
+function finding(trace: AnalysedTrace, g: ReplyGroup<Meaning>): Finding {
   const e = g.first;
-  const cmds = [...g.commands].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
-  const span = e.responseNs !== null && g.lastNs > e.responseNs ? Number(g.lastNs - e.responseNs) / 1e9 : 0;
+  const cmds = commandList(g);
+  const span = e.responseNs !== null && g.lastResponseNs > e.responseNs ? Number(g.lastResponseNs - e.responseNs) / 1e9 : 0;
   const conn = g.streams.size === 1 ? connectionOf(trace, g.capture, [...g.streams][0]) : undefined;
   return {
     id: 'nfs/error-replies',

@@ -16,10 +16,9 @@
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
-import { EXCHANGE_PAIR_NOT_OK, exchangeScreen } from '../../analysis/views.js';
-import type { Exchange } from '../../protocols/types.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
 import { connRef, fmtDuration } from './util.js';
+import { replyGroups, type ReplyGroup } from './reply-groups.js';
 
 /** accept_stat values other than SUCCESS, and the reject_stat RPC_MISMATCH, as the RPC layer
  *  names them (protocols/rpc/message.ts replyStatusName); AUTH_ERROR(...) is matched by prefix. */
@@ -79,82 +78,52 @@ function meaningOf(status: string): { says: string; advice: string[] } {
   return MEANING[inner ? inner[1] : status] ?? { says: `the server refused the call (${status})`, advice: ['Look at the server\'s log for the refused calls.'] };
 }
 
-interface Group {
-  capture: number;
-  first: Exchange;
-  calls: number;
-  frames: number[];
-  streams: Set<number>;
-  lastNs: bigint;
-  /** a later call of the same program from this client to this server was accepted */
-  recovered: boolean;
-  recoveredFrame: number;
-  nullOnly: boolean;
-}
-
 export const rpcCallRejected: Rule<AnalysedTrace> = {
   id: 'rpc/call-rejected',
   run(trace) {
-    const out: Finding[] = [];
-    trace.captures.forEach((cap, capture) => {
-      const groups = new Map<string, Group>();
-      // only pairs with a non-zero status can be refusals (the exchange screen's bit: no getter
-      // per exchange)
-      const xs = exchangeScreen(trace).bits;
-      for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
-        if ((xs[k] & EXCHANGE_PAIR_NOT_OK) === 0) continue;
-        const e = trace.exchanges[k];
-        if (e.protocol !== 'rpc' || e.kind !== 'pair' || !isRpcRefusal(e.status)) continue;
-        const key = `${e.client.addr}|${e.server.addr}|${e.program}|${e.version}|${e.status}`;
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { capture, first: e, calls: 0, frames: [], streams: new Set(), lastNs: 0n, recovered: false, recoveredFrame: 0, nullOnly: true }));
-        g.calls++;
-        if (g.frames.length < 12) g.frames.push(e.requestFrame, e.responseFrame);
-        if (e.stream >= 0) g.streams.add(e.stream);
-        if (e.requestNs !== null && e.requestNs > g.lastNs) g.lastNs = e.requestNs;
-        if (e.procedure !== 0) g.nullOnly = false;
-      }
-      if (groups.size === 0) return;
-      // did the client get a call of the same program through to the same server after the
-      // last refusal (any version: falling back from v4 to v3 is getting through)?
+    const groups = replyGroups(trace, (e) => (e.protocol === 'rpc' && isRpcRefusal(e.status)
+      ? { key: `${e.client.addr}|${e.server.addr}|${e.program}|${e.version}|${e.status}`, meaning: null }
+      : null));
+    // did the client get a call of the same program through to the same server after the last
+    // refusal (any version: falling back from v4 to v3 is getting through)?
+    const recovered = new Map<ReplyGroup<null>, number>();
+    for (const g of groups) {
+      const cap = trace.captures[g.capture];
       for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
         const e = trace.exchanges[k];
-        if (e.protocol !== 'rpc' || e.kind !== 'pair' || isRpcRefusal(e.status) || e.requestNs === null) continue;
-        for (const g of groups.values()) {
-          if (g.recovered || g.first.program !== e.program || g.first.client.addr !== e.client.addr || g.first.server.addr !== e.server.addr) continue;
-          if (e.requestNs > g.lastNs) {
-            g.recovered = true;
-            g.recoveredFrame = e.requestFrame;
-          }
+        if (e.protocol !== 'rpc' || e.kind !== 'pair' || e.requestNs === null || e.requestNs <= g.lastRequestNs || isRpcRefusal(e.status)) continue;
+        if (g.first.program === e.program && g.first.client.addr === e.client.addr && g.first.server.addr === e.server.addr) {
+          recovered.set(g, e.requestFrame);
+          break;
         }
       }
-      for (const g of groups.values()) out.push(finding(trace, g));
-    });
-    return out;
+    }
+    return groups.map((g) => finding(trace, g, recovered.get(g) ?? 0));
   },
 };
 
-function finding(trace: AnalysedTrace, g: Group): Finding {
+function finding(trace: AnalysedTrace, g: ReplyGroup<null>, recoveredFrame: number): Finding {
+  const recovered = recoveredFrame > 0;
   const e = g.first;
   const status = e.status;
   const m = meaningOf(status);
   const broken = status === 'GARBAGE_ARGS' || status === 'SYSTEM_ERR';
-  const severity: Severity = broken ? 'warning' : g.recovered || g.nullOnly ? 'info' : 'error';
+  const severity: Severity = broken ? 'warning' : recovered || g.nullOnly ? 'info' : 'error';
   const ops = typeof e.args.ops === 'string' && e.args.ops ? ` (${e.args.ops})` : '';
-  const what = `${g.calls} ${e.service} ${e.command}${ops} call${g.calls === 1 ? '' : 's'}`;
-  const outcome = g.recovered
-    ? `; a later ${e.service.replace(/v\d+$/, '')} call was accepted (frame ${g.recoveredFrame}).`
+  const what = `${g.count} ${e.service} ${e.command}${ops} call${g.count === 1 ? '' : 's'}`;
+  const outcome = recovered
+    ? `; a later ${e.service.replace(/v\d+$/, '')} call was accepted (frame ${recoveredFrame}).`
     : `; no later call of this program from the client was accepted in the capture.`;
   const conn = g.streams.size === 1 ? connectionOf(trace, g.capture, [...g.streams][0]) : undefined;
-  const span = g.lastNs > 0n && e.requestNs !== null ? Number(g.lastNs - e.requestNs) / 1e9 : 0;
+  const span = g.lastRequestNs > 0n && e.requestNs !== null ? Number(g.lastRequestNs - e.requestNs) / 1e9 : 0;
   return {
     id: 'rpc/call-rejected',
     severity,
     summary: `${what} from ${e.client.addr} to ${e.server.addr} refused with ${status} at the RPC layer (first in frame ${e.responseFrame})${outcome}`,
     explanation:
-      `The server answered ${g.calls === 1 ? 'the call' : `each of the ${g.calls} calls${span >= 1 ? ` (over ${fmtDuration(span)})` : ''}`} with ${status} instead of running it, which means ${m.says}. ` +
+      `The server answered ${g.count === 1 ? 'the call' : `each of the ${g.count} calls${span >= 1 ? ` (over ${fmtDuration(span)})` : ''}`} with ${status} instead of running it, which means ${m.says}. ` +
       'A refusal at the RPC layer comes before the program sees the call, so no NFS or MOUNT status is returned; the client reports it as a permission or protocol error (mount.nfs: "access denied by server" or "requested NFS version or transport protocol is not supported"). ' +
-      (g.recovered
+      (recovered
         ? 'The client got through afterwards, so this cost a round trip rather than the service: ' + (g.nullOnly ? 'a ping or probe of a program the server does not offer is normal client behaviour.' : 'it fell back to what the server accepts.')
         : g.nullOnly
           ? 'Only NULL pings were refused: a client probing whether the server offers the program.'
@@ -162,8 +131,8 @@ function finding(trace: AnalysedTrace, g: Group): Finding {
     ...(conn ? { connection: connRef(conn) } : {}),
     frames: evidenceFrames(g.frames),
     metrics: {
-      calls: g.calls, status, service: e.service, procedure: e.command, client: e.client.addr, server: e.server.addr,
-      recovered: g.recovered ? 'yes' : 'no', ...(g.recovered ? { recovered_frame: g.recoveredFrame } : {}),
+      calls: g.count, status, service: e.service, procedure: e.command, client: e.client.addr, server: e.server.addr,
+      recovered: recovered ? 'yes' : 'no', ...(recovered ? { recovered_frame: recoveredFrame } : {}),
     },
     ...(severity === 'info' ? {} : { advice: m.advice }),
   };

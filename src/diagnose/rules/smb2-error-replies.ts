@@ -9,10 +9,9 @@
 
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionOf } from '../../analysis/views.js';
-import { EXCHANGE_PAIR_NOT_OK, exchangeScreen } from '../../analysis/views.js';
-import type { Exchange } from '../../protocols/types.js';
 import { evidenceFrames, type Finding, type Rule, type Severity } from '../finding.js';
 import { connRef, fmtDuration } from './util.js';
+import { commandList, replyGroups, type ReplyGroup } from './reply-groups.js';
 import { formatEndpoint } from '../../wire/addr.js';
 
 interface Meaning {
@@ -58,75 +57,51 @@ function sessionGone(status: string): boolean {
  *  recovering by itself (Windows and Linux clients reconnect within seconds). */
 export const RECOVERY_WAIT_NS = 10e9;
 
-interface Group {
-  capture: number;
-  first: Exchange;
-  meaning: Meaning;
-  count: number;
-  commands: Map<string, number>;
-  frames: number[];
-  streams: Set<number>;
-  lastNs: bigint;
-  /** a SESSION_SETUP from the same client to the server succeeded after the first such reply */
-  resetupFrame: number;
-}
-
 export const smb2ErrorReplies: Rule<AnalysedTrace> = {
   id: 'smb2/error-replies',
   run(trace) {
-    const out: Finding[] = [];
-    trace.captures.forEach((cap, capture) => {
-      const groups = new Map<string, Group>();
-      const xs = exchangeScreen(trace).bits;
-      for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
-        if ((xs[k] & EXCHANGE_PAIR_NOT_OK) === 0) continue;
-        const e = trace.exchanges[k];
-        if (e.protocol !== 'smb2' || e.responseFrame <= 0 || SETUP_COMMANDS.has(e.command)) continue;
-        const m = MEANING[e.status];
-        if (m === undefined) continue;
-        const key = `${e.client.addr}|${e.server.addr}|${e.server.port}|${e.status}`;
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { capture, first: e, meaning: m, count: 0, commands: new Map(), frames: [], streams: new Set(), lastNs: 0n, resetupFrame: 0 }));
-        g.count++;
-        g.commands.set(e.command, (g.commands.get(e.command) ?? 0) + 1);
-        if (g.frames.length < 12) g.frames.push(e.requestFrame > 0 ? e.requestFrame : e.responseFrame, e.responseFrame);
-        if (e.stream >= 0) g.streams.add(e.stream);
-        if (e.responseNs !== null && e.responseNs > g.lastNs) g.lastNs = e.responseNs;
-      }
-      if (groups.size === 0) return;
+    const groups = replyGroups(trace, (e) => {
+      if (e.protocol !== 'smb2' || SETUP_COMMANDS.has(e.command)) return null;
+      const meaning = MEANING[e.status];
+      return meaning === undefined ? null : { key: `${e.client.addr}|${e.server.addr}|${e.server.port}|${e.status}`, meaning };
+    });
+    // a session refused: did the client set up a new one with the server afterwards?
+    const resetup = new Map<ReplyGroup<Meaning>, number>();
+    for (const g of groups) {
+      if (!sessionGone(g.first.status) || g.first.responseNs === null) continue;
+      const cap = trace.captures[g.capture];
       for (let k = cap.exchangeStart; k < cap.exchangeEnd; k++) {
         const e = trace.exchanges[k];
         if (e.protocol !== 'smb2' || e.command !== 'SESSION_SETUP' || e.status !== 'STATUS_SUCCESS' || e.requestNs === null) continue;
-        for (const g of groups.values()) {
-          if (g.resetupFrame || !sessionGone(g.first.status)) continue;
-          if (g.first.client.addr === e.client.addr && g.first.server.addr === e.server.addr && g.first.responseNs !== null && e.requestNs > g.first.responseNs) g.resetupFrame = e.requestFrame;
+        if (e.client.addr === g.first.client.addr && e.server.addr === g.first.server.addr && e.requestNs > g.first.responseNs) {
+          resetup.set(g, e.requestFrame);
+          break;
         }
       }
-      for (const g of groups.values()) out.push(finding(trace, g, cap.lastNs));
-    });
-    return out;
+    }
+    return groups.map((g) => finding(trace, g, resetup.get(g) ?? 0, trace.captures[g.capture].lastNs));
   },
 };
 
-function finding(trace: AnalysedTrace, g: Group, captureEndNs: bigint | null): Finding {
+function finding(trace: AnalysedTrace, g: ReplyGroup<Meaning>, resetupFrame: number, captureEndNs: bigint | null): Finding {
   const e = g.first;
-  const cmds = [...g.commands].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
-  const span = e.responseNs !== null && g.lastNs > e.responseNs ? Number(g.lastNs - e.responseNs) / 1e9 : 0;
+  const cmds = commandList(g);
+  const span = e.responseNs !== null && g.lastResponseNs > e.responseNs ? Number(g.lastResponseNs - e.responseNs) / 1e9 : 0;
   const conn = g.streams.size === 1 ? connectionOf(trace, g.capture, [...g.streams][0]) : undefined;
   const sessionCase = sessionGone(e.status);
   // a session refused and never set up again while the capture went on: the client is stuck
-  const stuck = sessionCase && !g.resetupFrame && e.responseNs !== null && captureEndNs !== null && Number(captureEndNs - e.responseNs) >= RECOVERY_WAIT_NS;
+  const stuck = sessionCase && !resetupFrame && e.responseNs !== null && captureEndNs !== null && Number(captureEndNs - e.responseNs) >= RECOVERY_WAIT_NS;
   const server = formatEndpoint(e.server.addr, e.server.port);
   return {
     id: 'smb2/error-replies',
     severity: stuck ? 'error' : g.meaning.severity,
     summary: `${server} answered ${g.count} SMB2 request${g.count === 1 ? '' : 's'} from ${e.client.addr} with ${e.status} (first in frame ${e.responseFrame}${span >= 1 ? `, over ${fmtDuration(span)}` : ''}): ${cmds}` +
-      (sessionCase ? (g.resetupFrame ? `; the client logged on again in frame ${g.resetupFrame}.` : '; the client did not log on again in the capture.') : '.'),
+      (sessionCase ? (resetupFrame ? `; the client logged on again in frame ${resetupFrame}.` : '; the client did not log on again in the capture.') : '.'),
     explanation: `${e.status} means ${g.meaning.says}.` +
       (stuck ? ` No new SESSION_SETUP from this client succeeded in the ${fmtDuration(Number(captureEndNs! - e.responseNs!) / 1e9)} the capture went on: the client did not recover by itself, which users see as a hung share.` : ''),
     ...(conn ? { connection: connRef(conn) } : {}),
     frames: evidenceFrames(g.frames),
-    metrics: { replies: g.count, status: e.status, commands: cmds, client: e.client.addr, server, ...(g.resetupFrame ? { logged_on_again_frame: g.resetupFrame } : {}) },
+    metrics: { replies: g.count, status: e.status, commands: cmds, client: e.client.addr, server, ...(resetupFrame ? { logged_on_again_frame: resetupFrame } : {}) },
     advice: g.meaning.advice,
   };
 }

@@ -56,12 +56,12 @@ const DEFAULT_MEANING = { says: 'the server refused the logon', advice: ['Look a
 export const smb2LogonFailed: Rule<AnalysedTrace> = {
   id: 'smb2/logon-failed',
   run(trace) {
-    return setupFailures(trace, 'SESSION_SETUP', 12).map((g): Finding => {
+    return setupFailures(trace, 'SESSION_SETUP').map((g): Finding => {
       const e = g.first;
       const m = MEANING[g.status] ?? DEFAULT_MEANING;
       const severity: Severity = g.recoveredFrame !== 0 ? (g.count > 1 ? 'warning' : 'info') : g.heldFrame !== 0 ? 'info' : 'error';
       const server = formatEndpoint(e.server.addr, e.server.port);
-      const span = e.requestNs !== null && g.lastNs > e.requestNs ? Number(g.lastNs - e.requestNs) / 1e9 : 0;
+      const span = e.requestNs !== null && g.lastRequestNs > e.requestNs ? Number(g.lastRequestNs - e.requestNs) / 1e9 : 0;
       const conn = g.streams.size === 1 ? connectionOf(trace, g.capture, [...g.streams][0]) : undefined;
       return {
         id: 'smb2/logon-failed',

@@ -36,7 +36,7 @@ const DEFAULT_MEANING = { says: 'the server refused to open the share', advice: 
 export const smb2TreeConnectFailed: Rule<AnalysedTrace> = {
   id: 'smb2/tree-connect-failed',
   run(trace) {
-    return setupFailures(trace, 'TREE_CONNECT', 12).map((g): Finding => {
+    return setupFailures(trace, 'TREE_CONNECT').map((g): Finding => {
       const e = g.first;
       const m = MEANING[g.status] ?? DEFAULT_MEANING;
       const severity: Severity = g.recoveredFrame === 0 ? 'error' : 'info';
