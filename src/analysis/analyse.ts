@@ -103,7 +103,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
   // object, address strings or bigints): only a connection that is kept becomes a fact row, so a
   // capture with more connections than MAX_CONNECTIONS_KEPT formats nothing for the rest.
   const finishConn = (c: Conn, reason: EndReason): void => {
-    pass.connectionEnded(c.stream);
+    pass.connectionEnded(c.stream, c.slot);
     const b = B.holds(c.slot, c.stream) ? c.slot : -1;
     let labelled = false;
     if (b >= 0) {

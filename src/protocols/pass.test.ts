@@ -144,7 +144,9 @@ function fakeConn(stream: number, port: number): Conn {
   return c as unknown as Conn;
 }
 
-function run(seed: number, conns: number): { eager: Exchange[]; lazy: Exchange[]; eagerCounters: object; lazyCounters: object } {
+/** `slots`: the connections have tracker slots (Conn.slot), reused by later connections once
+ *  ended, and the end is announced with the slot for some and without it for others. */
+function run(seed: number, conns: number, slots = false): { eager: Exchange[]; lazy: Exchange[]; eagerCounters: object; lazyCounters: object; reused: number } {
   const r = rng(seed);
   const per = Array.from({ length: conns }, (_, i) => ({ ...connectionSegments(i, r), at: 0, conn: fakeConn(i, 0) }));
   for (const [i, p] of per.entries()) p.conn = fakeConn(i, p.port);
@@ -158,10 +160,16 @@ function run(seed: number, conns: number): { eager: Exchange[]; lazy: Exchange[]
   // a connection's first segment comes in stream order (the tracker numbers connections as it
   // first sees them), the rest interleave
   let started = 0;
+  let reused = 0;
+  const freeSlots: number[] = [];
+  let nextSlot = 0;
   for (;;) {
     const live = per.slice(0, started).filter((p, i) => p.at < p.segs.length && !ended.has(i));
     let p = live[Math.floor(r() * live.length)];
-    if (started < conns && (live.length === 0 || r() < 0.3)) p = per[started++];
+    if (started < conns && (live.length === 0 || r() < 0.3)) {
+      p = per[started++];
+      if (slots) (p.conn as { slot: number }).slot = freeSlots.pop() ?? nextSlot++;
+    }
     if (p === undefined) break;
     const s = p.segs[p.at++];
     number++;
@@ -176,12 +184,18 @@ function run(seed: number, conns: number): { eager: Exchange[]; lazy: Exchange[]
     if (p.at === p.segs.length && r() < 0.5) {
       ended.add(s.stream);
       eager.connectionEnded(s.stream);
-      lazy.connectionEnded(s.stream);
+      if (!slots) lazy.connectionEnded(s.stream);
+      else {
+        const slot = p.conn.slot;
+        lazy.connectionEnded(s.stream, r() < 0.5 ? slot : -1);
+        freeSlots.push(slot);
+        reused++;
+      }
     }
   }
   eager.finish();
   lazy.finish();
-  return { eager: eagerEx, lazy: lazyEx, eagerCounters: { ...eager.dispatcher.counters }, lazyCounters: { ...lazy.counters } };
+  return { eager: eagerEx, lazy: lazyEx, eagerCounters: { ...eager.dispatcher.counters }, lazyCounters: { ...lazy.counters }, reused };
 }
 
 test('lazy connections: exchanges, their order and counters as when every connection had its objects', () => {
@@ -196,6 +210,20 @@ test('lazy connections: exchanges, their order and counters as when every connec
     total += eager.length;
   }
   assert.ok(total > 500, `the traffic makes exchanges (${total})`);
+});
+
+test('lazy connections by tracker slot: slots reused by later connections, ends told with and without the slot', () => {
+  let total = 0;
+  let reusedAll = 0;
+  for (let seed = 41; seed <= 80; seed++) {
+    const { eager, lazy, eagerCounters, lazyCounters, reused } = run(seed, 30, true);
+    assert.deepEqual(lazy.map(plainExchange), eager.map(plainExchange), `seed ${seed}`);
+    assert.deepEqual(Object.entries(lazyCounters), Object.entries(eagerCounters), `seed ${seed}`);
+    total += eager.length;
+    reusedAll += reused;
+  }
+  assert.ok(total > 500, `the traffic makes exchanges (${total})`);
+  assert.ok(reusedAll > 100, `slots were given back for reuse (${reusedAll})`);
 });
 
 test('a connection on an unknown port is decided by content, then given up after the tries', () => {

@@ -12,8 +12,9 @@
 // chunk. When a chunk decides SMB or RPC (or a direction must hold out-of-order bytes) the
 // connection gets its real objects, carrying its tries and mid-stream marks, and the shared
 // direction becomes one of its streams mid-call, so every event after that point goes where it
-// went before. A connection decided 'none' keeps one number in a map until its end. Pure ACKs of
-// an undecided connection cost a map lookup and a flag test.
+// went before. A connection decided 'none' keeps one number until its end. Where each of these
+// stands is kept by the tracker's slot of the connection (ParkedIndex), not in a map by stream:
+// pure ACKs of an undecided connection cost two loads and a flag test.
 
 import { u32be } from '../bytes/reader.js';
 import type { Frame } from '../capture/types.js';
@@ -23,7 +24,7 @@ import { formatAddr } from '../wire/addr.js';
 import { PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../wire/packet.js';
 import { Dispatcher, MAX_CONTENT_TRIES, probeStart, protocolByPort, type TcpProtocolConnection } from './dispatch.js';
 import type { ConnContext, Endpoint, ExchangeSink, MessageSink, ProtocolOptions } from './types.js';
-import { UndecidedTable, F_FIN, F_MID, F_STARTED } from './undecided.js';
+import { NOT_PARKED, ParkedIndex, UndecidedTable, F_FIN, F_MID, F_STARTED } from './undecided.js';
 import type { FileWindow } from './places.js';
 
 /** What the pass needs from the TCP tracker for one segment. */
@@ -55,7 +56,14 @@ function contextOf(c: Conn, stream: number): ConnContext {
   return { transport: 'tcp', stream, client: endpointOfConn(c, 0), server: endpointOfConn(c, 1) };
 }
 
-/** value in ProtocolPass.undecided for a connection decided 'none' */
+/** The ParkedIndex entry of a segment's connection: the tracker's slot of the connection; a Conn
+ *  that has none (a hand-made one in tests) is entered by its stream number. */
+function entryOf(seg: SegmentRef): number {
+  const s = seg.conn.slot;
+  return s >= 0 ? s : seg.stream;
+}
+
+/** value in ProtocolPass.parked for a connection decided 'none' */
 const NONE = -1;
 /** ProtocolPass.lastSlot when the last connection has its objects (lastConn) */
 const FULL = -2;
@@ -67,8 +75,8 @@ export class ProtocolPass {
   readonly dispatcher: Dispatcher;
   /** connections with their objects (protocol known from the ports, or decided since) */
   private readonly conns = new Map<number, ConnStreams>();
-  /** the other connections: stream -> slot in `table`, or NONE */
-  private readonly undecided = new Map<number, number>();
+  /** the other connections: by entryOf(), the slot in `table`, or NONE */
+  private readonly parked = new ParkedIndex();
   private readonly table = new UndecidedTable();
   /** runs the parked directions of undecided connections, one segment at a time */
   private shared: StreamDirection;
@@ -113,19 +121,20 @@ export class ProtocolPass {
       cs = this.lastConn;
       slot = this.lastSlot;
     } else {
-      cs = this.conns.get(seg.stream) ?? null;
+      // parked connections first: on a capture without SMB2 or RPC that is all of them
+      const e = entryOf(seg);
+      const u = this.parked.get(e, seg.stream);
+      cs = null;
       slot = FULL;
-      if (cs === null) {
-        const u = this.undecided.get(seg.stream);
-        if (u !== undefined) slot = u;
-        else if (this.decidedByPort(seg.conn)) {
-          const proto = this.dispatcher.tcpConnection(contextOf(seg.conn, seg.stream));
-          cs = { proto, dirs: [this.direction(proto.fromClient), this.direction(proto.fromServer)], lastFrame: 0 };
-          this.conns.set(seg.stream, cs);
-        } else {
-          slot = this.table.alloc();
-          this.undecided.set(seg.stream, slot);
-        }
+      if (u !== NOT_PARKED) slot = u;
+      else if ((cs = this.conns.get(seg.stream) ?? null) !== null) { /* has its objects */ }
+      else if (this.decidedByPort(seg.conn)) {
+        const proto = this.dispatcher.tcpConnection(contextOf(seg.conn, seg.stream));
+        cs = { proto, dirs: [this.direction(proto.fromClient), this.direction(proto.fromServer)], lastFrame: 0 };
+        this.conns.set(seg.stream, cs);
+      } else {
+        slot = this.table.alloc();
+        this.park(e, seg.stream, slot);
       }
       this.lastStream = seg.stream;
       this.lastConn = cs;
@@ -154,7 +163,14 @@ export class ProtocolPass {
     d.segment(pkt.seq, pkt.tcpFlags, frame.buf, frame.start + pkt.payloadOffset, pkt.payloadCaptured,
       pkt.payloadLength, frame.number, frame.tsSec, frame.tsNsec);
     if (w !== null) w.buf = null;
-    if (cs.proto.protocol === 'none') this.drop(seg.stream, cs);
+    if (cs.proto.protocol === 'none') this.drop(seg, cs);
+  }
+
+  /** Entry e holds `stream` in `state`; the table slot of a connection the entry held before
+   *  (ended without the pass told its slot) goes back. */
+  private park(e: number, stream: number, state: number): void {
+    const old = this.parked.set(e, stream, state);
+    if (old >= 0) this.table.free(old);
   }
 
   /**
@@ -162,9 +178,10 @@ export class ProtocolPass {
    * one number. Nothing it still holds could show (its sinks ignore everything once 'none'), so
    * finishing it now is what its end would have done.
    */
-  private drop(stream: number, cs: ConnStreams): void {
+  private drop(seg: SegmentRef, cs: ConnStreams): void {
+    const stream = seg.stream;
     this.conns.delete(stream);
-    this.undecided.set(stream, NONE);
+    this.park(entryOf(seg), stream, NONE);
     cs.proto.finish();
     if (this.lastStream === stream) {
       this.lastConn = null;
@@ -210,7 +227,7 @@ export class ProtocolPass {
     if (p.promoted !== null) return; // handled in full: the rest of the segment went to its objects
     if (p.none) {
       this.table.free(slot);
-      this.undecided.set(seg.stream, NONE);
+      this.park(entryOf(seg), seg.stream, NONE);
       if (this.lastStream === seg.stream) this.lastSlot = NONE;
       return;
     }
@@ -250,7 +267,7 @@ export class ProtocolPass {
     this.shared = this.direction(this.probe);
     const cs: ConnStreams = { proto, dirs: dir === 0 ? [sd, od] : [od, sd], lastFrame: frame.number };
     t.free(slot);
-    this.undecided.delete(seg.stream);
+    this.parked.clear(entryOf(seg));
     this.conns.set(seg.stream, cs);
     if (this.lastStream === seg.stream) {
       this.lastConn = cs;
@@ -260,21 +277,25 @@ export class ProtocolPass {
     return cs;
   }
 
-  /** The tracker released a connection: deliver what waits and close its requests. */
-  connectionEnded(stream: number): void {
+  /** The tracker released a connection: deliver what waits and close its requests. `slot`: the
+   *  tracker's slot of the connection (Conn.slot), when the caller has it; without it a parked
+   *  connection's entry stays until its slot is reused (it holds nothing to deliver). */
+  connectionEnded(stream: number, slot = -1): void {
     if (stream === this.lastStream) {
       this.lastStream = -1;
       this.lastConn = null;
       this.lastSlot = FULL;
     }
-    const cs = this.conns.get(stream);
-    if (!cs) {
-      const u = this.undecided.get(stream);
-      if (u === undefined) return;
-      this.undecided.delete(stream);
+    // the entry is the slot, or the stream number for a Conn without one (entryOf)
+    const e = slot >= 0 ? slot : stream;
+    const u = this.parked.get(e, stream);
+    if (u !== NOT_PARKED) {
+      this.parked.clear(e);
       if (u !== NONE) this.table.free(u);
       return;
     }
+    const cs = this.conns.get(stream);
+    if (!cs) return;
     this.conns.delete(stream);
     cs.dirs[0].flush(cs.lastFrame);
     cs.dirs[1].flush(cs.lastFrame);
@@ -311,7 +332,7 @@ export class ProtocolPass {
     // in the order the connections began (stream numbers), as when every connection had its
     // objects from its first segment: connections decided later were added to `conns` later
     for (const stream of [...this.conns.keys()].sort((a, b) => a - b)) this.connectionEnded(stream);
-    for (const stream of [...this.undecided.keys()]) this.connectionEnded(stream);
+    // parked connections hold nothing to deliver: their entries go with the pass
     this.dispatcher.finish();
   }
 }

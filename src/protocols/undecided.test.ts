@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NOT_PARKED, ParkedIndex } from './undecided.js';
+
+test('ParkedIndex: an entry answers for its stream only; a reused entry hands back the table slot it held', () => {
+  const p = new ParkedIndex();
+  assert.equal(p.get(3, 10), NOT_PARKED);
+  assert.equal(p.set(3, 10, 7), -1);
+  assert.equal(p.get(3, 10), 7);
+  assert.equal(p.get(3, 11), NOT_PARKED, 'a later connection on the slot is not parked');
+  // the same connection given up: no table slot to give back (the pass frees it itself)
+  assert.equal(p.set(3, 10, -1), -1);
+  assert.equal(p.get(3, 10), -1);
+  assert.equal(p.set(3, 10, 5), -1);
+  // the slot reused by stream 11 while stream 10 was never announced ended
+  assert.equal(p.set(3, 11, 2), 5);
+  assert.equal(p.get(3, 10), NOT_PARKED);
+  p.clear(3);
+  assert.equal(p.get(3, 11), NOT_PARKED);
+  assert.equal(p.set(3, 12, 4), -1, 'a cleared entry held nothing');
+  // past the initial size: grows, keeps the entries
+  assert.equal(p.set(5000, 99, 1), -1);
+  assert.equal(p.get(5000, 99), 1);
+  assert.equal(p.get(3, 12), 4);
+  p.clear(1 << 20); // beyond the entries: nothing
+});
