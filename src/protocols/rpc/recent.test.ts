@@ -90,3 +90,42 @@ test('a row reads back every field as given, at the edges of its 32-bit columns'
   assert.deepEqual(t.load(t.find(7, 0xdeadbeef), out), c);
   assert.deepEqual([t.program(t.find(7, 0xdeadbeef)), t.procedure(t.find(7, 0xdeadbeef))], [0xffffffff, 0x80000000]);
 });
+
+// XIDs as clients number them: runs of consecutive numbers per pair, which the hash places in
+// shared groups of cells (recent.ts home); the runs of several pairs overlap in their low bits,
+// and one run crosses 2^32 (the XID wraps to 0)
+test('consecutive XIDs of several pairs: the same entries and eviction order as a Map', () => {
+  const t = new RecentCalls();
+  const ref = new Map<string, { pair: number; xid: number }>();
+  const MAX = 5000;
+  const next = [0xfffff000, 0x10, 0x13, 0x7ffffff0];
+  let seed = 5;
+  const rnd = (n: number): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+  for (let i = 0; i < 40_000; i++) {
+    const pair = 1 + rnd(4);
+    const xid = next[pair - 1];
+    next[pair - 1] = (xid + 1) >>> 0;
+    if (t.size >= MAX) {
+      const oldest = ref.keys().next().value as string;
+      ref.delete(oldest);
+      assert.ok(t.shift());
+    }
+    t.add(pair, xid, call(i));
+    ref.set(`${pair}/${xid}`, { pair, xid });
+    // a retransmission now and then: the entry goes (tracker: delete before the call is re-sent)
+    if (rnd(50) === 0) {
+      const back = (xid - rnd(MAX / 4)) >>> 0;
+      assert.equal(t.delete(pair, back), ref.delete(`${pair}/${back}`));
+    }
+    assert.equal(t.size, ref.size);
+    if (i % 1999 === 0) {
+      for (const { pair: p, xid: x } of ref.values()) assert.ok(t.find(p, x) >= 0, `${p}/${x} found`);
+      for (let p = 1; p <= 4; p++) assert.equal(t.find(p, next[p - 1]), -1, 'the next XID is not there yet');
+    }
+  }
+  for (const { pair, xid } of ref.values()) {
+    assert.ok(t.shift());
+    assert.equal(t.find(pair, xid), -1);
+  }
+  assert.equal(t.size, 0);
+});
