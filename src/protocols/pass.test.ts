@@ -226,6 +226,58 @@ test('lazy connections by tracker slot: slots reused by later connections, ends 
   assert.ok(reusedAll > 100, `slots were given back for reuse (${reusedAll})`);
 });
 
+test('SYNs of a parked connection (repeated, a new ISN before and after data) leave it where the eager pass is', () => {
+  const eagerEx: Exchange[] = [];
+  const lazyEx: Exchange[] = [];
+  const eager = new EagerPass((e) => eagerEx.push(e));
+  const lazy = new ProtocolPass((e) => lazyEx.push(e));
+  const pkt = newPacket();
+  let number = 0;
+  const send = (stream: number, dir: number, seq: number, payload: Uint8Array, flags = TCP_ACK): void => {
+    const buf = new Uint8Array(payload.length);
+    buf.set(payload);
+    pkt.seq = seq >>> 0; pkt.ack = 1; pkt.tcpFlags = flags;
+    pkt.payloadOffset = 0; pkt.payloadCaptured = payload.length; pkt.payloadLength = payload.length;
+    const frame = { number: ++number, tsSec: number, tsNsec: 0, buf, start: 0 } as unknown as Frame;
+    const ref = { conn: fakeConn(stream, 4242), dir, stream };
+    eager.tcp(frame, pkt, ref);
+    lazy.tcp(frame, pkt, ref);
+  };
+  const call = (xid: number): Uint8Array => record(rpcCall(xid, 100003, 3, 0));
+  const reply = (xid: number): Uint8Array => record(rpcReply(xid));
+  // stream 0: SYN, the SYN again, a SYN with a new ISN (restart before data), SYN-ACK twice; the
+  // call at the new ISN + 1 is decoded
+  send(0, 0, 1000, new Uint8Array(0), TCP_SYN);
+  send(0, 0, 1000, new Uint8Array(0), TCP_SYN);
+  send(0, 0, 5000, new Uint8Array(0), TCP_SYN);
+  send(0, 1, 0xffffffff, new Uint8Array(0), TCP_SYN | TCP_ACK);
+  send(0, 1, 0xffffffff, new Uint8Array(0), TCP_SYN | TCP_ACK);
+  send(0, 0, 5001, call(1));
+  send(0, 1, 0, reply(1));
+  // stream 1: data first, then a SYN with a new ISN (no restart after data): the call at the new
+  // ISN + 1 is a gap or old bytes, whatever the eager pass makes of it
+  send(1, 0, 0, new Uint8Array(0), TCP_SYN);
+  send(1, 0, 1, junk(10, 1));
+  send(1, 0, 900, new Uint8Array(0), TCP_SYN);
+  send(1, 0, 901, call(2));
+  send(1, 0, 11, call(3));
+  send(1, 1, 50, new Uint8Array(0), TCP_SYN | TCP_ACK);
+  send(1, 1, 51, reply(3));
+  send(1, 1, 51 + reply(3).length, reply(2));
+  // stream 2: a SYN-ACK seen first (the responder's direction starts at its ISN + 1), then the
+  // client's data mid-stream; a SYN carrying data is the general path
+  send(2, 1, 70, new Uint8Array(0), TCP_SYN | TCP_ACK);
+  send(2, 0, 300, call(4));
+  send(2, 1, 71, reply(4));
+  send(2, 0, 0x7fffffff, call(5), TCP_SYN);
+  send(2, 1, 71 + reply(4).length, reply(5));
+  eager.finish();
+  lazy.finish();
+  assert.deepEqual(lazyEx.map(plainExchange), eagerEx.map(plainExchange));
+  assert.ok(lazyEx.length >= 2, `exchanges decoded (${lazyEx.length})`);
+  assert.deepEqual(Object.entries(lazy.counters), Object.entries(eager.dispatcher.counters));
+});
+
 test('a connection on an unknown port is decided by content, then given up after the tries', () => {
   const ex: Exchange[] = [];
   const pass = new ProtocolPass((e) => ex.push(e));

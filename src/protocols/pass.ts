@@ -17,6 +17,7 @@
 // pure ACKs of an undecided connection cost two loads and a flag test.
 
 import { u32be } from '../bytes/reader.js';
+import { seqAdd } from '../bytes/seq.js';
 import type { Frame } from '../capture/types.js';
 import type { Conn } from '../tcp/conn.js';
 import { StreamDirection, type GapReason, type StreamSink } from '../tcp/stream.js';
@@ -207,8 +208,20 @@ export class ProtocolPass {
     // the other direction is parked: it holds nothing, so the acknowledgement changes nothing;
     // a pure ACK of a started direction changes nothing either (StreamDirection.started)
     if (pkt.payloadLength === 0 && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && (fl & (F_STARTED << dir)) !== 0) return;
-    const sd = this.shared;
     const k = 4 * slot + 2 * dir;
+    if (pkt.payloadLength === 0 && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === TCP_SYN) {
+      // a SYN without payload (two of a short connection's segments) is what StreamDirection.segment
+      // makes of it, on the numbers: it starts the direction at ISN + 1, or, started and before
+      // any data (offset 0; a parked direction holds nothing), a new ISN restarts it there; no
+      // event reaches the sink
+      const start = seqAdd(pkt.seq, 1);
+      if ((fl & (F_STARTED << dir)) === 0) {
+        t.nums[k] = start;
+        t.flags[slot] = fl | (F_STARTED << dir);
+      } else if (t.nums[k + 1] === 0 && start !== t.nums[k]) t.nums[k] = start;
+      return;
+    }
+    const sd = this.shared;
     sd.unpark((fl & (F_STARTED << dir)) !== 0, t.nums[k], t.nums[k + 1], (fl & (F_FIN << dir)) !== 0);
     const p = this.probe;
     this.curFrame = frame;
