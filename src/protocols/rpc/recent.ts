@@ -11,31 +11,42 @@
 // insertion or removal touches one cache line of the hash.
 //
 // Rows form a ring in the order they were added; a row whose key was deleted or added again
-// since is dead (`alive` 0) and skipped. A full ring is rebuilt with the live rows only (twice as
-// large when they fill more than half of it). The caller bounds the number of entries (shift()
+// since is dead (its flags word 0) and skipped. A full ring is rebuilt with the live rows only
+// (twice as large when they fill more than half of it). The caller bounds the number of entries (shift()
 // before add()), and so the ring's size.
 
-/** Hash cell: pair + 1 (0 = free), XID as int32, row index, unused (four words: 16-byte cells). */
+/** Hash cell: pair + 1 (0 = free), XID as int32, row index, the key's hash (home(); kept so that
+ *  a removal's scan of the following cells and a growth need not hash the keys again). */
 const CELL = 4;
 const FIRST_ROWS = 1024;
 
-// numeric fields of a row: INTS 32-bit integers (unsigned ones read back with >>> 0: program,
-// procedure and frame numbers are u32; the others fit an int32: body sizes are at most
-// MAX_RECORD_BYTES, nsec < 1e9) and NUMS doubles (epoch seconds and the body number, which are
-// not bounded by 2^31). 52 bytes a row instead of 88: the ring of rows is written once per reply.
-const I_PROGRAM = 0;
-const I_PROCEDURE = 1;
-const I_FRAME = 2;
-const I_NSEC = 3;
-const I_REPLY_FRAME = 4;
-const I_STREAM = 5;
-const I_BODY_AT = 6;
-const I_BODY_STORED = 7;
-const I_BODY_LEN = 8;
-const INTS = 9;
-const F_SEC = 0;
-const F_BODY_SEQ = 1;
-const NUMS = 2;
+// A row is one 64-byte cache line: 16 32-bit words (an Int32Array, with a Float64Array over the
+// same buffer for the two doubles). add() writes one line of the ring and shift() reads one,
+// where a column per field (seven typed arrays before) wrote seven partly used lines per reply.
+// Unsigned fields (program, procedure and frame numbers are u32) read back with >>> 0; the others
+// fit an int32 (body sizes are at most MAX_RECORD_BYTES, nsec < 1e9); epoch seconds and the body
+// number are doubles (not bounded by 2^31).
+const W = 16;
+const W_PAIR = 0;
+const W_XID = 1;
+const W_FLAGS = 2;
+const W_PROGRAM = 3;
+const W_PROCEDURE = 4;
+const W_FRAME = 5;
+const W_NSEC = 6;
+const W_REPLY_FRAME = 7;
+const W_STREAM = 8;
+const W_BODY_AT = 9;
+const W_BODY_STORED = 10;
+const W_BODY_LEN = 11;
+// doubles, as Float64Array indices within the row (words 12-13 and 14-15)
+const D = W / 2;
+const D_SEC = 6;
+const D_BODY_SEQ = 7;
+// W_FLAGS bits
+const ALIVE = 1;
+const UDP = 2;
+const COMPLETE = 4;
 
 /** What is remembered of an answered call (the fields compareBodies and reply() read). */
 export interface RecentCall {
@@ -63,13 +74,8 @@ export class RecentCalls {
   private rmask = FIRST_ROWS - 1;
   private head = 0;
   private tail = 0;
-  private alive = new Uint8Array(FIRST_ROWS);
-  private pair = new Int32Array(FIRST_ROWS);
-  private xid = new Int32Array(FIRST_ROWS);
-  private num = new Float64Array(FIRST_ROWS * NUMS);
-  private ints = new Int32Array(FIRST_ROWS * INTS);
-  private udp = new Uint8Array(FIRST_ROWS);
-  private complete = new Uint8Array(FIRST_ROWS);
+  private rows = new Int32Array(FIRST_ROWS * W);
+  private rowsD = new Float64Array(this.rows.buffer);
 
   get size(): number {
     return this.count;
@@ -83,79 +89,80 @@ export class RecentCalls {
 
   /** Copies row `r` into `out` (a reused object). */
   load(r: number, out: RecentCall): RecentCall {
-    const o = r * NUMS;
-    const n = this.num;
-    const i = r * INTS;
-    const v = this.ints;
-    out.program = v[i + I_PROGRAM] >>> 0;
-    out.procedure = v[i + I_PROCEDURE] >>> 0;
-    out.frame = v[i + I_FRAME] >>> 0;
-    out.sec = n[o + F_SEC];
-    out.nsec = v[i + I_NSEC];
-    out.replyFrame = v[i + I_REPLY_FRAME] >>> 0;
-    out.stream = v[i + I_STREAM];
-    out.bodyAt = v[i + I_BODY_AT];
-    out.bodyStored = v[i + I_BODY_STORED];
-    out.bodySeq = n[o + F_BODY_SEQ];
-    out.bodyLen = v[i + I_BODY_LEN];
-    out.transport = this.udp[r] === 1 ? 'udp' : 'tcp';
-    out.bodyComplete = this.complete[r] === 1;
+    const v = this.rows;
+    const i = r * W;
+    const d = this.rowsD;
+    const o = r * D;
+    out.program = v[i + W_PROGRAM] >>> 0;
+    out.procedure = v[i + W_PROCEDURE] >>> 0;
+    out.frame = v[i + W_FRAME] >>> 0;
+    out.sec = d[o + D_SEC];
+    out.nsec = v[i + W_NSEC];
+    out.replyFrame = v[i + W_REPLY_FRAME] >>> 0;
+    out.stream = v[i + W_STREAM];
+    out.bodyAt = v[i + W_BODY_AT];
+    out.bodyStored = v[i + W_BODY_STORED];
+    out.bodySeq = d[o + D_BODY_SEQ];
+    out.bodyLen = v[i + W_BODY_LEN];
+    const f = v[i + W_FLAGS];
+    out.transport = (f & UDP) !== 0 ? 'udp' : 'tcp';
+    out.bodyComplete = (f & COMPLETE) !== 0;
     return out;
   }
 
   program(r: number): number {
-    return this.ints[r * INTS + I_PROGRAM] >>> 0;
+    return this.rows[r * W + W_PROGRAM] >>> 0;
   }
 
   procedure(r: number): number {
-    return this.ints[r * INTS + I_PROCEDURE] >>> 0;
+    return this.rows[r * W + W_PROCEDURE] >>> 0;
   }
 
   /** Remembers `c` under (pair, xid), replacing (and making newest) an entry with that key. */
   add(pair: number, xid: number, c: RecentCall): void {
     if (this.head - this.tail > this.rmask) this.rebuild();
-    let cell = this.cell(pair, xid);
+    const h = home(pair, xid | 0);
+    let cell = this.cellFrom(h, pair, xid);
     if (cell >= 0) {
-      this.alive[this.cells[CELL * cell + 2]] = 0;
+      this.rows[this.cells[CELL * cell + 2] * W + W_FLAGS] = 0; // the old row is dead
     } else {
       if ((this.count + 1) * 2 > this.hmask + 1) {
         this.growHash();
-        cell = this.cell(pair, xid);
+        cell = this.cellFrom(h, pair, xid);
       }
       cell = -1 - cell;
       this.cells[CELL * cell] = pair + 1;
       this.cells[CELL * cell + 1] = xid | 0;
+      this.cells[CELL * cell + 3] = h;
       this.count++;
     }
     const r = this.head & this.rmask;
     this.head++;
     this.cells[CELL * cell + 2] = r;
-    this.alive[r] = 1;
-    this.pair[r] = pair;
-    this.xid[r] = xid | 0;
-    const o = r * NUMS;
-    const n = this.num;
-    const i = r * INTS;
-    const v = this.ints;
-    v[i + I_PROGRAM] = c.program;
-    v[i + I_PROCEDURE] = c.procedure;
-    v[i + I_FRAME] = c.frame;
-    n[o + F_SEC] = c.sec;
-    v[i + I_NSEC] = c.nsec;
-    v[i + I_REPLY_FRAME] = c.replyFrame;
-    v[i + I_STREAM] = c.stream;
-    v[i + I_BODY_AT] = c.bodyAt;
-    v[i + I_BODY_STORED] = c.bodyStored;
-    n[o + F_BODY_SEQ] = c.bodySeq;
-    v[i + I_BODY_LEN] = c.bodyLen;
-    this.udp[r] = c.transport === 'udp' ? 1 : 0;
-    this.complete[r] = c.bodyComplete ? 1 : 0;
+    const v = this.rows;
+    const i = r * W;
+    const d = this.rowsD;
+    const o = r * D;
+    v[i + W_PAIR] = pair;
+    v[i + W_XID] = xid | 0;
+    v[i + W_FLAGS] = ALIVE | (c.transport === 'udp' ? UDP : 0) | (c.bodyComplete ? COMPLETE : 0);
+    v[i + W_PROGRAM] = c.program;
+    v[i + W_PROCEDURE] = c.procedure;
+    v[i + W_FRAME] = c.frame;
+    v[i + W_NSEC] = c.nsec;
+    v[i + W_REPLY_FRAME] = c.replyFrame;
+    v[i + W_STREAM] = c.stream;
+    v[i + W_BODY_AT] = c.bodyAt;
+    v[i + W_BODY_STORED] = c.bodyStored;
+    v[i + W_BODY_LEN] = c.bodyLen;
+    d[o + D_SEC] = c.sec;
+    d[o + D_BODY_SEQ] = c.bodySeq;
   }
 
   delete(pair: number, xid: number): boolean {
     const cell = this.cell(pair, xid);
     if (cell < 0) return false;
-    this.alive[this.cells[CELL * cell + 2]] = 0;
+    this.rows[this.cells[CELL * cell + 2] * W + W_FLAGS] = 0;
     this.removeCell(cell);
     return true;
   }
@@ -163,22 +170,28 @@ export class RecentCalls {
   /** Forgets the oldest entry; false when there is none. */
   shift(): boolean {
     while (this.tail < this.head) {
-      const r = this.tail & this.rmask;
+      const i = (this.tail & this.rmask) * W;
       this.tail++;
-      if (this.alive[r] === 0) continue;
-      this.alive[r] = 0;
-      this.removeCell(this.cell(this.pair[r], this.xid[r]));
+      const v = this.rows;
+      if (v[i + W_FLAGS] === 0) continue;
+      v[i + W_FLAGS] = 0;
+      this.removeCell(this.cell(v[i + W_PAIR], v[i + W_XID]));
       return true;
     }
     return false;
   }
 
   private cell(pair: number, xid: number): number {
+    return this.cellFrom(home(pair, xid | 0), pair, xid);
+  }
+
+  /** cell(), the key's hash `h` given */
+  private cellFrom(h: number, pair: number, xid: number): number {
     const cells = this.cells;
     const mask = this.hmask;
     const p1 = pair + 1;
     const x = xid | 0;
-    let i = home(pair, x) & mask;
+    let i = h & mask;
     for (;;) {
       const k = cells[CELL * i];
       if (k === 0) return -1 - i;
@@ -194,11 +207,12 @@ export class RecentCalls {
     let hole = i;
     let j = (i + 1) & mask;
     while (cells[CELL * j] !== 0) {
-      const h = home(cells[CELL * j] - 1, cells[CELL * j + 1]) & mask;
+      const h = cells[CELL * j + 3] & mask;
       if (((j - h) & mask) >= ((j - hole) & mask)) {
         cells[CELL * hole] = cells[CELL * j];
         cells[CELL * hole + 1] = cells[CELL * j + 1];
         cells[CELL * hole + 2] = cells[CELL * j + 2];
+        cells[CELL * hole + 3] = cells[CELL * j + 3];
         hole = j;
       }
       j = (j + 1) & mask;
@@ -211,13 +225,17 @@ export class RecentCalls {
     const old = this.cells;
     const oldSlots = this.hmask + 1;
     this.hmask = 2 * oldSlots - 1;
-    this.cells = new Int32Array(CELL * 2 * oldSlots);
+    const cells = (this.cells = new Int32Array(CELL * 2 * oldSlots));
+    const mask = this.hmask;
     for (let k = 0; k < oldSlots; k++) {
       if (old[CELL * k] === 0) continue;
-      const i = -1 - this.cell(old[CELL * k] - 1, old[CELL * k + 1]);
-      this.cells[CELL * i] = old[CELL * k];
-      this.cells[CELL * i + 1] = old[CELL * k + 1];
-      this.cells[CELL * i + 2] = old[CELL * k + 2];
+      // keys are distinct: the first free cell from the key's home is its place
+      let i = old[CELL * k + 3] & mask;
+      while (cells[CELL * i] !== 0) i = (i + 1) & mask;
+      cells[CELL * i] = old[CELL * k];
+      cells[CELL * i + 1] = old[CELL * k + 1];
+      cells[CELL * i + 2] = old[CELL * k + 2];
+      cells[CELL * i + 3] = old[CELL * k + 3];
     }
   }
 
@@ -227,35 +245,22 @@ export class RecentCalls {
     // the same size when at least half of it comes free, else twice as large; live rows are at
     // most `max`, so the ring stays below 4 * max rows
     const rows = this.count * 2 > this.rmask + 1 ? 2 * (this.rmask + 1) : this.rmask + 1;
-    const alive = new Uint8Array(rows);
-    const pair = new Int32Array(rows);
-    const xid = new Int32Array(rows);
-    const num = new Float64Array(rows * NUMS);
-    const ints = new Int32Array(rows * INTS);
-    const udp = new Uint8Array(rows);
-    const complete = new Uint8Array(rows);
+    const to = new Int32Array(rows * W);
+    const from = this.rows;
     let w = 0;
     for (let s = this.tail; s < this.head; s++) {
-      const r = s & this.rmask;
-      if (this.alive[r] === 0) continue;
-      alive[w] = 1;
-      pair[w] = this.pair[r];
-      xid[w] = this.xid[r];
-      num[w * NUMS + F_SEC] = this.num[r * NUMS + F_SEC];
-      num[w * NUMS + F_BODY_SEQ] = this.num[r * NUMS + F_BODY_SEQ];
-      ints.set(this.ints.subarray(r * INTS, r * INTS + INTS), w * INTS);
-      udp[w] = this.udp[r];
-      complete[w] = this.complete[r];
-      this.cells[CELL * this.cell(pair[w], xid[w]) + 2] = w;
+      const i = (s & this.rmask) * W;
+      if (from[i + W_FLAGS] === 0) continue;
+      // the row's 16 words as they are (the doubles' bits included)
+      const j = w * W;
+      for (let k = 0; k < W; k++) to[j + k] = from[i + k];
+      // a row keeping its index (all of them while the ring only grows: no dead rows, tail 0)
+      // needs no new hash cell
+      if (i !== j) this.cells[CELL * this.cell(to[j + W_PAIR], to[j + W_XID]) + 2] = w;
       w++;
     }
-    this.alive = alive;
-    this.pair = pair;
-    this.xid = xid;
-    this.num = num;
-    this.ints = ints;
-    this.udp = udp;
-    this.complete = complete;
+    this.rows = to;
+    this.rowsD = new Float64Array(to.buffer);
     this.rmask = rows - 1;
     this.tail = 0;
     this.head = w;
