@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PayloadRing, RingPool, RING_BYTES, type PayloadDiff } from './payload-ring.js';
-import { IndexPool, MAX_DIRECTION_ENTRIES, SegmentIndex, type ByteSource } from './segment-index.js';
+import { IndexPool, INDEX_INITIAL_ENTRIES, MAX_DIRECTION_ENTRIES, MAX_INDEX_ENTRIES, SegmentIndex, type ByteSource } from './segment-index.js';
 import { CaptureFile } from './capture-file.js';
 import { TcpRetention } from './retention.js';
 import { newPacket, TCP_ACK } from '../wire/packet.js';
@@ -227,4 +227,27 @@ test('a direction of tiny segments keeps MAX_DIRECTION_ENTRIES: older bytes are 
   assert.equal(d.differing, 1);
   assert.equal(d.firstFrame, 0); // its first transmission is not among the newest 256
   assert.equal(ip.stats.notCompared, 1);
+});
+
+test('IndexPool: a released index gives its grown entries back to the budget and its storage back by size', () => {
+  const file = new MemFile();
+  const ip = new IndexPool({ compared: 0, differing: 0, notCompared: 0, directionsNotRetained: 0 });
+  const ix = ip.get() as SegmentIndex;
+  assert.equal(ix.cap, INDEX_INITIAL_ENTRIES);
+  const seg = new Uint8Array(10).fill(7);
+  for (let i = 0; i < 100; i++) ix.take(i * 10, file.add(seg), 10, i + 1, false, seg, 0, ip.stats, ip, file);
+  assert.equal(ix.count, 100);
+  assert.equal(ix.cap, 128);
+  assert.equal(ix.cols.length, 128 * 4);
+  const storage = ix.cols;
+  ip.release(ix);
+  // the object is reused with storage of the initial size; the grown storage is handed out again
+  const again = ip.get() as SegmentIndex;
+  assert.equal(again, ix);
+  assert.equal(again.cap, INDEX_INITIAL_ENTRIES);
+  assert.equal(again.count, 0);
+  assert.equal(ip.buffer(128 * 4), storage);
+  // the budget: everything but the live index's initial entries is free again
+  assert.ok(ip.take(MAX_INDEX_ENTRIES - INDEX_INITIAL_ENTRIES));
+  assert.equal(ip.take(1), false);
 });

@@ -40,14 +40,24 @@ export interface ByteSource {
 }
 
 export class SegmentIndex extends StreamWindow {
-  /** entries in a circular buffer of cap = cols.length / W entries */
+  /** entries in a circular buffer of cap = cols.length / W entries (set through use()) */
   cols: Float64Array;
+  /** cols.length / W, kept beside the reference: releasing a direction (IndexPool.release) then
+   *  reads this object only, not the array's object too (both cold by the connection's end) */
+  cap: number;
   head = 0;
   count = 0;
 
   constructor(cols: Float64Array) {
     super();
     this.cols = cols;
+    this.cap = cols.length / W;
+  }
+
+  /** The entries' storage from now on. */
+  use(cols: Float64Array): void {
+    this.cols = cols;
+    this.cap = cols.length / W;
   }
 
   /** a gap ahead: every entry goes */
@@ -85,7 +95,7 @@ export class SegmentIndex extends StreamWindow {
   }
 
   private append(start: number, n: number, pos: number, frame: number, pool: IndexPool): void {
-    let cap = this.cols.length / W;
+    let cap = this.cap;
     if (this.count === cap) {
       // entries wholly below the retained range cover nothing any more: dropped only now, when
       // their room is wanted (until then compare() and frameOf() pass over them: both stop at
@@ -94,7 +104,7 @@ export class SegmentIndex extends StreamWindow {
       if (this.count === cap) {
         if (cap < MAX_DIRECTION_ENTRIES && pool.take(cap)) this.grow(cap * 2, pool);
         else this.evict();
-        cap = this.cols.length / W;
+        cap = this.cap;
       }
     }
     const i = ((this.head + this.count) & (cap - 1)) * W;
@@ -123,7 +133,7 @@ export class SegmentIndex extends StreamWindow {
 
   /** Drops the oldest entry; the retained range then starts at the next one. */
   private evict(): void {
-    const cap = this.cols.length / W;
+    const cap = this.cap;
     this.head = (this.head + 1) & (cap - 1);
     this.count--;
     const since = seqDiff(this.top, this.cols[this.head * W]);
@@ -142,7 +152,7 @@ export class SegmentIndex extends StreamWindow {
       nc[k * W + 3] = old[s + 3];
     }
     pool.recycle(old);
-    this.cols = nc;
+    this.use(nc);
     this.head = 0;
   }
 
@@ -150,7 +160,7 @@ export class SegmentIndex extends StreamWindow {
   private compare(seq: number, len: number, from: number, to: number, b: Uint8Array, off: number, stats: RetentionStats, pool: IndexPool, src: ByteSource): PayloadDiff | null {
     const n = seqDiff(to, from);
     const orig = pool.scratch(n);
-    const cap = this.cols.length / W;
+    const cap = this.cap;
     const c = this.cols;
     let firstEntry = -1;
     // entries overlapping [from, to), oldest first; each fills its part of orig
@@ -195,7 +205,7 @@ export class SegmentIndex extends StreamWindow {
 
   /** The frame of the entry holding `at`, when it is among the newest FRAME_NAMED_WITHIN. */
   private frameOf(at: number): number {
-    const cap = this.cols.length / W;
+    const cap = this.cap;
     const c = this.cols;
     for (let k = this.count - 1; k >= 0 && this.count - 1 - k < FRAME_NAMED_WITHIN; k--) {
       const i = ((this.head + k) & (cap - 1)) * W;
@@ -237,7 +247,7 @@ export class IndexPool {
     const cols = this.buffer(INDEX_INITIAL_ENTRIES * W);
     const x = this.spare.pop();
     if (x === undefined) return new SegmentIndex(cols);
-    x.cols = cols;
+    x.use(cols);
     x.reset();
     return x;
   }
@@ -256,13 +266,14 @@ export class IndexPool {
     return piece;
   }
 
-  recycle(b: Float64Array): void {
-    (this.free[Math.log2(b.length)] ??= []).push(b);
+  recycle(b: Float64Array, n = b.length): void {
+    (this.free[Math.log2(n)] ??= []).push(b);
   }
 
   release(x: SegmentIndex): void {
-    this.used -= x.cols.length / W;
-    this.recycle(x.cols);
+    const cap = x.cap;
+    this.used -= cap;
+    this.recycle(x.cols, cap * W);
     if (this.spare.length < MAX_SPARE) this.spare.push(x);
   }
 
