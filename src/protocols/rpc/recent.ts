@@ -267,8 +267,8 @@ export class RecentCalls {
   }
 }
 
-/** XIDs per group of neighbouring cells: log2 of GROUP. */
-const GROUP_BITS = 3;
+/** log2 of the XIDs per group of neighbouring cells (home) */
+const GROUP_BITS = 2;
 const GROUP_LOW = (1 << GROUP_BITS) - 1;
 
 /**
@@ -277,11 +277,13 @@ const GROUP_LOW = (1 << GROUP_BITS) - 1;
  * exchange (find at the call, shift and add at the reply) go to the newest and the oldest XIDs of
  * each run. Hashing each XID alone (as calltable.ts does) scattered them over the whole hash (2 to
  * 4 MiB at MAX_RECENT_CALLS entries): a cache miss per probe, about 50 ms of the NFS bench. Here
- * GROUP consecutive XIDs of a pair (the same xid >>> GROUP_BITS) share a scattered home group
- * of GROUP neighbouring cells (two 64-byte cache lines), placed in it by their low bits: the
- * probes of one client's successive calls touch lines the previous call brought in. Unrelated
- * keys (random XIDs) still spread over the whole table: the groups are hashed as keys were. The
- * hash decides only where a key sits, never an order anything is read in.
+ * 4 consecutive XIDs of a pair (the same xid >>> GROUP_BITS) share a scattered home group of 4
+ * neighbouring cells (one 64-byte cache line), placed in it by their low bits: the probes of one
+ * client's successive calls touch the line the previous call brought in. Unrelated keys (random
+ * XIDs) still spread over the whole table: the groups are hashed as keys were. Groups of 8 made
+ * longer clusters (at half load, 4 interleaved clients: mean run of occupied cells 20, longest
+ * 344, against 10 and 180 for groups of 4), which every removal scans to the end. The hash
+ * decides only where a key sits, never an order anything is read in.
  */
 function home(pair: number, xid: number): number {
   const h = Math.imul((xid >>> GROUP_BITS) ^ Math.imul(pair, 0x9e3779b1), 0x85ebca6b);
