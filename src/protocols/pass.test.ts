@@ -226,7 +226,7 @@ test('lazy connections by tracker slot: slots reused by later connections, ends 
   assert.ok(reusedAll > 100, `slots were given back for reuse (${reusedAll})`);
 });
 
-test('SYNs of a parked connection (repeated, a new ISN before and after data) leave it where the eager pass is', () => {
+test('SYNs and FINs of a parked connection (repeated, a new ISN before and after data, a FIN then data) leave it where the eager pass is', () => {
   const eagerEx: Exchange[] = [];
   const lazyEx: Exchange[] = [];
   const eager = new EagerPass((e) => eagerEx.push(e));
@@ -271,6 +271,22 @@ test('SYNs of a parked connection (repeated, a new ISN before and after data) le
   send(2, 1, 71, reply(4));
   send(2, 0, 0x7fffffff, call(5), TCP_SYN);
   send(2, 1, 71 + reply(4).length, reply(5));
+  // stream 3: a FIN without data ends the direction (it takes a sequence number), a repeated FIN
+  // (at its old number, or at the next) changes nothing; a call after it (at FIN + 1) is in
+  // order, its reply too
+  send(3, 0, 10, new Uint8Array(0), TCP_SYN);
+  send(3, 1, 500, new Uint8Array(0), TCP_SYN | TCP_ACK);
+  send(3, 0, 11, new Uint8Array(0), TCP_FIN | TCP_ACK);
+  send(3, 0, 11, new Uint8Array(0), TCP_FIN | TCP_ACK);
+  send(3, 0, 12, new Uint8Array(0), TCP_FIN | TCP_ACK); // a second FIN where the first one ended
+  send(3, 0, 12, call(6));
+  send(3, 1, 501, reply(6));
+  // stream 4: junk, then a FIN ahead of the bytes seen (a gap: the general path) and the call
+  send(4, 0, 10, new Uint8Array(0), TCP_SYN);
+  send(4, 0, 11, junk(5, 4));
+  send(4, 0, 30, new Uint8Array(0), TCP_FIN | TCP_ACK);
+  send(4, 0, 16, call(7));
+  send(4, 1, 900, reply(7));
   eager.finish();
   lazy.finish();
   assert.deepEqual(lazyEx.map(plainExchange), eagerEx.map(plainExchange));

@@ -221,6 +221,33 @@ export class ProtocolPass {
       } else if (t.nums[k + 1] === 0 && start !== t.nums[k]) t.nums[k] = start;
       return;
     }
+    const len = pkt.payloadLength;
+    if (len === 0 && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === TCP_FIN && (fl & (F_STARTED << dir)) !== 0 && pkt.seq === t.nums[k]) {
+      // a FIN without payload where the direction's bytes end: it ends the direction (the FIN
+      // takes one sequence number), once; no event reaches ProbeSink (it has no onEnd)
+      if ((fl & (F_FIN << dir)) === 0) {
+        t.flags[slot] = fl | (F_FIN << dir);
+        t.nums[k] = seqAdd(pkt.seq, 1);
+      }
+      return;
+    }
+    if (len > 0 && pkt.payloadCaptured === len && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && (fl & (F_STARTED << dir)) !== 0
+      && pkt.seq === t.nums[k] && probeStart(frame.buf, frame.start + pkt.payloadOffset, len) === null) {
+      // the next bytes of a started direction, whole, that do not decide the protocol: what the
+      // shared direction would do (deliver them to ProbeSink.onData, which counts a try and marks
+      // the direction mid-stream, then move on), on the numbers; a chunk that decides goes the
+      // general way below (the content test is a pure function of the chunk's bytes)
+      if (++t.tries[slot] >= MAX_CONTENT_TRIES) {
+        t.free(slot);
+        this.park(entryOf(seg), seg.stream, NONE);
+        if (this.lastStream === seg.stream) this.lastSlot = NONE;
+        return;
+      }
+      t.flags[slot] = fl | (F_MID << dir);
+      t.nums[k] = seqAdd(pkt.seq, len);
+      t.nums[k + 1] += len;
+      return;
+    }
     const sd = this.shared;
     sd.unpark((fl & (F_STARTED << dir)) !== 0, t.nums[k], t.nums[k + 1], (fl & (F_FIN << dir)) !== 0);
     const p = this.probe;
