@@ -221,6 +221,9 @@ export class ProtocolPass {
       } else if (t.nums[k + 1] === 0 && start !== t.nums[k]) t.nums[k] = start;
       return;
     }
+    // a RST (without SYN) of a started direction: StreamDirection.segment stops at it before any
+    // payload and tells only the sink's onEnd, which ProbeSink does not have: nothing changes
+    if ((pkt.tcpFlags & (TCP_SYN | TCP_RST)) === TCP_RST && (fl & (F_STARTED << dir)) !== 0) return;
     const len = pkt.payloadLength;
     if (len === 0 && (pkt.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === TCP_FIN && (fl & (F_STARTED << dir)) !== 0 && pkt.seq === t.nums[k]) {
       // a FIN without payload where the direction's bytes end: it ends the direction (the FIN
