@@ -65,11 +65,41 @@ export interface RecentCall {
   bodyLen: number;
 }
 
+/** Slots of the XID maxima (RecentCalls.top), chosen by a hash of (pair, XID region). */
+const TOP_BITS = 12;
+/** log2 of the XIDs of a region: a client's counter stays in one region for a million calls,
+ *  and counters started apart (one per transport, per program) fall in different ones. */
+const REGION_BITS = 20;
+const REGION_LOW = (1 << REGION_BITS) - 1;
+/** XIDs below a slot's top whose adding is remembered bit by bit (RecentCalls.seenBits) */
+const SEEN_BITS = 32;
+
 export class RecentCalls {
-  // hash over (pair, xid) -> row
+  // hash over (pair, xid) -> row, for the rows added before `hashed` (the others are not in it)
   private hmask = 2 * FIRST_ROWS - 1;
   private cells = new Int32Array(CELL * 2 * FIRST_ROWS);
+  /** entries in the hash */
+  private hcount = 0;
+  /** live rows (entries) */
   private count = 0;
+  /** rows [tail, hashed) are in the hash, rows [hashed, head) not yet (all live): see top */
+  private hashed = 0;
+  /**
+   * Per slot (topSlot: pair and XID region, xid >>> REGION_BITS): the largest low part of an XID
+   * (xid & REGION_LOW) ever added with a key of the slot, -1 before any; and `seen`, bit d set
+   * when the low part top - d (d < 32) was added. A key whose low part is above top, or within
+   * the 32 below it with its bit clear, was never added: it is absent (seen()). Clients number
+   * calls in sequence (Linux: a counter per transport; a portmap client's counter starts
+   * elsewhere), so a new call's XID (find at the call) and its answer (add at the reply, replies
+   * a few places out of order) nearly always test absent: the row is then only appended to the
+   * ring, and the hash is brought up to date (catchUp, each row hashed at most once) only when a
+   * lookup cannot be answered so (a retransmission of an answered call, a duplicate reply, XIDs
+   * far out of order). A slot's top only grows, its bits only shift out (then the test says
+   * "maybe"), and both cover every key that maps to the slot: the test never says absent for a
+   * key that was added, present or not.
+   */
+  private readonly top = new Int32Array(1 << TOP_BITS).fill(-1);
+  private readonly seenBits = new Int32Array(1 << TOP_BITS);
   // rows: ring of capacity rmask + 1; rows [tail, head) in add order (indices taken & rmask)
   private rmask = FIRST_ROWS - 1;
   private head = 0;
@@ -83,6 +113,8 @@ export class RecentCalls {
 
   /** Row of (pair, xid), -1 when absent. */
   find(pair: number, xid: number): number {
+    if (!this.seen(pair, xid)) return -1;
+    this.catchUp();
     const c = this.cell(pair, xid);
     return c >= 0 ? this.cells[CELL * c + 2] : -1;
   }
@@ -121,24 +153,26 @@ export class RecentCalls {
   /** Remembers `c` under (pair, xid), replacing (and making newest) an entry with that key. */
   add(pair: number, xid: number, c: RecentCall): void {
     if (this.head - this.tail > this.rmask) this.rebuild();
-    const h = home(pair, xid | 0);
-    let cell = this.cellFrom(h, pair, xid);
-    if (cell >= 0) {
-      this.rows[this.cells[CELL * cell + 2] * W + W_FLAGS] = 0; // the old row is dead
-    } else {
-      if ((this.count + 1) * 2 > this.hmask + 1) {
-        this.growHash();
-        cell = this.cellFrom(h, pair, xid);
-      }
-      cell = -1 - cell;
-      this.cells[CELL * cell] = pair + 1;
-      this.cells[CELL * cell + 1] = xid | 0;
-      this.cells[CELL * cell + 3] = h;
-      this.count++;
-    }
     const r = this.head & this.rmask;
+    if (!this.seen(pair, xid)) {
+      // absent: appended only (hashed by a later catchUp, if one comes)
+      this.markSeen(pair, xid);
+      this.count++;
+    } else {
+      this.catchUp();
+      const h = home(pair, xid | 0);
+      let cell = this.cellFrom(h, pair, xid);
+      if (cell >= 0) {
+        this.rows[this.cells[CELL * cell + 2] * W + W_FLAGS] = 0; // the old row is dead
+      } else {
+        cell = this.insertCell(h, pair, xid);
+        this.count++;
+      }
+      this.cells[CELL * cell + 2] = r;
+      this.hashed = this.head + 1;
+      this.markSeen(pair, xid);
+    }
     this.head++;
-    this.cells[CELL * cell + 2] = r;
     const v = this.rows;
     const i = r * W;
     const d = this.rowsD;
@@ -160,10 +194,13 @@ export class RecentCalls {
   }
 
   delete(pair: number, xid: number): boolean {
+    if (!this.seen(pair, xid)) return false;
+    this.catchUp();
     const cell = this.cell(pair, xid);
     if (cell < 0) return false;
     this.rows[this.cells[CELL * cell + 2] * W + W_FLAGS] = 0;
     this.removeCell(cell);
+    this.count--;
     return true;
   }
 
@@ -175,10 +212,62 @@ export class RecentCalls {
       const v = this.rows;
       if (v[i + W_FLAGS] === 0) continue;
       v[i + W_FLAGS] = 0;
-      this.removeCell(this.cell(v[i + W_PAIR], v[i + W_XID]));
+      if (this.tail <= this.hashed) this.removeCell(this.cell(v[i + W_PAIR], v[i + W_XID]));
+      this.count--;
       return true;
     }
     return false;
+  }
+
+  /** False when (pair, xid) was never added (so is absent); true when it may have been. */
+  private seen(pair: number, xid: number): boolean {
+    const slot = topSlot(pair, xid);
+    const d = this.top[slot] - (xid & REGION_LOW);
+    return d >= 0 && (d >= SEEN_BITS || ((this.seenBits[slot] >>> d) & 1) !== 0);
+  }
+
+  /** Notes that (pair, xid) was added. */
+  private markSeen(pair: number, xid: number): void {
+    const slot = topSlot(pair, xid);
+    const u = xid & REGION_LOW;
+    const t = this.top[slot];
+    if (u > t) {
+      const up = u - t; // (t -1 before any: the bits are all clear then)
+      this.seenBits[slot] = up >= SEEN_BITS ? 1 : (this.seenBits[slot] << up) | 1;
+      this.top[slot] = u;
+    } else if (t - u < SEEN_BITS) {
+      this.seenBits[slot] |= 1 << (t - u);
+    }
+  }
+
+  /** Puts the rows not yet hashed in the hash (their keys are distinct and not in it: a key
+   *  added again, or deleted, was hashed first). */
+  private catchUp(): void {
+    let s = this.hashed > this.tail ? this.hashed : this.tail;
+    const v = this.rows;
+    for (; s < this.head; s++) {
+      const r = s & this.rmask;
+      const i = r * W;
+      if (v[i + W_FLAGS] === 0) continue;
+      const pair = v[i + W_PAIR];
+      const xid = v[i + W_XID];
+      const h = home(pair, xid);
+      const cell = this.insertCell(h, pair, xid);
+      this.cells[CELL * cell + 2] = r;
+    }
+    this.hashed = this.head;
+  }
+
+  /** Makes the cell of a key not in the hash (its hash `h`), growing the hash when needed; the
+   *  caller sets its row. */
+  private insertCell(h: number, pair: number, xid: number): number {
+    if ((this.hcount + 1) * 2 > this.hmask + 1) this.growHash();
+    const cell = -1 - this.cellFrom(h, pair, xid);
+    this.cells[CELL * cell] = pair + 1;
+    this.cells[CELL * cell + 1] = xid | 0;
+    this.cells[CELL * cell + 3] = h;
+    this.hcount++;
+    return cell;
   }
 
   private cell(pair: number, xid: number): number {
@@ -218,7 +307,7 @@ export class RecentCalls {
       j = (j + 1) & mask;
     }
     cells[CELL * hole] = 0;
-    this.count--;
+    this.hcount--;
   }
 
   private growHash(): void {
@@ -248,23 +337,33 @@ export class RecentCalls {
     const to = new Int32Array(rows * W);
     const from = this.rows;
     let w = 0;
+    let hashed = 0;
     for (let s = this.tail; s < this.head; s++) {
       const i = (s & this.rmask) * W;
       if (from[i + W_FLAGS] === 0) continue;
       // the row's 16 words as they are (the doubles' bits included)
       const j = w * W;
       for (let k = 0; k < W; k++) to[j + k] = from[i + k];
-      // a row keeping its index (all of them while the ring only grows: no dead rows, tail 0)
-      // needs no new hash cell
-      if (i !== j) this.cells[CELL * this.cell(to[j + W_PAIR], to[j + W_XID]) + 2] = w;
+      if (s < this.hashed) {
+        // a row keeping its index (all of them while the ring only grows: no dead rows, tail 0)
+        // needs no new hash cell
+        if (i !== j) this.cells[CELL * this.cell(to[j + W_PAIR], to[j + W_XID]) + 2] = w;
+        hashed = w + 1;
+      }
       w++;
     }
+    this.hashed = hashed;
     this.rows = to;
     this.rowsD = new Float64Array(to.buffer);
     this.rmask = rows - 1;
     this.tail = 0;
     this.head = w;
   }
+}
+
+/** Slot of RecentCalls.top for a key. */
+function topSlot(pair: number, xid: number): number {
+  return (Math.imul(pair, 0x9e3779b1) ^ Math.imul(xid >>> REGION_BITS, 0x85ebca6b)) >>> (32 - TOP_BITS);
 }
 
 /** log2 of the XIDs per group of neighbouring cells (home) */
