@@ -19,6 +19,7 @@ import { fields } from '../incidents/oracle.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import { runRules } from '../../src/diagnose/engine.js';
 import { findingProblems, type Finding } from '../../src/diagnose/finding.js';
+import { corpusDir } from '../corpus.js';
 
 const echoRequest = (id: number, session: bigint) => echo(id, false, session);
 const echoResponse = (id: number, session: bigint) => echo(id, true, session);
@@ -467,4 +468,15 @@ test('a locked-out account is named as such, with the advice to find the client 
   assert.equal(f[0].metrics.status, 'STATUS_ACCOUNT_LOCKED_OUT');
   assert.match(f[0].explanation, /locked out after too many failed logons/);
   assert.match(f[0].advice?.join(' ') ?? '', /stale password/);
+});
+
+test('corpus nfsv3-tcp-2sessions-wsize: the NFS_ACL probe refused PROG_UNAVAIL is info, named as the probe it is', async () => {
+  const f = runRules(await analyse([`${corpusDir()}/nfs-rpc/nfsv3-tcp-2sessions-wsize.pcap.gz`])).filter((x) => x.id === 'rpc/call-rejected');
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'info');
+  assert.deepEqual(f[0].frames, [37, 38]);
+  assert.match(f[0].explanation, /Linux NFSv3 clients ask for NFS_ACL this way/);
+  // a probe produces no error the user sees: the mount.nfs messages are for refusals that failed
+  assert.doesNotMatch(f[0].explanation, /mount\.nfs/);
+  assert.equal(f[0].advice, undefined);
 });

@@ -22,6 +22,9 @@ import { replyGroups, type ReplyGroup } from './reply-groups.js';
 
 /** accept_stat values other than SUCCESS, and the reject_stat RPC_MISMATCH, as the RPC layer
  *  names them (protocols/rpc/message.ts replyStatusName); AUTH_ERROR(...) is matched by prefix. */
+/** NFS_ACL, the side program for POSIX ACLs over NFSv2/v3 that Linux clients probe for. */
+const PROG_NFS_ACL = 100227;
+
 const REFUSALS = new Set(['PROG_UNAVAIL', 'PROG_MISMATCH', 'PROC_UNAVAIL', 'GARBAGE_ARGS', 'SYSTEM_ERR', 'RPC_MISMATCH']);
 
 export function isRpcRefusal(status: string): boolean {
@@ -122,11 +125,13 @@ function finding(trace: AnalysedTrace, g: ReplyGroup<null>, recoveredFrame: numb
     summary: `${what} from ${e.client.addr} to ${e.server.addr} refused with ${status} at the RPC layer (first in frame ${e.responseFrame})${outcome}`,
     explanation:
       `The server answered ${g.count === 1 ? 'the call' : `each of the ${g.count} calls${span >= 1 ? ` (over ${fmtDuration(span)})` : ''}`} with ${status} instead of running it, which means ${m.says}. ` +
-      'A refusal at the RPC layer comes before the program sees the call, so no NFS or MOUNT status is returned; the client reports it as a permission or protocol error (mount.nfs: "access denied by server" or "requested NFS version or transport protocol is not supported"). ' +
+      'A refusal at the RPC layer comes before the program sees the call, so no NFS or MOUNT status is returned' +
+      (severity === 'error' ? '; the client reports it as a permission or protocol error (mount.nfs: "access denied by server" or "requested NFS version or transport protocol is not supported"). ' : '. ') +
       (recovered
         ? 'The client got through afterwards, so this cost a round trip rather than the service: ' + (g.nullOnly ? 'a ping or probe of a program the server does not offer is normal client behaviour.' : 'it fell back to what the server accepts.')
         : g.nullOnly
-          ? 'Only NULL pings were refused: a client probing whether the server offers the program.'
+          ? 'Only NULL pings were refused: a client probing whether the server offers the program' +
+            (e.program === PROG_NFS_ACL ? ' (Linux NFSv3 clients ask for NFS_ACL this way and work without POSIX ACLs over NFS when it is missing).' : '.')
           : 'The client got nothing of this program through afterwards: whatever it was trying to do (mount, lock, the file operation) failed.'),
     ...(conn ? { connection: connRef(conn) } : {}),
     frames: evidenceFrames(g.frames),
