@@ -257,20 +257,8 @@ function incidentC(path: string | null, o: { cut?: boolean; reorder?: boolean; l
   const ex: Exchange[] = [];
   const args = o.args ?? true;
   const d = new Dispatcher((e) => ex.push(e), null, path === null ? { args } : { args, captureFile: path });
-  const w = d.fileWindow;
+  const { w, dirs, conns } = twoConnections(d, file);
   assert.equal(w !== null, path !== null);
-  const dirs = new Map<string, StreamDirection>();
-  const conns: ReturnType<Dispatcher['tcpConnection']>[] = [];
-  for (const [conn, port] of [[1, 801], [2, 802]]) {
-    const c = d.tcpConnection({ transport: 'tcp', stream: conn, client: { addr: CLIENT.addr, port }, server: SERVER });
-    conns.push(c);
-    for (const fromClient of [true, false]) {
-      const sd = new StreamDirection(fromClient ? c.fromClient : c.fromServer);
-      sd.origin = w;
-      sd.segment(999, TCP_SYN, file, 0, 0, 0, 0, 0, 0);
-      dirs.set(`${conn}${fromClient}`, sd);
-    }
-  }
   let frame = 1;
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i];
@@ -344,6 +332,27 @@ test('RPC call bodies kept as places in the capture file compare as copies do (i
  * swapped (held back), some lost (gaps), an occasional record in several fragments. Returns the
  * exchanges and the bytes of calls left out.
  */
+
+/** Two client connections (streams 1 and 2, ports 801 and 802) to SERVER on the dispatcher, each
+ *  direction a StreamDirection started by a SYN at ISN 0 and reading places through the
+ *  dispatcher's file window; directions keyed `${stream}${fromClient}`. */
+function twoConnections(d: Dispatcher, file: Uint8Array) {
+  const w = d.fileWindow;
+  const dirs = new Map<string, StreamDirection>();
+  const conns: ReturnType<Dispatcher['tcpConnection']>[] = [];
+  for (const [conn, port] of [[1, 801], [2, 802]]) {
+    const c = d.tcpConnection({ transport: 'tcp', stream: conn, client: { addr: CLIENT.addr, port }, server: SERVER });
+    conns.push(c);
+    for (const fromClient of [true, false]) {
+      const sd = new StreamDirection(fromClient ? c.fromClient : c.fromServer);
+      sd.origin = w;
+      sd.segment(999, TCP_SYN, file, 0, 0, 0, 0, 0, 0);
+      dirs.set(`${conn}${fromClient}`, sd);
+    }
+  }
+  return { w, dirs, conns };
+}
+
 function randomTraffic(seed0: number, path: string | null, args: true | 'diagnose'): { ex: unknown[]; trimmed: number } {
   let s = seed0;
   const r = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
@@ -390,19 +399,7 @@ function randomTraffic(seed0: number, path: string | null, args: true | 'diagnos
   const kept = segs.filter(() => r() >= 0.02);
   const ex: Exchange[] = [];
   const d = new Dispatcher((e) => ex.push(e), null, path === null ? { args } : { args, captureFile: path });
-  const w = d.fileWindow;
-  const dirs = new Map<string, StreamDirection>();
-  const conns: ReturnType<Dispatcher['tcpConnection']>[] = [];
-  for (const [conn, port] of [[1, 801], [2, 802]]) {
-    const c = d.tcpConnection({ transport: 'tcp', stream: conn, client: { addr: CLIENT.addr, port }, server: SERVER });
-    conns.push(c);
-    for (const fromClient of [true, false]) {
-      const sd = new StreamDirection(fromClient ? c.fromClient : c.fromServer);
-      sd.origin = w;
-      sd.segment(999, TCP_SYN, file, 0, 0, 0, 0, 0, 0);
-      dirs.set(`${conn}${fromClient}`, sd);
-    }
-  }
+  const { w, dirs, conns } = twoConnections(d, file);
   let frame = 1;
   for (const g of kept) {
     if (w !== null) {
