@@ -31,3 +31,21 @@ test('a lossy download that recovers is not called silent', async () => {
     for (const x of f) assert.equal(x.metrics.unanswered_retransmissions_at_end, undefined, `${rel}: ${x.summary}`);
   }
 });
+
+test('window-full-printer: retransmissions into the printer\'s full window are the receiver holding back, not loss', async () => {
+  const f = runRules(await analyse([`${corpusDir()}/tcp/window-full-printer.pcapng`])).filter((x) => x.id === 'tcp/retransmissions');
+  assert.equal(f.length, 1);
+  assert.equal(f[0].metrics.window_full_retransmissions, 2);
+  assert.deepEqual(f[0].frames.slice(0, 2), [122, 120]);
+  assert.match(f[0].summary, /every retransmission filled the receive window of 172\.16\.0\.253:9100, which then went silent\.$/);
+  assert.match(f[0].explanation, /not loss on the network/);
+  assert.doesNotMatch(f[0].explanation, /were lost or delayed/);
+});
+
+test('retransmissions after loss are not called window-full', async () => {
+  for (const rel of ['tcp/email-troubles-loss.pcap', 'tcp/connection-lost-rto.pcap', 'nfs-rpc/nfsv3-ipv6-tcp-loss-tail.pcap']) {
+    for (const x of runRules(await analyse([`${corpusDir()}/${rel}`])).filter((y) => y.id === 'tcp/retransmissions')) {
+      assert.equal(x.metrics.window_full_retransmissions, undefined, `${rel}: ${x.summary}`);
+    }
+  }
+});

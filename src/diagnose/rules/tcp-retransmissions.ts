@@ -2,10 +2,13 @@
 // stalled on its retransmission timer. Wireshark's retransmission label (fast and spurious
 // included) on segments with payload; SYNs (tcp/unanswered-syn, tcp/connect-latency-outliers),
 // keep-alives and window probes are not counted. An RTO stall is a retransmission of data after
-// at least RTO_STALL_MIN_NS (src/analysis/analyse.ts) of silence on the connection.
+// at least RTO_STALL_MIN_NS (src/analysis/analyse.ts) of silence on the connection. Two endings are
+// told apart from loss: retransmissions with nothing from the peer after them to the end of the
+// capture (silentTail: the peer or the path went silent), and retransmissions that all filled the
+// peer's receive window (windowFullStory: the receiver was not reading).
 
 import type { AnalysedTrace, ConnectionFacts, SegmentFact } from '../../analysis/trace.js';
-import { L_FAST_RETRANSMISSION, L_RETRANSMISSION } from '../../tcp/labels.js';
+import { L_FAST_RETRANSMISSION, L_RETRANSMISSION, L_WINDOW_FULL } from '../../tcp/labels.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
 import { connLabel, connRef, fmtDuration, round } from './util.js';
 import { connectionsWithHealth } from '../../analysis/views.js';
@@ -35,6 +38,39 @@ export interface SilentTail {
   gapsS: number[];
   /** each gap at least 1.5 x the one before: the retransmission timer backing off */
   backingOff: boolean;
+}
+
+/** The retransmissions of one side that all filled the peer's receive window (Wireshark's
+ *  window_full): the peer had shrunk its window and was not reading. */
+export interface WindowFullStory {
+  dir: 0 | 1;
+  /** the first window-filling segment */
+  firstFrame: number;
+  retransmissions: number;
+  /** the peer sent something after the first window-filling segment */
+  answered: boolean;
+}
+
+export function windowFullStory(c: ConnectionFacts): WindowFullStory | null {
+  const segs = c.keySegments;
+  for (const dir of [0, 1] as const) {
+    let first = -1;
+    let re = 0;
+    let other = 0;
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i];
+      if (s.dir !== dir || s.len === 0) continue;
+      const retrans = (s.labels & (L_RETRANSMISSION | L_FAST_RETRANSMISSION)) !== 0;
+      const full = (s.labels & L_WINDOW_FULL) !== 0;
+      if (retrans && !full) other++;
+      if (retrans && full) re++;
+      if (full && first < 0) first = i;
+    }
+    if (re === 0 || other > 0 || first < 0) continue;
+    const answered = segs.slice(first + 1).some((s) => s.dir !== dir);
+    return { dir, firstFrame: segs[first].frame, retransmissions: re, answered };
+  }
+  return null;
 }
 
 export function silentTail(c: ConnectionFacts): SilentTail | null {
@@ -70,6 +106,8 @@ export const tcpRetransmissions: Rule<AnalysedTrace> = {
       const parts = heavy.map((d) => `${side(d)} re-sent ${h.retransmittedData[d]} of ${h.dataSegments[d]} data segments (${(rates[d] * 100).toFixed(1)}%)`);
       if (stall) parts.push(`${h.rtoStalls} timeout stall(s), the longest ${fmtDuration(h.maxRtoStallNs / 1e9)} before frame ${h.maxRtoStallFrame}`);
       const silent = silentTail(c);
+      const full = windowFullStory(c);
+      if (full) parts.push(`every retransmission filled the receive window of ${side(1 - full.dir)}${full.answered ? '' : ', which then went silent'}`);
       if (silent) {
         parts.push(`the capture ends with ${silent.frames.length} retransmissions by ${side(silent.dir)}${silent.backingOff ? ', backing off,' : ''} and no answer from ${side(1 - silent.dir)}` +
           (silent.lastAnswerFrame ? ` after frame ${silent.lastAnswerFrame}` : ''));
@@ -80,8 +118,13 @@ export const tcpRetransmissions: Rule<AnalysedTrace> = {
         severity: 'warning',
         summary: `${connLabel(c)}: ${parts.join('; ')}.`,
         explanation:
-          'Retransmitted data means segments (or their acknowledgements) were lost or delayed between the sender and the receiver, or that the capture point ' +
-          'sits before the loss. ' + (stall ? `A timeout stall is a silence after which the sender re-sent data on its retransmission timer: the connection made no progress for ${fmtDuration(h.maxRtoStallNs / 1e9)}. ` : '') +
+          (full
+            ? `Every retransmission of ${side(full.dir)} filled the receive window ${side(1 - full.dir)} had left it (Wireshark's window_full; the first in frame ${full.firstFrame}): ` +
+              `the receiver had shrunk its window because its application was not reading, and the sender re-sent into a window with no room` +
+              (full.answered ? '. ' : `; ${side(1 - full.dir)} sent nothing more to the end of the capture: it stopped reading and acknowledging (a busy or hung receiver). `) +
+              'This is the receiver holding the connection back, not loss on the network. '
+            : 'Retransmitted data means segments (or their acknowledgements) were lost or delayed between the sender and the receiver, or that the capture point ' +
+              'sits before the loss. ') + (stall ? `A timeout stall is a silence after which the sender re-sent data on its retransmission timer: the connection made no progress for ${fmtDuration(h.maxRtoStallNs / 1e9)}. ` : '') +
           (silent
             ? `The connection did not recover in the capture: ${side(silent.dir)} re-sent its data ${silent.frames.length} times (frames ${silent.frames.join(', ')}), ` +
               `${silent.gapsS.map((g) => fmtDuration(g)).join(', ')} apart${silent.backingOff ? ', each wait longer than the last: its retransmission timer backing off' : ''}, and nothing came back from ${side(1 - silent.dir)}: ` +
@@ -89,11 +132,12 @@ export const tcpRetransmissions: Rule<AnalysedTrace> = {
             : '') +
           'Segments the capture missed but the peer acknowledged are capture loss and are named by capture/missing-segments instead.',
         connection: connRef(c),
-        frames: evidenceFrames([...(stall ? [h.maxRtoStallFrame] : []), ...frames]),
+        frames: evidenceFrames([...(stall ? [h.maxRtoStallFrame] : []), ...(full ? [full.firstFrame] : []), ...frames]),
         metrics: {
           retransmitted_client: h.retransmittedData[0], data_segments_client: h.dataSegments[0], retransmitted_server: h.retransmittedData[1],
           data_segments_server: h.dataSegments[1], rate_max: round(Math.max(...rates), 4), rto_stalls: h.rtoStalls, max_rto_stall_s: round(h.maxRtoStallNs / 1e9, 3),
           ...(silent ? { unanswered_retransmissions_at_end: silent.frames.length } : {}),
+          ...(full ? { window_full_retransmissions: full.retransmissions } : {}),
         },
       });
     }
