@@ -52,6 +52,10 @@ interface Row {
   /** protocols task: CPU time (wall time when CPU time is not measured) over that of `pcapdx
    *  flows` on the same file (TCP analysis only) */
   vsTcpOnly?: number;
+  /** pcapdx diagnose: CPU time (wall time when CPU time is not measured) over that of the analysis
+   *  it adds its rules to: `pcapdx flows` on TCP files, `pcapdx srt` (TCP analysis and the SMB2/RPC
+   *  decoding) on the protocol files */
+  vsAnalysis?: number;
   cpuRatio?: number;
   /** pcapdx / tshark for the same file and task (time and memory) */
   timeRatio?: number;
@@ -184,6 +188,13 @@ function runChildren(files: BenchFile[], skipTshark: boolean, useTime: boolean, 
       if (!tcpOnly?.wallS || r.file !== f.name || !(r.task === 'protocols' || r.tool === 'pcapdx diagnose') || !r.tool.startsWith('pcapdx') || !r.wallS) continue;
       r.vsTcpOnly = r.cpuS && tcpOnly.cpuS ? r.cpuS / tcpOnly.cpuS : r.wallS / tcpOnly.wallS;
     }
+    // the diagnosis over the analysis it runs its rules on
+    const analysisTool = SRT_OF[f.name] ? 'pcapdx srt --json' : 'pcapdx flows --json';
+    const analysis = rows.find((r) => r.file === f.name && r.tool === analysisTool && r.status === 'ok');
+    const diagnosis = rows.find((r) => r.file === f.name && r.tool === 'pcapdx diagnose' && r.status === 'ok');
+    if (analysis?.wallS && diagnosis?.wallS) {
+      diagnosis.vsAnalysis = diagnosis.cpuS && analysis.cpuS ? diagnosis.cpuS / analysis.cpuS : diagnosis.wallS / analysis.wallS;
+    }
     if (SRT_OF[f.name]) checks.push(...countChecks(f, counts));
     // ratios against the tshark row of the same task
     for (const task of ['read', 'analysis', 'protocols'] as const) {
@@ -312,7 +323,7 @@ async function micro(files: BenchFile[]): Promise<Row[]> {
 // ------------------------------------------------------------------ output
 
 function table(rows: Row[], files: BenchFile[]): string {
-  const head = ['file', 'task', 'tool', 'wall s', 'cpu s', 'Mpkt/s', 'Kmsg/s', 'max RSS MB', 'vs TCP only', 'time ratio', 'cpu ratio', 'RSS ratio', 'note'];
+  const head = ['file', 'task', 'tool', 'wall s', 'cpu s', 'Mpkt/s', 'Kmsg/s', 'max RSS MB', 'vs TCP only', 'vs analysis', 'time ratio', 'cpu ratio', 'RSS ratio', 'note'];
   const body = rows.map((r) => [
     r.file, r.task, r.tool,
     r.wallS !== undefined ? r.wallS.toFixed(2) : '-',
@@ -321,18 +332,20 @@ function table(rows: Row[], files: BenchFile[]): string {
     r.messagesPerS !== undefined ? (r.messagesPerS / 1e3).toFixed(0) : '',
     r.maxRssMB !== undefined ? r.maxRssMB.toFixed(0) : '-',
     r.vsTcpOnly !== undefined ? r.vsTcpOnly.toFixed(2) : '',
+    r.vsAnalysis !== undefined ? r.vsAnalysis.toFixed(2) : '',
     r.timeRatio !== undefined ? r.timeRatio.toFixed(2) : '',
     r.cpuRatio !== undefined ? r.cpuRatio.toFixed(2) : '',
     r.rssRatio !== undefined ? r.rssRatio.toFixed(2) : '',
     r.status === 'ok' ? '' : `${r.status}${r.note ? ': ' + r.note : ''}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 11 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 12 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   const lines = files.map((f) => `${f.name}: ${f.description}; ${f.packets.toLocaleString('en')} packets${f.messages ? `, ${f.messages.toLocaleString('en')} messages` : ''}, ${(f.bytes / 1e6).toFixed(0)} MB`);
   return [...lines, '', fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt),
     '', 'Mpkt/s and Kmsg/s are per wall second. Ratios are pcapdx / tshark for the same file and task (below 1: pcapdx is',
     'faster or smaller); the tshark reference for the protocols task is the out-of-order row. "vs TCP only": CPU time over',
-    'that of pcapdx flows on the same file.'].join('\n');
+    'that of pcapdx flows on the same file. "vs analysis" (diagnose only): CPU time over that of the analysis it runs',
+    'its rules on, pcapdx flows for TCP files and pcapdx srt (TCP analysis and SMB2/RPC decoding) for the protocol files.'].join('\n');
 }
 
 function machine(): Record<string, string | number> {
