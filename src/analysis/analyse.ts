@@ -21,6 +21,7 @@ import { TcpRetention } from './retention.js';
 import { SegmentStore } from './segment-store.js';
 import { Builders, LABEL_KINDS, MAX_HOLES, R_ACK, R_FLAGS, R_FRAME, R_IPID, R_LABELS, R_LEN, R_META, R_REL, R_SEQ, R_WIN, type RowPool } from './builders.js';
 import { ConnFactTable, KeptConnection } from './kept.js';
+import { rowBits } from './views.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
 import {
@@ -431,6 +432,9 @@ function duplicateIpIdWindow(hsRtt: number): number {
 
 /** The connection's facts; its key segments go to the store as rows in frame order, its numbers
  *  to a row of the fact table (read from the builder columns, no intermediate object). */
+/** toFacts' place for rowBits' first RST row */
+const firstRst = new Int32Array(1);
+
 function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore, table: ConnFactTable): ConnectionFacts {
   const rowStart = store.length;
   if (b < 0) return new KeptConnection(table, table.addConn(c, reason, tracker, capture, baseNs, rowStart, rowStart));
@@ -452,7 +456,10 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
     }
   }
   const kept = B.moveRows(b, store);
-  const k = table.addConn(c, reason, tracker, capture, baseNs, rowStart, store.length);
+  const rowEnd = store.length;
+  const k = table.addConn(c, reason, tracker, capture, baseNs, rowStart, rowEnd);
+  // what the connection screen reads of the rows, while they are in cache (views.ts)
+  if (rowEnd > rowStart) table.setScreen(k, rowBits(store, rowStart, rowEnd, firstRst, 0), firstRst[0], store.frameAt(rowStart), store.frameAt(rowEnd - 1));
   const lb = B.labelAt(b);
   if (lb >= 0) table.setLabels(k, B.labels.counts, lb);
   table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);

@@ -3,9 +3,13 @@
 // and keeps them (a rule that reads them once will read them again, and object identity stays
 // stable); connections no rule and no renderer asks about never get them.
 //
-// Everything a kept connection knows is a row of the trace's ConnFactTable: numbers in one
-// Float64Array (the opener, state and end reason as codes, the addresses as indexes in a list of
-// the distinct addresses), the history string and the few objects in arrays beside it. A KeptConnection is only the table
+// Everything a kept connection knows is a row of the trace's ConnFactTable: 288 bytes of numbers,
+// 11 doubles (times, byte counts) and 49 32-bit integers (frames, counts, ports; the opener, state
+// and end reason as codes, the addresses as indexes in a list of the distinct addresses; what the
+// connection screen reads of its key-segment rows), the history string and the few objects in
+// arrays beside it. The row is written once, when the connection ends, into fresh memory: its
+// size is what that costs (page faults and first writes; 448 bytes as 56 doubles took about 0.1 s
+// of incident D's 100,000 connections). A KeptConnection is only the table
 // and its row number (and its key segments once asked for); its fields are getters, and `health`,
 // `connect`, `keepAlives`, `orig`, `resp` and the bigint times build a new value on every read (a
 // rule reads them once per connection; short-lived objects cost the garbage collector nearly
@@ -22,22 +26,44 @@ import type { Builders } from './builders.js';
 import type { SegmentStore } from './segment-store.js';
 import type { ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 
-/** Fields of a row of ConnFactTable. */
-const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DUP = 5, F_RTO_STALLS = 6, F_MAX_RTO_NS = 7,
-  F_MAX_RTO_FRAME = 8, F_MAX_RTO_DIR = 9, F_ZW = 10, F_MAX_ZW_NS = 11, F_ZW_FRAME = 12, F_ZW_END_FRAME = 13, F_ZW_DIR = 14,
-  F_SYN_FRAME = 15, F_SYN_REL = 16, F_SYNACK_FRAME = 17, F_SYNACK_REL = 18, F_KA_ZERO = 19, F_KA_ONE = 20, F_OMITTED = 21,
+/** Fields of a row of ConnFactTable. A row is ROW_BYTES of its chunk's buffer, read through two
+ *  views of it: first the wide fields, WIDE doubles (times in ns, which are NaN when not exact,
+ *  and the byte counts, which pass 2^32 on a long connection), then the narrow fields, NARROW
+ *  32-bit integers (frames, counts, ports, codes, row numbers: 196 bytes where doubles took 392).
+ *  A narrow field whose value is not an integer of Int32's range (a frame past 2^31 - 1 in a
+ *  capture of more frames than that, a count as large) is never cut: its slot holds ESCAPED and
+ *  the value is kept in the table's `escaped` map (key row * NARROW + field); `num` reads it back. */
+// wide fields
+const W_MAX_RTO_NS = 0, W_MAX_ZW_NS = 1, W_SYN_REL = 2, W_SYNACK_REL = 3, W_HS_RTT = 4, W_FIRST_REL = 5, W_LAST_REL = 6,
+  /** ipBytes, payload of the originator, then of the responder */
+  W_ORIG_BYTES = 7, W_RESP_BYTES = 9;
+const WIDE = 11;
+// narrow fields
+const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DUP = 5, F_RTO_STALLS = 6, F_MAX_RTO_FRAME = 7,
+  F_MAX_RTO_DIR = 8, F_ZW = 9, F_ZW_FRAME = 10, F_ZW_END_FRAME = 11, F_ZW_DIR = 12, F_SYN_FRAME = 13, F_SYNACK_FRAME = 14,
+  F_KA_ZERO = 15, F_KA_ONE = 16, F_OMITTED = 17,
   // the tracker's record, the capture and the key-segment rows
-  F_STREAM = 22, F_IPV = 23, F_ORIG_PORT = 24, F_RESP_PORT = 25, F_FIRST_FRAME = 26, F_LAST_FRAME = 27, F_HS_RTT = 28, F_REUSED = 29,
-  F_CAPTURE = 30, F_ROW_START = 31, F_ROW_END = 32, F_FIRST_REL = 33, F_LAST_REL = 34,
-  /** DirRecord fields (writeDir order, 6) of the originator, then of the responder */
-  F_ORIG = 35, F_RESP = 41,
+  F_STREAM = 18, F_IPV = 19, F_ORIG_PORT = 20, F_RESP_PORT = 21, F_FIRST_FRAME = 22, F_LAST_FRAME = 23, F_REUSED = 24,
+  F_CAPTURE = 25, F_ROW_START = 26, F_ROW_END = 27,
+  /** DirRecord's narrow fields (pkts, retransmissions, mss, windowScale) of the originator, then of the responder */
+  F_ORIG = 28, F_RESP = 32,
   /** the opener (index in OPENER_NAMES), Zeek state and end reason as codes (STATE_CODE,
    *  END_CODE), the addresses as indexes in the table's address list */
-  F_OPENER = 47, F_STATE = 48, F_END = 49, F_ORIG_ADDR = 50, F_RESP_ADDR = 51,
-  F_ACKED_UNSEEN = 52, F_FIRST_ACKED_UNSEEN = 53,
+  F_OPENER = 36, F_STATE = 37, F_END = 38, F_ORIG_ADDR = 39, F_RESP_ADDR = 40,
+  F_ACKED_UNSEEN = 41, F_FIRST_ACKED_UNSEEN = 42,
   /** the row's label counts: pairs (index in LABELS, count) at labelv[2 * F_LABEL_AT ..], F_LABEL_N of them */
-  F_LABEL_AT = 54, F_LABEL_N = 55;
-const FIELDS = 56;
+  F_LABEL_AT = 43, F_LABEL_N = 44,
+  /** what the connection screen (views.ts) reads of the key-segment rows, taken from them as they
+   *  were moved into the store (setScreen): the SCREEN_* bits, the first RST row (-1: none), the
+   *  frames of the first and last rows (-1: no rows) */
+  F_SCREEN = 45, F_FIRST_RST = 46, F_FIRST_ROW_FRAME = 47, F_LAST_ROW_FRAME = 48;
+const NARROW = 49;
+/** bytes of a row (a multiple of 8, so that every row's doubles are aligned) */
+const ROW_BYTES = 8 * Math.ceil((8 * WIDE + 4 * NARROW) / 8);
+const ROW_DOUBLES = ROW_BYTES / 8;
+const ROW_INTS = ROW_BYTES / 4;
+/** a narrow slot whose value is in the escaped map (Int32's minimum: no field holds it) */
+const ESCAPED = -0x80000000;
 /** codes of ConnState and EndReason in a row (a Record: a new state or reason must be given one) */
 const STATE_CODE: Record<ConnState, number> = { S0: 0, S1: 1, SF: 2, REJ: 3, S2: 4, S3: 5, RSTO: 6, RSTR: 7, RSTOS0: 8, RSTRH: 9, SH: 10, SHR: 11, OTH: 12 };
 const STATES = Object.keys(STATE_CODE) as ConnState[];
@@ -57,20 +83,13 @@ const NO_LABELS: Partial<Record<LabelName, number>> = Object.freeze({});
 /** Label-count pairs the table starts with room for (they double when full). */
 const INITIAL_LABEL_PAIRS = 1024;
 
-/** Numeric facts of every kept connection of a trace, a row of FIELDS numbers each (bounded by
- *  the kept connections, trace.ts). */
-/** Offset of row k's fields in its chunk. */
-function off(k: number): number {
-  return (k & CHUNK_MASK) * FIELDS;
+/** Where row k's doubles start in its chunk's Float64Array. */
+function woff(k: number): number {
+  return (k & CHUNK_MASK) * ROW_DOUBLES;
 }
-
-function writeDir(v: Float64Array, at: number, d: Dir): void {
-  v[at] = d.pkts;
-  v[at + 1] = d.ipBytes;
-  v[at + 2] = d.payload;
-  v[at + 3] = d.retransmissions;
-  v[at + 4] = d.mss;
-  v[at + 5] = d.winScale;
+/** Where row k's narrow fields start in its chunk's Int32Array. */
+function noff(k: number): number {
+  return (k & CHUNK_MASK) * ROW_INTS + 2 * WIDE;
 }
 
 /** ConnFactTable.screenColumns: per row k (= index in AnalysedTrace.connections, see
@@ -91,12 +110,21 @@ export interface ScreenColumns {
   health: Uint8Array;
   /** last time - first time, ns; NaN when a time is not exact as a double (then read the getters) */
   durationNs: Float64Array;
+  /** what views.ts rowBits finds in each connection's key-segment rows, as the fact table took it
+   *  when the rows were moved into the store: the SCREEN_* bits (without the ICMP part), the first
+   *  RST row (-1: none), the frames of the first and last rows (-1: none). null when the columns
+   *  were read through the getters (the connection screen then walks the rows). */
+  rows: { bits: Uint8Array; firstRst: Int32Array; firstRowFrame: Float64Array; lastRowFrame: Float64Array } | null;
 }
 
 export class ConnFactTable {
   length = 0;
-  /** rows in chunks of CHUNK_ROWS (no copy when the table grows) */
-  private readonly chunks: Float64Array[] = [];
+  /** rows in chunks of CHUNK_ROWS rows (no copy when the table grows): each chunk's buffer seen
+   *  as doubles (the wide fields) and as 32-bit integers (the narrow ones) */
+  private readonly wides: Float64Array[] = [];
+  private readonly narrows: Int32Array[] = [];
+  /** narrow fields whose value did not fit (ESCAPED in the row), by row * NARROW + field */
+  private readonly escaped = new Map<number, number>();
   /** per row: the history letters (shared strings: the tracker caches the usual ones) */
   private readonly history: string[] = [];
   /** per row: VLAN ids (one shared empty list for the usual none) */
@@ -124,104 +152,150 @@ export class ConnFactTable {
   /** The row of a connection the tracker released (its live Conn, valid during the call only,
    *  with times relative to the tracker's time base): the capture (with the time of its first
    *  frame) and its key segments, rows [rowStart, rowEnd) of the store. The facts of the analysis
-   *  are written with setFacts (zero until then). */
+   *  are written with setFacts (zero until then), what the screen reads of the rows with
+   *  setScreen (until then: none, as for no rows). */
   addConn(c: Conn, reason: EndReason, tracker: TrackerClock, capture: number, baseNs: bigint, rowStart: number, rowEnd: number): number {
     const k = this.add();
-    const v = this.c(k);
-    const o = off(k);
-    v[o + F_STREAM] = c.stream;
-    v[o + F_IPV] = c.l3 === 6 ? 6 : 4;
-    v[o + F_ORIG_PORT] = c.aPort;
-    v[o + F_RESP_PORT] = c.bPort;
-    v[o + F_FIRST_FRAME] = c.firstFrame;
-    v[o + F_LAST_FRAME] = c.lastFrame;
-    v[o + F_HS_RTT] = c.firstRtt > 0 ? c.firstRtt : -1;
-    v[o + F_REUSED] = c.reusedPorts ? 1 : 0;
-    v[o + F_CAPTURE] = capture;
-    v[o + F_ROW_START] = rowStart;
-    v[o + F_ROW_END] = rowEnd;
+    const w = this.wides[k >> CHUNK_SHIFT];
+    const x = this.narrows[k >> CHUNK_SHIFT];
+    const o = woff(k);
+    const p = noff(k);
+    this.put(x, p, k, F_STREAM, c.stream);
+    x[p + F_IPV] = c.l3 === 6 ? 6 : 4;
+    x[p + F_ORIG_PORT] = c.aPort;
+    x[p + F_RESP_PORT] = c.bPort;
+    this.put(x, p, k, F_FIRST_FRAME, c.firstFrame);
+    this.put(x, p, k, F_LAST_FRAME, c.lastFrame);
+    w[o + W_HS_RTT] = c.firstRtt > 0 ? c.firstRtt : -1;
+    x[p + F_REUSED] = c.reusedPorts ? 1 : 0;
+    this.put(x, p, k, F_CAPTURE, capture);
+    this.put(x, p, k, F_ROW_START, rowStart);
+    this.put(x, p, k, F_ROW_END, rowEnd);
     if (this.bases[capture] !== baseNs || this.clockOf[capture] !== tracker) this.setClock(capture, baseNs, tracker);
-    v[o + F_FIRST_REL] = this.relOf(k, 0, c.firstTime, tracker, capture, baseNs);
-    v[o + F_LAST_REL] = this.relOf(k, 1, c.lastTime, tracker, capture, baseNs);
-    writeDir(v, o + F_ORIG, c.d0);
-    writeDir(v, o + F_RESP, c.d1);
-    v[o + F_ORIG_ADDR] = this.addr(c.l3, c.a0, c.a1, c.a2, c.a3);
-    v[o + F_RESP_ADDR] = this.addr(c.l3, c.b0, c.b1, c.b2, c.b3);
-    v[o + F_OPENER] = c.opener;
-    v[o + F_STATE] = STATE_CODE[connState(c)];
-    v[o + F_END] = END_CODE[reason];
+    w[o + W_FIRST_REL] = this.relOf(k, 0, c.firstTime, tracker, capture, baseNs);
+    w[o + W_LAST_REL] = this.relOf(k, 1, c.lastTime, tracker, capture, baseNs);
+    this.writeDir(w, o + W_ORIG_BYTES, x, p, k, F_ORIG, c.d0);
+    this.writeDir(w, o + W_RESP_BYTES, x, p, k, F_RESP, c.d1);
+    x[p + F_ORIG_ADDR] = this.addr(c.l3, c.a0, c.a1, c.a2, c.a3);
+    x[p + F_RESP_ADDR] = this.addr(c.l3, c.b0, c.b1, c.b2, c.b3);
+    x[p + F_OPENER] = c.opener;
+    x[p + F_STATE] = STATE_CODE[connState(c)];
+    x[p + F_END] = END_CODE[reason];
+    x[p + F_FIRST_RST] = x[p + F_FIRST_ROW_FRAME] = x[p + F_LAST_ROW_FRAME] = -1;
     this.history[k] = c.history;
     this.vlans[k] = c.vlans.length === 0 ? NO_VLANS : c.vlans.slice();
     return k;
   }
 
+  /** Narrow field f of the row whose fields start at x[p] (row k): x, or ESCAPED and x aside when
+   *  x is not an Int32 (never cut). */
+  private put(x: Int32Array, p: number, k: number, f: number, v: number): void {
+    if ((v | 0) === v && v !== ESCAPED) x[p + f] = v;
+    else {
+      x[p + f] = ESCAPED;
+      this.escaped.set(k * NARROW + f, v);
+    }
+  }
+
+  private writeDir(w: Float64Array, o: number, x: Int32Array, p: number, k: number, f: number, d: Dir): void {
+    w[o] = d.ipBytes;
+    w[o + 1] = d.payload;
+    this.put(x, p, k, f, d.pkts);
+    this.put(x, p, k, f + 1, d.retransmissions);
+    this.put(x, p, k, f + 2, d.mss);
+    this.put(x, p, k, f + 3, d.winScale);
+  }
+
+  /** What the connection screen reads of row k's key-segment rows (views.ts rowBits over them,
+   *  taken as they were moved into the store): the SCREEN_* bits, the first RST row (-1: none)
+   *  and the frames of the first and last rows. */
+  setScreen(k: number, bits: number, firstRst: number, firstRowFrame: number, lastRowFrame: number): void {
+    const x = this.narrows[k >> CHUNK_SHIFT];
+    const p = noff(k);
+    x[p + F_SCREEN] = bits;
+    this.put(x, p, k, F_FIRST_RST, firstRst);
+    this.put(x, p, k, F_FIRST_ROW_FRAME, firstRowFrame);
+    this.put(x, p, k, F_LAST_ROW_FRAME, lastRowFrame);
+  }
+
   /** Row k's label counts: `counts[at + i]` for the i-th of LABELS (a block of the analysis'
    *  LabelPool); the non-zero ones are kept. */
   setLabels(k: number, counts: Float64Array, at: number): void {
-    const v = this.c(k);
-    const o = off(k);
-    v[o + F_LABEL_AT] = this.labelPairs;
+    const x = this.narrows[k >> CHUNK_SHIFT];
+    const p = noff(k);
+    this.put(x, p, k, F_LABEL_AT, this.labelPairs);
     let n = 0;
     for (let i = 0; i < LABELS.length; i++) {
-      const x = counts[at + i];
-      if (x === 0) continue;
+      const v = counts[at + i];
+      if (v === 0) continue;
       if (2 * this.labelPairs + 2 > this.labelv.length) {
-        const w = new Float64Array(this.labelv.length * 2);
-        w.set(this.labelv);
-        this.labelv = w;
+        const grown = new Float64Array(this.labelv.length * 2);
+        grown.set(this.labelv);
+        this.labelv = grown;
       }
       this.labelv[2 * this.labelPairs] = i;
-      this.labelv[2 * this.labelPairs + 1] = x;
+      this.labelv[2 * this.labelPairs + 1] = v;
       this.labelPairs++;
       n++;
     }
-    v[o + F_LABEL_N] = n;
+    x[p + F_LABEL_N] = n;
   }
 
+  /** narrow field f of row k */
   num(k: number, f: number): number {
-    return this.c(k)[off(k) + f];
+    const v = this.narrows[k >> CHUNK_SHIFT][noff(k) + f];
+    return v !== ESCAPED ? v : this.escaped.get(k * NARROW + f)!;
+  }
+  /** wide field f of row k */
+  private wide(k: number, f: number): number {
+    return this.wides[k >> CHUNK_SHIFT][woff(k) + f];
+  }
+  handshakeRtt(k: number): number {
+    return this.wide(k, W_HS_RTT);
   }
   /** the address of field f (F_ORIG_ADDR, F_RESP_ADDR) of row k */
   addrOf(k: number, f: number): string {
-    return this.addrList[this.c(k)[off(k) + f]];
+    return this.addrList[this.num(k, f)];
   }
   historyOf(k: number): string {
     return this.history[k];
   }
   opener(k: number): ConnRecord['opener'] {
-    return OPENER_NAMES[this.c(k)[off(k) + F_OPENER]];
+    return OPENER_NAMES[this.num(k, F_OPENER)];
   }
   state(k: number): ConnState {
-    return STATES[this.c(k)[off(k) + F_STATE]];
+    return STATES[this.num(k, F_STATE)];
   }
   endReason(k: number): EndReason {
-    return ENDS[this.c(k)[off(k) + F_END]];
+    return ENDS[this.num(k, F_END)];
   }
   vlansOf(k: number): number[] {
     return this.vlans[k];
   }
   /** a new object on every read (none for a row without labels: one shared empty object) */
   labelsOf(k: number): Partial<Record<LabelName, number>> {
-    const v = this.c(k);
-    const n = v[off(k) + F_LABEL_N];
+    const n = this.num(k, F_LABEL_N);
     if (n === 0) return NO_LABELS;
     const out: Partial<Record<LabelName, number>> = {};
-    for (let j = v[off(k) + F_LABEL_AT], end = j + n; j < end; j++) out[LABELS[this.labelv[2 * j]][1]] = this.labelv[2 * j + 1];
+    for (let j = this.num(k, F_LABEL_AT), end = j + n; j < end; j++) out[LABELS[this.labelv[2 * j]][1]] = this.labelv[2 * j + 1];
     return out;
   }
   baseOf(k: number): bigint {
-    return this.bases[this.c(k)[off(k) + F_CAPTURE]];
+    return this.bases[this.num(k, F_CAPTURE)];
   }
   /** first (which 0) or last (1) time of row k, absolute ns */
   time(k: number, which: 0 | 1): bigint {
-    const rel = this.c(k)[off(k) + (which === 0 ? F_FIRST_REL : F_LAST_REL)];
+    const rel = this.wide(k, which === 0 ? W_FIRST_REL : W_LAST_REL);
     if (Number.isNaN(rel)) return this.inexact.get(2 * k + which)!;
     return this.baseOf(k) + BigInt(rel);
   }
   dir(k: number, which: 0 | 1): DirRecord {
-    const v = this.c(k);
-    const at = off(k) + (which === 0 ? F_ORIG : F_RESP);
-    return { pkts: v[at], ipBytes: v[at + 1], payload: v[at + 2], retransmissions: v[at + 3], mss: v[at + 4], windowScale: v[at + 5] };
+    const o = which === 0 ? W_ORIG_BYTES : W_RESP_BYTES;
+    const f = which === 0 ? F_ORIG : F_RESP;
+    return {
+      pkts: this.num(k, f), ipBytes: this.wide(k, o), payload: this.wide(k, o + 1), retransmissions: this.num(k, f + 1), mss: this.num(k, f + 2),
+      windowScale: this.num(k, f + 3),
+    };
   }
 
   /** The capture's first-frame time and the clock of its tracker, whose base (its first TCP
@@ -273,55 +347,55 @@ export class ConnFactTable {
   /** A new row, all zero. */
   private add(): number {
     const k = this.length++;
-    if ((k & CHUNK_MASK) === 0) this.chunks.push(new Float64Array((CHUNK_MASK + 1) * FIELDS));
+    if ((k & CHUNK_MASK) === 0) {
+      const buf = new ArrayBuffer((CHUNK_MASK + 1) * ROW_BYTES);
+      this.wides.push(new Float64Array(buf));
+      this.narrows.push(new Int32Array(buf));
+    }
     return k;
-  }
-
-  /** the chunk of row k (its fields start at off(k)) */
-  private c(k: number): Float64Array {
-    return this.chunks[k >> CHUNK_SHIFT];
   }
 
   /** Writes row k's analysis facts from builder slot b (builders.ts): the health counters (with
    *  the longest zero-window episode as analyse.ts closed it), the handshake, the keep-alives and
    *  the segments the key-segment bounds left out. */
   setFacts(k: number, B: Builders, b: number, maxZwNs: number, zwFrame: number, zwEndFrame: number, zwDir: number, omitted: number): void {
-    const v = this.c(k);
-    const o = off(k);
-    v[o + F_DATA0] = B.dataSegments[2 * b];
-    v[o + F_DATA1] = B.dataSegments[2 * b + 1];
-    v[o + F_RETR0] = B.retransmittedData[2 * b];
-    v[o + F_RETR1] = B.retransmittedData[2 * b + 1];
-    v[o + F_DUPS] = B.captureDuplicates[b];
-    v[o + F_FIRST_DUP] = B.firstDuplicateFrame[b];
-    v[o + F_ACKED_UNSEEN] = B.ackedUnseen[b];
-    v[o + F_FIRST_ACKED_UNSEEN] = B.firstAckedUnseenFrame[b];
-    v[o + F_RTO_STALLS] = B.rtoStalls[b];
-    v[o + F_MAX_RTO_NS] = B.maxRtoStallNs[b];
-    v[o + F_MAX_RTO_FRAME] = B.maxRtoStallFrame[b];
-    v[o + F_MAX_RTO_DIR] = B.maxRtoStallDir[b];
-    v[o + F_ZW] = B.zeroWindows[b];
-    v[o + F_MAX_ZW_NS] = maxZwNs;
-    v[o + F_ZW_FRAME] = zwFrame;
-    v[o + F_ZW_END_FRAME] = zwEndFrame;
-    v[o + F_ZW_DIR] = zwDir;
-    v[o + F_SYN_FRAME] = B.synFrame[b];
-    v[o + F_SYN_REL] = B.synRel[b];
-    v[o + F_SYNACK_FRAME] = B.synAckFrame[b];
-    v[o + F_SYNACK_REL] = B.synAckRel[b];
-    v[o + F_KA_ZERO] = B.zeroByteKa[b];
-    v[o + F_KA_ONE] = B.oneByteKa[b];
-    v[o + F_OMITTED] = omitted;
+    const w = this.wides[k >> CHUNK_SHIFT];
+    const x = this.narrows[k >> CHUNK_SHIFT];
+    const o = woff(k);
+    const p = noff(k);
+    this.put(x, p, k, F_DATA0, B.dataSegments[2 * b]);
+    this.put(x, p, k, F_DATA1, B.dataSegments[2 * b + 1]);
+    this.put(x, p, k, F_RETR0, B.retransmittedData[2 * b]);
+    this.put(x, p, k, F_RETR1, B.retransmittedData[2 * b + 1]);
+    this.put(x, p, k, F_DUPS, B.captureDuplicates[b]);
+    this.put(x, p, k, F_FIRST_DUP, B.firstDuplicateFrame[b]);
+    this.put(x, p, k, F_ACKED_UNSEEN, B.ackedUnseen[b]);
+    this.put(x, p, k, F_FIRST_ACKED_UNSEEN, B.firstAckedUnseenFrame[b]);
+    this.put(x, p, k, F_RTO_STALLS, B.rtoStalls[b]);
+    w[o + W_MAX_RTO_NS] = B.maxRtoStallNs[b];
+    this.put(x, p, k, F_MAX_RTO_FRAME, B.maxRtoStallFrame[b]);
+    x[p + F_MAX_RTO_DIR] = B.maxRtoStallDir[b];
+    this.put(x, p, k, F_ZW, B.zeroWindows[b]);
+    w[o + W_MAX_ZW_NS] = maxZwNs;
+    this.put(x, p, k, F_ZW_FRAME, zwFrame);
+    this.put(x, p, k, F_ZW_END_FRAME, zwEndFrame);
+    this.put(x, p, k, F_ZW_DIR, zwDir);
+    this.put(x, p, k, F_SYN_FRAME, B.synFrame[b]);
+    w[o + W_SYN_REL] = B.synRel[b];
+    this.put(x, p, k, F_SYNACK_FRAME, B.synAckFrame[b]);
+    w[o + W_SYNACK_REL] = B.synAckRel[b];
+    this.put(x, p, k, F_KA_ZERO, B.zeroByteKa[b]);
+    this.put(x, p, k, F_KA_ONE, B.oneByteKa[b]);
+    this.put(x, p, k, F_OMITTED, omitted);
   }
 
   health(k: number): ConnHealth {
-    const v = this.c(k);
-    const o = off(k);
+    const n = (f: number): number => this.num(k, f);
     return {
-      dataSegments: [v[o + F_DATA0], v[o + F_DATA1]], retransmittedData: [v[o + F_RETR0], v[o + F_RETR1]], captureDuplicates: v[o + F_DUPS],
-      firstDuplicateFrame: v[o + F_FIRST_DUP], ackedUnseen: v[o + F_ACKED_UNSEEN], firstAckedUnseenFrame: v[o + F_FIRST_ACKED_UNSEEN], rtoStalls: v[o + F_RTO_STALLS], maxRtoStallNs: v[o + F_MAX_RTO_NS], maxRtoStallFrame: v[o + F_MAX_RTO_FRAME],
-      maxRtoStallDir: v[o + F_MAX_RTO_DIR] as 0 | 1, zeroWindows: v[o + F_ZW], maxZeroWindowNs: v[o + F_MAX_ZW_NS], zeroWindowFrame: v[o + F_ZW_FRAME],
-      zeroWindowEndFrame: v[o + F_ZW_END_FRAME], zeroWindowDir: v[o + F_ZW_DIR] as 0 | 1,
+      dataSegments: [n(F_DATA0), n(F_DATA1)], retransmittedData: [n(F_RETR0), n(F_RETR1)], captureDuplicates: n(F_DUPS),
+      firstDuplicateFrame: n(F_FIRST_DUP), ackedUnseen: n(F_ACKED_UNSEEN), firstAckedUnseenFrame: n(F_FIRST_ACKED_UNSEEN), rtoStalls: n(F_RTO_STALLS),
+      maxRtoStallNs: this.wide(k, W_MAX_RTO_NS), maxRtoStallFrame: n(F_MAX_RTO_FRAME), maxRtoStallDir: n(F_MAX_RTO_DIR) as 0 | 1, zeroWindows: n(F_ZW),
+      maxZeroWindowNs: this.wide(k, W_MAX_ZW_NS), zeroWindowFrame: n(F_ZW_FRAME), zeroWindowEndFrame: n(F_ZW_END_FRAME), zeroWindowDir: n(F_ZW_DIR) as 0 | 1,
     };
   }
 
@@ -330,61 +404,77 @@ export class ConnFactTable {
    *  getters runs mostly before the loop is optimised). A new set on every call. */
   screenColumns(): ScreenColumns {
     const n = this.length;
+    const rows = { bits: new Uint8Array(n), firstRst: new Int32Array(n), firstRowFrame: new Float64Array(n), lastRowFrame: new Float64Array(n) };
     const s: ScreenColumns = {
       n, rowStart: new Float64Array(n), rowEnd: new Float64Array(n), capture: new Float64Array(n), origPort: new Float64Array(n),
       respPort: new Float64Array(n), setupNs: new Float64Array(n), keepAlives: new Float64Array(n), health: new Uint8Array(n),
-      durationNs: new Float64Array(n),
+      durationNs: new Float64Array(n), rows,
     };
     for (let k = 0; k < n; k++) {
-      const v = this.c(k);
-      const o = off(k);
-      s.durationNs[k] = v[o + F_LAST_REL] - v[o + F_FIRST_REL];
-      s.rowStart[k] = v[o + F_ROW_START];
-      s.rowEnd[k] = v[o + F_ROW_END];
-      s.capture[k] = v[o + F_CAPTURE];
-      s.origPort[k] = v[o + F_ORIG_PORT];
-      s.respPort[k] = v[o + F_RESP_PORT];
-      s.setupNs[k] = v[o + F_SYNACK_FRAME] === 0 ? NaN : v[o + F_SYNACK_REL] - v[o + F_SYN_REL];
-      s.keepAlives[k] = v[o + F_KA_ZERO] + v[o + F_KA_ONE];
+      const w = this.wides[k >> CHUNK_SHIFT];
+      const x = this.narrows[k >> CHUNK_SHIFT];
+      const o = woff(k);
+      const p = noff(k);
+      s.durationNs[k] = w[o + W_LAST_REL] - w[o + W_FIRST_REL];
+      s.origPort[k] = x[p + F_ORIG_PORT];
+      s.respPort[k] = x[p + F_RESP_PORT];
+      s.setupNs[k] = x[p + F_SYNACK_FRAME] === 0 ? NaN : w[o + W_SYNACK_REL] - w[o + W_SYN_REL];
+      rows.bits[k] = x[p + F_SCREEN];
+      // the fields that can be ESCAPED: none is in the usual capture, so one test for them all
+      const rs = x[p + F_ROW_START], re = x[p + F_ROW_END], cap = x[p + F_CAPTURE], kz = x[p + F_KA_ZERO], ko = x[p + F_KA_ONE];
+      const fr = x[p + F_FIRST_RST], ff = x[p + F_FIRST_ROW_FRAME], lf = x[p + F_LAST_ROW_FRAME];
+      if (rs !== ESCAPED && re !== ESCAPED && cap !== ESCAPED && kz !== ESCAPED && ko !== ESCAPED && fr !== ESCAPED && ff !== ESCAPED && lf !== ESCAPED) {
+        s.rowStart[k] = rs;
+        s.rowEnd[k] = re;
+        s.capture[k] = cap;
+        s.keepAlives[k] = kz + ko;
+        rows.firstRst[k] = fr;
+        rows.firstRowFrame[k] = ff;
+        rows.lastRowFrame[k] = lf;
+      } else {
+        s.rowStart[k] = this.num(k, F_ROW_START);
+        s.rowEnd[k] = this.num(k, F_ROW_END);
+        s.capture[k] = this.num(k, F_CAPTURE);
+        s.keepAlives[k] = this.num(k, F_KA_ZERO) + this.num(k, F_KA_ONE);
+        rows.firstRst[k] = this.num(k, F_FIRST_RST);
+        rows.firstRowFrame[k] = this.num(k, F_FIRST_ROW_FRAME);
+        rows.lastRowFrame[k] = this.num(k, F_LAST_ROW_FRAME);
+      }
       s.health[k] = this.hasHealth(k) ? 1 : 0;
     }
     return s;
   }
 
-  /** Whether any of the health counters a rule reports is non-zero (see healthShown). */
+  /** Whether any of the health counters a rule reports is non-zero (see healthShown). An
+   *  ESCAPED slot is never zero (0 fits), so the slots answer without the escaped map. */
   hasHealth(k: number): boolean {
-    const v = this.c(k);
-    const o = off(k);
-    return v[o + F_RETR0] !== 0 || v[o + F_RETR1] !== 0 || v[o + F_RTO_STALLS] !== 0 || v[o + F_MAX_RTO_NS] !== 0 || v[o + F_DUPS] !== 0
-      || v[o + F_ZW] !== 0 || v[o + F_ACKED_UNSEEN] !== 0;
+    const x = this.narrows[k >> CHUNK_SHIFT];
+    const p = noff(k);
+    return x[p + F_RETR0] !== 0 || x[p + F_RETR1] !== 0 || x[p + F_RTO_STALLS] !== 0 || this.wides[k >> CHUNK_SHIFT][woff(k) + W_MAX_RTO_NS] !== 0
+      || x[p + F_DUPS] !== 0 || x[p + F_ZW] !== 0 || x[p + F_ACKED_UNSEEN] !== 0;
   }
 
   connect(k: number, baseNs: bigint): ConnectionFacts['connect'] {
-    const v = this.c(k);
-    const o = off(k);
-    const synAckFrame = v[o + F_SYNACK_FRAME];
+    const synAckFrame = this.num(k, F_SYNACK_FRAME);
     if (synAckFrame === 0) return null;
-    return {
-      synFrame: v[o + F_SYN_FRAME], synNs: baseNs + BigInt(v[o + F_SYN_REL]), synAckFrame, synAckNs: baseNs + BigInt(v[o + F_SYNACK_REL]),
-      setupNs: v[o + F_SYNACK_REL] - v[o + F_SYN_REL],
-    };
+    const synRel = this.wide(k, W_SYN_REL);
+    const synAckRel = this.wide(k, W_SYNACK_REL);
+    return { synFrame: this.num(k, F_SYN_FRAME), synNs: baseNs + BigInt(synRel), synAckFrame, synAckNs: baseNs + BigInt(synAckRel), setupNs: synAckRel - synRel };
   }
 
   /** connect.setupNs without building the object; null when there is no handshake */
   setupNs(k: number): number | null {
-    const v = this.c(k);
-    const o = off(k);
-    return v[o + F_SYNACK_FRAME] === 0 ? null : v[o + F_SYNACK_REL] - v[o + F_SYN_REL];
+    return this.num(k, F_SYNACK_FRAME) === 0 ? null : this.wide(k, W_SYNACK_REL) - this.wide(k, W_SYN_REL);
   }
 
   keepAlives(k: number): { zeroByte: number; oneByte: number } {
-    const zeroByte = this.c(k)[off(k) + F_KA_ZERO];
-    const oneByte = this.c(k)[off(k) + F_KA_ONE];
+    const zeroByte = this.num(k, F_KA_ZERO);
+    const oneByte = this.num(k, F_KA_ONE);
     return zeroByte || oneByte ? { zeroByte, oneByte } : NO_KEEP_ALIVES;
   }
 
   omitted(k: number): number {
-    return this.c(k)[off(k) + F_OMITTED];
+    return this.num(k, F_OMITTED);
   }
 }
 
@@ -430,7 +520,7 @@ export class KeptConnection implements ConnectionFacts {
     return this.table.num(this.k, F_LAST_FRAME);
   }
   get handshakeRttNs(): number {
-    return this.table.num(this.k, F_HS_RTT);
+    return this.table.handshakeRtt(this.k);
   }
   get history(): string {
     return this.table.historyOf(this.k);

@@ -221,11 +221,21 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   const byTable = table !== undefined && table.length === n;
   const cols = byTable ? table.screenColumns() : columnsByGetters(conns);
   const { rowStart, rowEnd, capture, origPort, respPort, setupNs } = cols;
-  const bits = new Uint8Array(n);
+  // what the key-segment rows say: taken by the fact table as the rows were moved into the store
+  // (hot then; a walk here reads 800,000 cold rows on incident D), or a walk over them
+  const fromRows = cols.rows;
+  let bits: Uint8Array;
+  let firstRst: Int32Array;
+  if (fromRows !== null) {
+    bits = fromRows.bits;
+    firstRst = fromRows.firstRst;
+  } else {
+    bits = new Uint8Array(n);
+    firstRst = new Int32Array(n);
+    for (let i = 0; i < n; i++) bits[i] = rowBits(st, rowStart[i], rowEnd[i], firstRst, i);
+  }
   const facts = new Uint8Array(n);
-  const firstRst = new Int32Array(n);
   const health: HealthEntry[] = [];
-  for (let i = 0; i < n; i++) bits[i] = rowBits(st, rowStart[i], rowEnd[i], firstRst, i);
   for (let i = 0; i < n; i++) {
     const h = byTable ? table.historyOf(i) : conns[i].history;
     facts[i] = (cols.keepAlives[i] > 0 ? FACT_KEEPALIVE : 0) | (h.includes('R') || h.includes('r') ? FACT_HISTORY_RESET : 0) |
@@ -258,7 +268,7 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
     for (const e of trace.icmpErrors) if (e.stream !== null) icmp.add(e.capture * STREAMS_PER_CAPTURE + e.stream);
     if (icmp.size > 0) for (let i = 0; i < n; i++) if (icmp.has(conns[i].capture * STREAMS_PER_CAPTURE + conns[i].stream)) bits[i] |= SCREEN_ATTEMPT;
   }
-  bucketed(sc, st);
+  bucketed(sc, st, fromRows);
   screenCache.set(trace, sc);
   return sc;
 }
@@ -311,7 +321,7 @@ function columnsByGetters(conns: readonly ConnectionFacts[]): ScreenColumns {
   const s: ScreenColumns = {
     n, rowStart: new Float64Array(n), rowEnd: new Float64Array(n), capture: new Float64Array(n), origPort: new Float64Array(n),
     respPort: new Float64Array(n), setupNs: new Float64Array(n), keepAlives: new Float64Array(n), health: new Uint8Array(n),
-    durationNs: new Float64Array(n),
+    durationNs: new Float64Array(n), rows: null,
   };
   for (let i = 0; i < n; i++) {
     const c = conns[i];
@@ -331,8 +341,10 @@ function columnsByGetters(conns: readonly ConnectionFacts[]): ScreenColumns {
 }
 
 /** The SCREEN_* bits of rows [start, end) of one connection (all but the ICMP part of
- *  SCREEN_ATTEMPT); its first RST row goes to firstRst[i] (-1: none). */
-function rowBits(st: SegmentStore, start: number, end: number, firstRst: Int32Array, i: number): number {
+ *  SCREEN_ATTEMPT); its first RST row goes to firstRst[i] (-1: none). The analysis calls it on a
+ *  connection's rows right after moving them into the store (analyse.ts toFacts) and keeps the
+ *  result in the fact table; the connection screen calls it for a trace without the table. */
+export function rowBits(st: SegmentStore, start: number, end: number, firstRst: Int32Array, i: number): number {
   let b = 0;
   let isn = -1; // the ISN of the originator's first SYN
   let lastWasSyn = false;
@@ -382,14 +394,16 @@ function rowBits(st: SegmentStore, start: number, end: number, firstRst: Int32Ar
   return b;
 }
 
-/** Each bucket's bits or-ed, and whether its connections' rows follow each other in trace order. */
-function bucketed(sc: ConnectionScreen, st: SegmentStore): void {
+/** Each bucket's bits or-ed, and whether its connections' rows follow each other in trace order;
+ *  the frames of each connection's first and last rows from the fact table when it has them
+ *  (`fromRows`), else from the store. */
+function bucketed(sc: ConnectionScreen, st: SegmentStore, fromRows: ScreenColumns['rows']): void {
   const n = sc.bits.length;
   const bucketBits = new Uint8Array(sc.buckets);
   const bucketOrdered = new Uint8Array(sc.buckets).fill(1);
   const bucketLast = new Float64Array(sc.buckets).fill(-1);
-  const firstRowFrame = new Float64Array(n).fill(-1);
-  const lastRowFrame = new Float64Array(n).fill(-1);
+  const firstRowFrame = fromRows !== null ? fromRows.firstRowFrame : new Float64Array(n).fill(-1);
+  const lastRowFrame = fromRows !== null ? fromRows.lastRowFrame : new Float64Array(n).fill(-1);
   const bucketFirst = new Int32Array(sc.buckets).fill(-1);
   const bucketTail = new Int32Array(sc.buckets);
   const bucketNext = new Int32Array(n).fill(-1);
@@ -403,10 +417,12 @@ function bucketed(sc: ConnectionScreen, st: SegmentStore): void {
     const start = rowStart[i];
     const end = rowEnd[i];
     if (end > start) {
-      const first = st.frameAt(start);
-      const last = st.frameAt(end - 1);
-      firstRowFrame[i] = first;
-      lastRowFrame[i] = last;
+      let first = firstRowFrame[i];
+      let last = lastRowFrame[i];
+      if (fromRows === null) {
+        firstRowFrame[i] = first = st.frameAt(start);
+        lastRowFrame[i] = last = st.frameAt(end - 1);
+      }
       if (first <= bucketLast[j]) bucketOrdered[j] = 0;
       bucketLast[j] = last;
     }
