@@ -240,10 +240,24 @@ export class IndexPool {
   }
 
   get(): SegmentIndex | null {
-    if (!this.take(INDEX_INITIAL_ENTRIES)) {
-      this.stats.directionsNotRetained++;
-      return null;
-    }
+    return this.reserve() ? this.claimReserved() : null;
+  }
+
+  /** A direction's share of the budget (INDEX_INITIAL_ENTRIES) without storage yet: false, and
+   *  counted as not retained, when the budget is spent. */
+  reserve(): boolean {
+    if (this.take(INDEX_INITIAL_ENTRIES)) return true;
+    this.stats.directionsNotRetained++;
+    return false;
+  }
+
+  /** Gives back a reservation that never became an index (its direction ended first). */
+  unreserve(): void {
+    this.used -= INDEX_INITIAL_ENTRIES;
+  }
+
+  /** An index of INDEX_INITIAL_ENTRIES for a direction that holds a reservation already. */
+  claimReserved(): SegmentIndex {
     const cols = this.buffer(INDEX_INITIAL_ENTRIES * W);
     const x = this.spare.pop();
     if (x === undefined) return new SegmentIndex(cols);
