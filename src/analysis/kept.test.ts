@@ -78,3 +78,42 @@ test('healthShown: the row says whether a health counter is set, as the health o
   const h: ConnHealth = quiet.health;
   assert.equal(healthShown({ health: h } as ConnectionFacts), false);
 });
+
+test('narrow fields never cut a value: frames, counts and rows beyond Int32 read back exactly, beside rows that fit', () => {
+  const table = new ConnFactTable(new SegmentStore());
+  const B = new Builders();
+  const big = [2 ** 31, 2 ** 32 + 7, 2 ** 40 + 1, -(2 ** 31), 0.5];
+  const rows: [KeptConnection, number][] = [];
+  for (let s = 0; s < 3000; s++) {
+    B.start(s, s);
+    // every other row with values that do not fit an Int32 (the rest are the usual small ones)
+    const v = s % 2 === 0 ? big[s % big.length] : s;
+    const c = new Conn();
+    c.stream = v;
+    c.firstFrame = v;
+    c.lastFrame = v;
+    c.d0.pkts = v;
+    c.d1.retransmissions = v;
+    B.dataSegments[2 * s] = v;
+    B.firstDuplicateFrame[s] = v;
+    B.synAckFrame[s] = v;
+    B.zeroByteKa[s] = v;
+    const k = table.addConn(c, 'end', clock, 0, 1_000n, v, v);
+    table.setFacts(k, B, s, 0, v, v, 0, v);
+    // the first RST row: a row of the store, below 2^31 by the bounds (trace.ts), as its Int32 column in the screen
+    table.setScreen(k, 3, s, v, v);
+    rows.push([new KeptConnection(table, k), v]);
+  }
+  const s = table.screenColumns();
+  for (const [c, v] of rows) {
+    const k = c.keyRowStart === v ? rows.findIndex((r) => r[0] === c) : -1;
+    assert.deepEqual(
+      [c.stream, c.firstFrame, c.lastFrame, c.orig.pkts, c.resp.retransmissions, c.health.dataSegments[0], c.health.firstDuplicateFrame, c.connect?.synAckFrame,
+        c.keepAlives.zeroByte, c.segmentsOmitted, c.keyRowStart, c.keyRowEnd, c.health.zeroWindowFrame],
+      [v, v, v, v, v, v, v, v, v, v, v, v, v],
+    );
+    assert.deepEqual([s.rowStart[k], s.rowEnd[k], s.keepAlives[k], s.rows!.firstRst[k], s.rows!.firstRowFrame[k], s.rows!.lastRowFrame[k], s.rows!.bits[k]], [v, v, v, k, v, v, 3]);
+    // the usual defaults: no MSS or window scale seen (-1), as the Conn had them
+    assert.deepEqual([c.orig.mss, c.orig.windowScale], [new Conn().d0.mss, new Conn().d0.winScale]);
+  }
+});

@@ -280,3 +280,80 @@ test('the exchange screen marks each exchange as its getters say, on SMB2 and RP
     tmp.done();
   }
 });
+
+import { PcapWriter } from '../../test/synth/pcap-writer.js';
+import { ACK as S_ACK, FIN as S_FIN, ip as ipBytes, LINKTYPE_ETHERNET, mac, packet as buildTcp, RST as S_RST, SYN as S_SYN } from '../../test/synth/packets.js';
+
+test('the screen bits the fact table took as rows were moved equal a walk over the rows, on random traffic', async () => {
+  // random segments on a few tuples (IPv4 and IPv6, ports reused): SYNs with new and repeated
+  // ISNs, SYN-ACKs right and wrong, bare ACKs, data, FINs, RSTs, pauses long enough for the
+  // tracker to close connections; the screen from the fact table (rowBits run by the analysis on
+  // each connection's rows as they were moved into the store) must equal the screen of the same
+  // trace without the table (the rows walked by connectionScreen)
+  const tmp = tempDir();
+  const seen = new Map<number, number>();
+  try {
+    for (let seed = 1; seed <= 6; seed++) {
+      let x = seed * 2654435761 >>> 0 || 1;
+      const rnd = (n: number): number => {
+        x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+        return x % n;
+      };
+      const path = tmp.file(`r${seed}.pcap`);
+      const w = new PcapWriter(path, { linkType: LINKTYPE_ETHERNET });
+      const link = { kind: 'ethernet' as const, src: mac('02:00:00:00:00:01'), dst: mac('02:00:00:00:00:02') };
+      const hosts = [[ipBytes('10.0.0.1'), ipBytes('10.0.0.2')], [ipBytes('fd00::1'), ipBytes('fd00::2')]];
+      const isn = [0, 0, 0, 0, 0, 0].map(() => rnd(2 ** 32));
+      let sec = 1_700_000_000;
+      let nsec = 0;
+      for (let i = 0; i < 3000; i++) {
+        const t = rnd(6); // tuple: 3 client ports x IPv4/IPv6
+        const v6 = t >= 3;
+        const dir = rnd(2);
+        const [a, b] = hosts[v6 ? 1 : 0];
+        const cport = 40000 + (t % 3);
+        let flags: number;
+        let seq = (isn[t] + 1 + rnd(5000)) >>> 0;
+        let ack = (isn[t] + 1 + rnd(5000)) >>> 0;
+        let len = 0;
+        switch (rnd(9)) {
+          case 0:
+            flags = dir === 0 ? S_SYN : S_SYN | S_ACK;
+            if (dir === 0) {
+              if (rnd(2) === 0) isn[t] = rnd(2 ** 32);
+              seq = isn[t];
+              ack = 0;
+            } else ack = rnd(3) === 0 ? rnd(2 ** 32) : (isn[t] + 1) >>> 0;
+            break;
+          case 1: flags = S_FIN | S_ACK; break;
+          case 2: flags = rnd(2) === 0 ? S_RST : S_RST | S_ACK; break;
+          case 3: case 4: flags = S_ACK; len = 1 + rnd(100); break;
+          default: flags = S_ACK;
+        }
+        nsec += 1 + rnd(2_000_000);
+        if (rnd(200) === 0) sec += 100 + rnd(400); // an idle pause
+        if (nsec >= 1e9) { sec++; nsec -= 1e9; }
+        const ipSpec = v6 ? { v: 6 as const, src: dir === 0 ? a : b, dst: dir === 0 ? b : a } : { v: 4 as const, src: dir === 0 ? a : b, dst: dir === 0 ? b : a, id: rnd(65536) };
+        const tcp = { kind: 'tcp' as const, srcPort: dir === 0 ? cport : 445, dstPort: dir === 0 ? 445 : cport, seq, ack, flags, window: rnd(3) === 0 ? 0 : 8192 };
+        w.write(sec, nsec, buildTcp({ link, ip: ipSpec, l4: tcp }, len > 0 ? new Uint8Array(len) : null));
+      }
+      w.close();
+      const trace = await analyse([path]);
+      assert.ok(trace.connectionFacts !== undefined && trace.connectionFacts.length === trace.connections.length && trace.connections.length > 20, `seed ${seed}: ${trace.connections.length} connections`);
+      assert.notEqual(trace.connectionFacts.screenColumns().rows, null, 'the table has the rows\' screen');
+      const { health: byTableHealth, ...byTable } = connectionScreen(trace);
+      const { health: byWalkHealth, ...byWalk } = connectionScreen({ ...trace, connectionFacts: undefined });
+      assert.deepEqual(byTable, byWalk, `seed ${seed}`);
+      assert.deepEqual(byTableHealth.map((e) => e.c), byWalkHealth.map((e) => e.c));
+      trace.connections.forEach((c, i) => {
+        const want = bruteBits(trace, c);
+        assert.equal(byTable.bits[i], want.bits, `seed ${seed} stream ${c.stream}`);
+        for (let bit = 1; bit < 128; bit <<= 1) if (want.bits & bit) seen.set(bit, (seen.get(bit) ?? 0) + 1);
+      });
+    }
+    // every bit was set somewhere, so each was compared set and unset
+    for (let bit = 1; bit < 128; bit <<= 1) assert.ok((seen.get(bit) ?? 0) > 0, `bit ${bit} never set`);
+  } finally {
+    tmp.done();
+  }
+});
