@@ -86,6 +86,10 @@ function withDir<T>(fn: (dir: string) => T): T {
   }
 }
 
+/** The builder slots the random connections use: spread over chunks of held segments. */
+const SPREAD = [0, 1, 511, 512, 1023, 3000];
+const dirOf = (d: number) => 2 * SPREAD[d >> 1] + (d & 1);
+
 /** Runs the events through both retentions; asserts every result and the counts after each release. */
 function compareRuns(events: (Ev | Rel)[], path: string, frames: Frame[]): { diffs: number; compared: number } {
   const plain = new PlainRetention(path);
@@ -97,8 +101,8 @@ function compareRuns(events: (Ev | Rel)[], path: string, frames: Frame[]): { dif
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (e.kind === 'release') {
-      plain.release(e.d);
-      ret.release(e.d);
+      plain.release(dirOf(e.d));
+      ret.release(dirOf(e.d));
       assert.deepEqual({ ...ret.stats }, plain.stats, `counts after release at event ${i}`);
       continue;
     }
@@ -108,8 +112,8 @@ function compareRuns(events: (Ev | Rel)[], path: string, frames: Frame[]): { dif
     pkt.payloadOffset = e.header;
     pkt.payloadCaptured = e.payload.length;
     pkt.payloadLength = e.short ? 0 : e.payload.length;
-    const a = plain.take(e.d, f, pkt, e.labels);
-    const b = ret.take(e.d, f, pkt, e.labels);
+    const a = plain.take(dirOf(e.d), f, pkt, e.labels);
+    const b = ret.take(dirOf(e.d), f, pkt, e.labels);
     assert.deepEqual(b, a, `event ${i} (frame ${f.number}, direction ${e.d})`);
     if (a !== null) diffs++;
   }
@@ -229,7 +233,7 @@ test('a retransmission of a held segment compares against it, naming its frame; 
       pkt.payloadCaptured = pkt.payloadLength = s.payload.length;
       return ret.take(s.d, list[i], pkt, s.labels);
     });
-    assert.equal(INLINE_SEGMENTS, 2); // both first segments were held, the third claimed the index
+    assert.ok(INLINE_SEGMENTS >= 2); // both first segments were held, the retransmission claimed the index
     assert.equal(out[0], null);
     assert.equal(out[1], null);
     const d = out[2];

@@ -10,7 +10,7 @@
 // Deferred indexes: most directions of a capture of short connections carry one or two payload
 // segments and end without a retransmission, so an index object and its storage, claimed, filled
 // and released per direction, cost more than the comparison they never make. A direction's first
-// INLINE_SEGMENTS in-stream payload segments (not labelled retransmissions) are therefore kept as
+// INLINE_SEGMENTS (4) in-stream payload segments (not labelled retransmissions) are therefore kept as
 // numbers in per-direction columns (sequence start, length, file position, frame); the index is
 // claimed only when a further payload segment or a retransmission comes, and the held segments
 // are replayed into it first, with the same arguments, before the segment that claimed it. Held
@@ -39,11 +39,18 @@ const MIN_ETHERNET_FRAME = 60;
 const MAX_PADDING_PAYLOAD = 6;
 
 /** Payload segments a direction holds as numbers before an index is claimed: a request or an
- *  answer of a short connection, in one or two segments. At most INDEX_INITIAL_ENTRIES (replaying
- *  them then never grows the index, so the budget is taken when it would have been). */
-export const INLINE_SEGMENTS = Math.min(2, INDEX_INITIAL_ENTRIES);
+ *  answer of a short connection, in one to four segments (the corpus of short connections has
+ *  directions of 1, 2, 3 and 4). At most INDEX_INITIAL_ENTRIES: replaying them then never grows
+ *  the index, so the budget is taken when it would have been. */
+export const INLINE_SEGMENTS = INDEX_INITIAL_ENTRIES;
 /** Doubles per held segment: sequence start, length, file position of the payload, frame. */
 const IW = 4;
+/** Directions per chunk of held segments (128 KiB with INLINE_SEGMENTS = 4): chunks are made
+ *  when a direction of theirs first holds a segment and never copied or freed, so the columns
+ *  hold at most the peak of the directions at once (the builder slots, bounded by the tracker's
+ *  connections) rounded up to a chunk. */
+const HELD_CHUNK_BITS = 10;
+const HELD_CHUNK = 1 << HELD_CHUNK_BITS;
 
 /** Direction state (TcpRetention.state): nothing given to take yet (pure SYNs and padding aside). */
 const ST_NONE = 0;
@@ -63,8 +70,9 @@ export class TcpRetention {
   /** per direction ST_NONE, ST_CLAIMED or ST_HELD + k: a direction refused by the budget is not
    *  asked again until the connection is released */
   private state = new Uint8Array(64);
-  /** per direction INLINE_SEGMENTS held segments of IW doubles (valid while ST_HELD + k) */
-  private held = new Float64Array(64 * INLINE_SEGMENTS * IW);
+  /** per direction INLINE_SEGMENTS held segments of IW doubles (valid while ST_HELD + k), in
+   *  chunks of HELD_CHUNK directions */
+  private held: Float64Array[] = [];
 
   get stats(): RetentionStats {
     return this.pool.stats;
@@ -127,8 +135,9 @@ export class TcpRetention {
     }
     const k = st - ST_HELD;
     if (!compare && k < INLINE_SEGMENTS) {
-      const h = this.held;
-      const i = (d * INLINE_SEGMENTS + k) * IW;
+      const c = d >> HELD_CHUNK_BITS;
+      const h = c < this.held.length && this.held[c].length !== 0 ? this.held[c] : this.chunk(c);
+      const i = ((d & (HELD_CHUNK - 1)) * INLINE_SEGMENTS + k) * IW;
       h[i] = seq;
       h[i + 1] = len;
       h[i + 2] = pos;
@@ -141,9 +150,9 @@ export class TcpRetention {
     this.indexes[d] = ix;
     this.state[d] = ST_CLAIMED;
     const stats = this.pool.stats;
-    const h = this.held;
+    const h = this.held[d >> HELD_CHUNK_BITS];
     for (let j = 0; j < k; j++) {
-      const i = (d * INLINE_SEGMENTS + j) * IW;
+      const i = ((d & (HELD_CHUNK - 1)) * INLINE_SEGMENTS + j) * IW;
       // not compared: the frame's bytes are not read (b and off stand in)
       ix.take(h[i], h[i + 2], h[i + 1], h[i + 3], false, f.buf, off, stats, this.indexPool, this.file);
     }
@@ -185,8 +194,12 @@ export class TcpRetention {
     const t = new Uint8Array(n);
     t.set(this.state);
     this.state = t;
-    const h = new Float64Array(n * INLINE_SEGMENTS * IW);
-    h.set(this.held);
-    this.held = h;
+  }
+
+  /** Chunk c of the held segments, made on its first need (an empty array stands for one not
+   *  made yet). */
+  private chunk(c: number): Float64Array {
+    while (this.held.length <= c) this.held.push(new Float64Array(0));
+    return (this.held[c] = new Float64Array(HELD_CHUNK * INLINE_SEGMENTS * IW));
   }
 }
