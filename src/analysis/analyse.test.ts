@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyse, noteHealth, notePlain, recordSegment } from './analyse.js';
 import { Builders } from './builders.js';
-import { healthShown } from './kept.js';
+import { FACT_HEALTH, FACT_HISTORY_RESET, FACT_KEEPALIVE, healthShown } from './kept.js';
 import { SegmentStore } from './segment-store.js';
 import { L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW } from '../tcp/labels.js';
 import { corpusDir, readReference } from '../../test/corpus.js';
@@ -246,12 +246,14 @@ test('the trace\'s fact rows are its connections in order, and their screen colu
   t.connections.forEach((c, k) => {
     const ka = c.keepAlives;
     assert.deepEqual(
-      [s.rowStart[k], s.rowEnd[k], s.capture[k], s.origPort[k], s.respPort[k], s.setupNs[k], s.keepAlives[k], s.health[k] === 1, s.durationNs[k]],
-      [c.keyRowStart, c.keyRowEnd, c.capture, c.origPort, c.respPort, c.setupNs ?? NaN, ka.zeroByte + ka.oneByte, healthShown(c), Number(c.lastNs - c.firstNs)],
+      [s.rowStart[k], s.rowEnd[k], s.capture[k], s.origPort[k], s.respPort[k], s.setupNs[k], (s.facts[k] & FACT_KEEPALIVE) !== 0, (s.facts[k] & FACT_HEALTH) !== 0,
+        (s.facts[k] & FACT_HISTORY_RESET) !== 0, s.durationNs[k]],
+      [c.keyRowStart, c.keyRowEnd, c.capture, c.origPort, c.respPort, c.setupNs ?? NaN, ka.zeroByte + ka.oneByte > 0, healthShown(c), /[Rr]/.test(c.history),
+        Number(c.lastNs - c.firstNs)],
       `connection ${k}`,
     );
-    health += s.health[k];
-    keepAlives += s.keepAlives[k];
+    health += (s.facts[k] & FACT_HEALTH) !== 0 ? 1 : 0;
+    keepAlives += (s.facts[k] & FACT_KEEPALIVE) !== 0 ? 1 : 0;
   });
   assert.ok(t.connections.length > 100 && health > 0 && keepAlives > 0, `${t.connections.length} connections, ${health} with health, ${keepAlives} keep-alives`);
 });

@@ -112,7 +112,7 @@ test('narrow fields never cut a value: frames, counts and rows beyond Int32 read
         c.keepAlives.zeroByte, c.segmentsOmitted, c.keyRowStart, c.keyRowEnd, c.health.zeroWindowFrame],
       [v, v, v, v, v, v, v, v, v, v, v, v, v],
     );
-    assert.deepEqual([s.rowStart[k], s.rowEnd[k], s.keepAlives[k], s.rows!.firstRst[k], s.rows!.firstRowFrame[k], s.rows!.lastRowFrame[k], s.rows!.bits[k]], [v, v, v, k, v, v, 3]);
+    assert.deepEqual([s.rowStart[k], s.rowEnd[k], s.capture[k] + v, s.rows!.firstRst[k], s.rows!.firstRowFrame[k], s.rows!.lastRowFrame[k], s.rows!.bits[k]], [v, v, v, k, v, v, 3]);
     // the usual defaults: no MSS or window scale seen (-1), as the Conn had them
     assert.deepEqual([c.orig.mss, c.orig.windowScale], [new Conn().d0.mss, new Conn().d0.winScale]);
   }

@@ -56,12 +56,28 @@ const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DU
   /** what the connection screen (views.ts) reads of the key-segment rows, taken from them as they
    *  were moved into the store (setScreen): the SCREEN_* bits, the first RST row (-1: none), the
    *  frames of the first and last rows (-1: no rows) */
-  F_SCREEN = 45, F_FIRST_RST = 46, F_FIRST_ROW_FRAME = 47, F_LAST_ROW_FRAME = 48;
-const NARROW = 49;
+  F_SCREEN = 45, F_FIRST_RST = 46, F_FIRST_ROW_FRAME = 47, F_LAST_ROW_FRAME = 48,
+  /** the FACT_* bits of the connection (keep-alives, a reset in the history, a health counter) */
+  F_FACTS = 49;
+const NARROW = 50;
 /** bytes of a row (a multiple of 8, so that every row's doubles are aligned) */
 const ROW_BYTES = 8 * Math.ceil((8 * WIDE + 4 * NARROW) / 8);
 const ROW_DOUBLES = ROW_BYTES / 8;
 const ROW_INTS = ROW_BYTES / 4;
+/** Bits of a row's F_FACTS (ConnectionScreen.facts, views.ts): numbers of the connection itself
+ *  that a rule screens on. */
+/** TCP keep-alives were seen (tcp/keepalive) */
+export const FACT_KEEPALIVE = 1;
+/** a reset in the history letters ('R' or 'r': the report's reset count) */
+export const FACT_HISTORY_RESET = 2;
+/** a non-zero health counter (healthShown: the health rules) */
+export const FACT_HEALTH = 4;
+
+/** FACT_HISTORY_RESET of a history string */
+export function historyReset(h: string): number {
+  return h.includes('R') || h.includes('r') ? FACT_HISTORY_RESET : 0;
+}
+
 /** a narrow slot whose value is in the escaped map (Int32's minimum: no field holds it) */
 const ESCAPED = -0x80000000;
 /** codes of ConnState and EndReason in a row (a Record: a new state or reason must be given one) */
@@ -104,10 +120,8 @@ export interface ScreenColumns {
   respPort: Float64Array;
   /** setupNs; NaN when the connection has no handshake (setupNs null) */
   setupNs: Float64Array;
-  /** keepAlives.zeroByte + keepAlives.oneByte */
-  keepAlives: Float64Array;
-  /** 1 when healthShown(connection) */
-  health: Uint8Array;
+  /** FACT_* bits: keep-alives seen, a reset in the history, healthShown(connection) */
+  facts: Uint8Array;
   /** last time - first time, ns; NaN when a time is not exact as a double (then read the getters) */
   durationNs: Float64Array;
   /** what views.ts rowBits finds in each connection's key-segment rows, as the fact table took it
@@ -182,7 +196,9 @@ export class ConnFactTable {
     x[p + F_STATE] = STATE_CODE[connState(c)];
     x[p + F_END] = END_CODE[reason];
     x[p + F_FIRST_RST] = x[p + F_FIRST_ROW_FRAME] = x[p + F_LAST_ROW_FRAME] = -1;
-    this.history[k] = c.history;
+    const history = c.history;
+    x[p + F_FACTS] = historyReset(history);
+    this.history[k] = history;
     this.vlans[k] = c.vlans.length === 0 ? NO_VLANS : c.vlans.slice();
     return k;
   }
@@ -387,6 +403,7 @@ export class ConnFactTable {
     this.put(x, p, k, F_KA_ZERO, B.zeroByteKa[b]);
     this.put(x, p, k, F_KA_ONE, B.oneByteKa[b]);
     this.put(x, p, k, F_OMITTED, omitted);
+    x[p + F_FACTS] = (x[p + F_FACTS] & FACT_HISTORY_RESET) | (B.zeroByteKa[b] + B.oneByteKa[b] > 0 ? FACT_KEEPALIVE : 0) | (this.hasHealth(k) ? FACT_HEALTH : 0);
   }
 
   health(k: number): ConnHealth {
@@ -401,48 +418,47 @@ export class ConnFactTable {
 
   /** Columns of the fields a screen over every connection reads, row k at index k, filled in one
    *  pass over the rows (no getter per connection: a pass over 100,000 connections through the
-   *  getters runs mostly before the loop is optimised). A new set on every call. */
+   *  getters runs mostly before the loop is optimised, and so does this one: it runs once a
+   *  command, so it is written for the interpreter: a chunk at a time, offsets stepped, columns
+   *  in locals, no call per row). A new set on every call. */
   screenColumns(): ScreenColumns {
     const n = this.length;
-    const rows = { bits: new Uint8Array(n), firstRst: new Int32Array(n), firstRowFrame: new Float64Array(n), lastRowFrame: new Float64Array(n) };
-    const s: ScreenColumns = {
-      n, rowStart: new Float64Array(n), rowEnd: new Float64Array(n), capture: new Float64Array(n), origPort: new Float64Array(n),
-      respPort: new Float64Array(n), setupNs: new Float64Array(n), keepAlives: new Float64Array(n), health: new Uint8Array(n),
-      durationNs: new Float64Array(n), rows,
-    };
-    for (let k = 0; k < n; k++) {
-      const w = this.wides[k >> CHUNK_SHIFT];
-      const x = this.narrows[k >> CHUNK_SHIFT];
-      const o = woff(k);
-      const p = noff(k);
-      s.durationNs[k] = w[o + W_LAST_REL] - w[o + W_FIRST_REL];
-      s.origPort[k] = x[p + F_ORIG_PORT];
-      s.respPort[k] = x[p + F_RESP_PORT];
-      s.setupNs[k] = x[p + F_SYNACK_FRAME] === 0 ? NaN : w[o + W_SYNACK_REL] - w[o + W_SYN_REL];
-      rows.bits[k] = x[p + F_SCREEN];
-      // the fields that can be ESCAPED: none is in the usual capture, so one test for them all
-      const rs = x[p + F_ROW_START], re = x[p + F_ROW_END], cap = x[p + F_CAPTURE], kz = x[p + F_KA_ZERO], ko = x[p + F_KA_ONE];
-      const fr = x[p + F_FIRST_RST], ff = x[p + F_FIRST_ROW_FRAME], lf = x[p + F_LAST_ROW_FRAME];
-      if (rs !== ESCAPED && re !== ESCAPED && cap !== ESCAPED && kz !== ESCAPED && ko !== ESCAPED && fr !== ESCAPED && ff !== ESCAPED && lf !== ESCAPED) {
-        s.rowStart[k] = rs;
-        s.rowEnd[k] = re;
-        s.capture[k] = cap;
-        s.keepAlives[k] = kz + ko;
-        rows.firstRst[k] = fr;
-        rows.firstRowFrame[k] = ff;
-        rows.lastRowFrame[k] = lf;
-      } else {
-        s.rowStart[k] = this.num(k, F_ROW_START);
-        s.rowEnd[k] = this.num(k, F_ROW_END);
-        s.capture[k] = this.num(k, F_CAPTURE);
-        s.keepAlives[k] = this.num(k, F_KA_ZERO) + this.num(k, F_KA_ONE);
-        rows.firstRst[k] = this.num(k, F_FIRST_RST);
-        rows.firstRowFrame[k] = this.num(k, F_FIRST_ROW_FRAME);
-        rows.lastRowFrame[k] = this.num(k, F_LAST_ROW_FRAME);
+    const rowStart = new Float64Array(n), rowEnd = new Float64Array(n), capture = new Float64Array(n), origPort = new Float64Array(n);
+    const respPort = new Float64Array(n), setupNs = new Float64Array(n), facts = new Uint8Array(n), durationNs = new Float64Array(n);
+    const bits = new Uint8Array(n), firstRst = new Int32Array(n), firstRowFrame = new Float64Array(n), lastRowFrame = new Float64Array(n);
+    for (let c = 0, k = 0; k < n; c++) {
+      const w = this.wides[c];
+      const x = this.narrows[c];
+      const end = Math.min(n, k + CHUNK_MASK + 1);
+      for (let o = 0, p = 2 * WIDE; k < end; k++, o += ROW_DOUBLES, p += ROW_INTS) {
+        durationNs[k] = w[o + W_LAST_REL] - w[o + W_FIRST_REL];
+        setupNs[k] = x[p + F_SYNACK_FRAME] === 0 ? NaN : w[o + W_SYNACK_REL] - w[o + W_SYN_REL];
+        origPort[k] = x[p + F_ORIG_PORT];
+        respPort[k] = x[p + F_RESP_PORT];
+        facts[k] = x[p + F_FACTS];
+        bits[k] = x[p + F_SCREEN];
+        rowStart[k] = x[p + F_ROW_START];
+        rowEnd[k] = x[p + F_ROW_END];
+        capture[k] = x[p + F_CAPTURE];
+        firstRst[k] = x[p + F_FIRST_RST];
+        firstRowFrame[k] = x[p + F_FIRST_ROW_FRAME];
+        lastRowFrame[k] = x[p + F_LAST_ROW_FRAME];
       }
-      s.health[k] = this.hasHealth(k) ? 1 : 0;
     }
-    return s;
+    // the fields above that can be ESCAPED (a capture beyond Int32's frames or rows): read again
+    if (this.escaped.size > 0) {
+      for (const key of this.escaped.keys()) {
+        const k = Math.floor(key / NARROW);
+        if (k >= n) continue;
+        rowStart[k] = this.num(k, F_ROW_START);
+        rowEnd[k] = this.num(k, F_ROW_END);
+        capture[k] = this.num(k, F_CAPTURE);
+        firstRst[k] = this.num(k, F_FIRST_RST);
+        firstRowFrame[k] = this.num(k, F_FIRST_ROW_FRAME);
+        lastRowFrame[k] = this.num(k, F_LAST_ROW_FRAME);
+      }
+    }
+    return { n, rowStart, rowEnd, capture, origPort, respPort, setupNs, facts, durationNs, rows: { bits, firstRst, firstRowFrame, lastRowFrame } };
   }
 
   /** Whether any of the health counters a rule reports is non-zero (see healthShown). An

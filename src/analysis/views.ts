@@ -8,7 +8,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/packet.js';
 import type { Exchange } from '../protocols/types.js';
 import type { AnalysedTrace, ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
 import type { SegmentStore } from './segment-store.js';
-import { healthShown, type ScreenColumns } from './kept.js';
+import { FACT_HEALTH, FACT_HISTORY_RESET, FACT_KEEPALIVE, healthShown, historyReset, type ScreenColumns } from './kept.js';
 
 /** Connections on one (capture, originator, responder) tuple, with their key segments as rows of
  *  trace.segments: walks read the columns (a capture of 100,000 connections has 800,000 key
@@ -147,13 +147,9 @@ export const SCREEN_CLIENT_SYN = 32;
  *  burst, no stale SYN-ACK, no ICMP error, answered). */
 export const SCREEN_ATTEMPT = 64;
 
-/** Bits of ConnectionScreen.facts: numbers of the connection itself (not its rows). */
-/** TCP keep-alives were seen (tcp/keepalive) */
-export const FACT_KEEPALIVE = 1;
-/** a reset in the history letters ('R' or 'r': the report's reset count) */
-export const FACT_HISTORY_RESET = 2;
-/** a non-zero health counter (kept.ts healthShown: the health rules) */
-export const FACT_HEALTH = 4;
+/** Bits of ConnectionScreen.facts: numbers of the connection itself (not its rows), kept in its
+ *  fact row (kept.ts). */
+export { FACT_HEALTH, FACT_HISTORY_RESET, FACT_KEEPALIVE };
 
 export interface ConnectionScreen {
   /** per connection (index into trace.connections): SCREEN_* bits */
@@ -234,13 +230,8 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
     firstRst = new Int32Array(n);
     for (let i = 0; i < n; i++) bits[i] = rowBits(st, rowStart[i], rowEnd[i], firstRst, i);
   }
-  const facts = new Uint8Array(n);
+  const facts = cols.facts;
   const health: HealthEntry[] = [];
-  for (let i = 0; i < n; i++) {
-    const h = byTable ? table.historyOf(i) : conns[i].history;
-    facts[i] = (cols.keepAlives[i] > 0 ? FACT_KEEPALIVE : 0) | (h.includes('R') || h.includes('r') ? FACT_HISTORY_RESET : 0) |
-      (cols.health[i] !== 0 ? FACT_HEALTH : 0);
-  }
   // the health records of the few with a counter, after the loop (a branch the loop rarely takes
   // is one its optimised code is compiled without)
   const resets: number[] = [];
@@ -320,8 +311,7 @@ function columnsByGetters(conns: readonly ConnectionFacts[]): ScreenColumns {
   const n = conns.length;
   const s: ScreenColumns = {
     n, rowStart: new Float64Array(n), rowEnd: new Float64Array(n), capture: new Float64Array(n), origPort: new Float64Array(n),
-    respPort: new Float64Array(n), setupNs: new Float64Array(n), keepAlives: new Float64Array(n), health: new Uint8Array(n),
-    durationNs: new Float64Array(n), rows: null,
+    respPort: new Float64Array(n), setupNs: new Float64Array(n), facts: new Uint8Array(n), durationNs: new Float64Array(n), rows: null,
   };
   for (let i = 0; i < n; i++) {
     const c = conns[i];
@@ -334,8 +324,7 @@ function columnsByGetters(conns: readonly ConnectionFacts[]): ScreenColumns {
     const setup = c.setupNs;
     s.setupNs[i] = setup === null ? NaN : setup;
     const ka = c.keepAlives;
-    s.keepAlives[i] = ka.zeroByte + ka.oneByte;
-    s.health[i] = healthShown(c) ? 1 : 0;
+    s.facts[i] = (ka.zeroByte + ka.oneByte > 0 ? FACT_KEEPALIVE : 0) | historyReset(c.history) | (healthShown(c) ? FACT_HEALTH : 0);
   }
   return s;
 }
