@@ -3,7 +3,7 @@
 // their payload, frame) instead of their bytes. When the tracker labels a segment a retransmission
 // and it overlaps indexed bytes, the first transmission's bytes are read back from the capture
 // file and compared exactly as the copying ring (payload-ring.ts) compares them: the two must give
-// the same results on the same segments (payload-index.test.ts runs both).
+// the same results on the same segments (segment-index.test.ts runs both).
 //
 // The state machine is the ring's (stream-window.ts, shared): `top` is the sequence number after the highest byte seen,
 // [top - size, top) the retained range, size <= RING_BYTES; a gap ahead (capture loss) drops
@@ -12,7 +12,10 @@
 //
 // Bounds: MAX_DIRECTION_ENTRIES per direction (when full and not allowed to grow, the oldest entry
 // goes and the retained range shrinks to the entries left), MAX_INDEX_ENTRIES in all (a direction
-// that finds them spent is not retained, counted in RetentionStats.directionsNotRetained).
+// that finds them spent is not retained, counted in RetentionStats.directionsNotRetained). A
+// direction's INDEX_INITIAL_ENTRIES are taken from the budget when its first segment comes, even
+// when retention.ts holds its first segments as numbers and claims the index's storage later
+// (IndexPool.reserve, then claimReserved or unreserve).
 
 import { seqAdd, seqDiff, seqGt } from '../bytes/seq.js';
 import { PLACE_COMPARE, PLACE_OLD, StreamWindow } from './stream-window.js';

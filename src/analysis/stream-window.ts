@@ -2,7 +2,7 @@
 // (payload-ring.ts copies the bytes, segment-index.ts indexes their file positions): `top` is the
 // sequence number after the highest byte seen and [top - size, top) the retained range. Where a
 // new segment falls against that range decides whether it is compared and what is appended; both
-// retainers must decide it the same way (payload-index tests run both on the same segments).
+// retainers must decide it the same way (segment-index.test.ts runs both on the same segments).
 
 import { seqAdd, seqDiff, seqGt } from '../bytes/seq.js';
 import type { RetentionStats } from './payload-ring.js';
