@@ -5,6 +5,7 @@ import { LABELS } from '../tcp/labels.js';
 import { Builders, LABEL_KINDS } from './builders.js';
 import { ConnFactTable, healthShown, KeptConnection } from './kept.js';
 import { SegmentStore } from './segment-store.js';
+import { formatAddr } from '../wire/addr.js';
 import type { ConnHealth, ConnectionFacts } from './trace.js';
 
 const clock = { absNs: (rel: number) => 1_000n + BigInt(Math.round(rel)) };
@@ -116,4 +117,28 @@ test('narrow fields never cut a value: frames, counts and rows beyond Int32 read
     // the usual defaults: no MSS or window scale seen (-1), as the Conn had them
     assert.deepEqual([c.orig.mss, c.orig.windowScale], [new Conn().d0.mss, new Conn().d0.winScale]);
   }
+});
+
+test('addresses: IPv4 kept as numbers and formatted on first read (128.0.0.0 is the escape value), IPv6 as text, one string per address', () => {
+  const table = new ConnFactTable(new SegmentStore());
+  const v4 = [0x0a000001, 0x80000000, 0xffffffff, 0, 0xc0a80101];
+  const made: [KeptConnection, string, string][] = [];
+  v4.forEach((a, i) => {
+    const c = new Conn();
+    c.l3 = 4;
+    c.a0 = a;
+    c.b0 = v4[(i + 1) % v4.length];
+    made.push([new KeptConnection(table, table.addConn(c, 'end', clock, 0, 1_000n, 0, 0)), formatAddr(4, [a]), formatAddr(4, [c.b0])]);
+  });
+  const c6 = new Conn();
+  c6.l3 = 6;
+  [c6.a0, c6.a1, c6.a2, c6.a3] = [0xfe800000, 0, 0, 1];
+  [c6.b0, c6.b1, c6.b2, c6.b3] = [0x20010db8, 0, 0, 0x80000000];
+  made.push([new KeptConnection(table, table.addConn(c6, 'end', clock, 0, 1_000n, 0, 0)), 'fe80::1', '2001:db8::8000:0']);
+  for (const [c, orig, resp] of made) {
+    assert.deepEqual([c.origAddr, c.respAddr], [orig, resp]);
+    assert.equal(c.origAddr, c.origAddr);
+  }
+  assert.deepEqual(made.slice(0, 5).map((m) => m[1]), ['10.0.0.1', '128.0.0.0', '255.255.255.255', '0.0.0.0', '192.168.1.1']);
+  assert.equal(made[5][0].ipVersion, 6);
 });

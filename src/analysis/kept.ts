@@ -4,12 +4,12 @@
 // stable); connections no rule and no renderer asks about never get them.
 //
 // Everything a kept connection knows is a row of the trace's ConnFactTable: 288 bytes of numbers,
-// 11 doubles (times, byte counts) and 49 32-bit integers (frames, counts, ports; the opener, state
-// and end reason as codes, the addresses as indexes in a list of the distinct addresses; what the
-// connection screen reads of its key-segment rows), the history string and the few objects in
-// arrays beside it. The row is written once, when the connection ends, into fresh memory: its
-// size is what that costs (page faults and first writes; 448 bytes as 56 doubles took about 0.1 s
-// of incident D's 100,000 connections). A KeptConnection is only the table
+// 11 doubles (times, byte counts) and 50 32-bit integers (frames, counts, ports; the opener, state
+// and end reason as codes, an IPv4 address as its number, an IPv6 one as its index in a list; what
+// the connection screen reads of its key-segment rows and FACT_* bits), the history string and the
+// few objects in arrays beside it (56 doubles, 448 bytes, before: the narrower row is 17 MB less
+// peak memory on incident D's 100,000 connections; the CPU time of writing it was the same). A
+// KeptConnection is only the table
 // and its row number (and its key segments once asked for); its fields are getters, and `health`,
 // `connect`, `keepAlives`, `orig`, `resp` and the bigint times build a new value on every read (a
 // rule reads them once per connection; short-lived objects cost the garbage collector nearly
@@ -21,7 +21,7 @@ import type { ConnRecord, DirRecord } from '../tcp/tracker.js';
 import { connState, OPENER_NAMES, type Conn, type ConnState, type Dir, type EndReason } from '../tcp/conn.js';
 import { LABELS, type LabelName } from '../tcp/labels.js';
 import { formatAddr } from '../wire/addr.js';
-import { L3_IPV4 } from '../wire/packet.js';
+import { L3_IPV4, L3_IPV6 } from '../wire/packet.js';
 import type { Builders } from './builders.js';
 import type { SegmentStore } from './segment-store.js';
 import type { ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
@@ -48,7 +48,8 @@ const F_DATA0 = 0, F_DATA1 = 1, F_RETR0 = 2, F_RETR1 = 3, F_DUPS = 4, F_FIRST_DU
   /** DirRecord's narrow fields (pkts, retransmissions, mss, windowScale) of the originator, then of the responder */
   F_ORIG = 28, F_RESP = 32,
   /** the opener (index in OPENER_NAMES), Zeek state and end reason as codes (STATE_CODE,
-   *  END_CODE), the addresses as indexes in the table's address list */
+   *  END_CODE), the addresses: an IPv4 address as its number (text on first read), an IPv6 one as
+   *  its index in the table's address list */
   F_OPENER = 36, F_STATE = 37, F_END = 38, F_ORIG_ADDR = 39, F_RESP_ADDR = 40,
   F_ACKED_UNSEEN = 41, F_FIRST_ACKED_UNSEEN = 42,
   /** the row's label counts: pairs (index in LABELS, count) at labelv[2 * F_LABEL_AT ..], F_LABEL_N of them */
@@ -155,11 +156,14 @@ export class ConnFactTable {
   private readonly clockOffset: number[] = [];
   /** first/last times (key 2 * row + 0/1) that a relative number cannot hold exactly */
   private readonly inexact = new Map<number, bigint>();
-  /** addresses seen, each formatted and kept once (a capture's connections share a few hosts):
-   *  their index in addrList, by number for IPv4, by text for others */
-  private readonly v4 = new Map<number, number>();
+  /** IPv6 addresses seen, each formatted and kept once (a capture's connections share a few
+   *  hosts): their index in addrList, by text. An IPv4 address is its number in the row. */
   private readonly addrs = new Map<string, number>();
   private readonly addrList: string[] = [];
+  /** IPv4 addresses as text, each formatted on its first read (a rule or an output asking): a
+   *  capture of 20,000 clients formatted and looked up 20,000 addresses at the connections' ends
+   *  (20-40 ms of short-20000c's profile) that the terminal report never shows */
+  private readonly v4Text = new Map<number, string>();
 
   constructor(readonly store: SegmentStore) {}
 
@@ -175,7 +179,8 @@ export class ConnFactTable {
     const o = woff(k);
     const p = noff(k);
     this.put(x, p, k, F_STREAM, c.stream);
-    x[p + F_IPV] = c.l3 === 6 ? 6 : 4;
+    const v6 = c.l3 === L3_IPV6;
+    x[p + F_IPV] = v6 ? 6 : 4;
     x[p + F_ORIG_PORT] = c.aPort;
     x[p + F_RESP_PORT] = c.bPort;
     this.put(x, p, k, F_FIRST_FRAME, c.firstFrame);
@@ -190,8 +195,9 @@ export class ConnFactTable {
     w[o + W_LAST_REL] = this.relOf(k, 1, c.lastTime, tracker, capture, baseNs);
     this.writeDir(w, o + W_ORIG_BYTES, x, p, k, F_ORIG, c.d0);
     this.writeDir(w, o + W_RESP_BYTES, x, p, k, F_RESP, c.d1);
-    x[p + F_ORIG_ADDR] = this.addr(c.l3, c.a0, c.a1, c.a2, c.a3);
-    x[p + F_RESP_ADDR] = this.addr(c.l3, c.b0, c.b1, c.b2, c.b3);
+    // IPv4: the address itself (as an Int32: 128.0.0.0 is ESCAPED, put keeps it aside); IPv6: its index in addrList
+    this.put(x, p, k, F_ORIG_ADDR, v6 ? this.addr6(c.a0, c.a1, c.a2, c.a3) : c.a0 | 0);
+    this.put(x, p, k, F_RESP_ADDR, v6 ? this.addr6(c.b0, c.b1, c.b2, c.b3) : c.b0 | 0);
     x[p + F_OPENER] = c.opener;
     x[p + F_STATE] = STATE_CODE[connState(c)];
     x[p + F_END] = END_CODE[reason];
@@ -269,9 +275,13 @@ export class ConnFactTable {
   handshakeRtt(k: number): number {
     return this.wide(k, W_HS_RTT);
   }
-  /** the address of field f (F_ORIG_ADDR, F_RESP_ADDR) of row k */
+  /** the address of field f (F_ORIG_ADDR, F_RESP_ADDR) of row k (one string per distinct address) */
   addrOf(k: number, f: number): string {
-    return this.addrList[this.num(k, f)];
+    const v = this.num(k, f);
+    if (this.num(k, F_IPV) === 6) return this.addrList[v];
+    let text = this.v4Text.get(v);
+    if (text === undefined) this.v4Text.set(v, (text = formatAddr(L3_IPV4, [v >>> 0])));
+    return text;
   }
   historyOf(k: number): string {
     return this.history[k];
@@ -341,18 +351,9 @@ export class ConnFactTable {
     return NaN;
   }
 
-  /** The address's index in addrList, where it is formatted once (a capture's connections share
-   *  a few hosts): IPv4 addresses are looked up by their number, IPv6 ones by their text. */
-  private addr(l3: number, w0: number, w1: number, w2: number, w3: number): number {
-    if (l3 === L3_IPV4) {
-      const key = w0 | 0; // a small integer for the map, not a heap number
-      const hit = this.v4.get(key);
-      if (hit !== undefined) return hit;
-      const i = this.addrList.push(formatAddr(l3, [w0])) - 1;
-      this.v4.set(key, i);
-      return i;
-    }
-    const a = formatAddr(l3, [w0, w1, w2, w3]);
+  /** The IPv6 address's index in addrList, where it is formatted once. */
+  private addr6(w0: number, w1: number, w2: number, w3: number): number {
+    const a = formatAddr(L3_IPV6, [w0, w1, w2, w3]);
     const hit = this.addrs.get(a);
     if (hit !== undefined) return hit;
     const i = this.addrList.push(a) - 1;
