@@ -66,6 +66,11 @@ export interface ConversationConfig {
   jitterNs?: number;
   /** link rate for serialization spacing, bits per second (default 1 Gbit/s) */
   bitsPerSecond?: number;
+  /** where that link's queue sits: by default before the tap (the tap sees the segments spaced
+   *  by the link rate, after any wait in the queue); true puts the tap on the sending host, before
+   *  a slower link (a capture on a laptop behind a cable modem): the tap sees each segment when it
+   *  is sent and the wait in the queue shows up in the round trips it measures */
+  queueAfterTap?: boolean;
   /** capture start time, epoch seconds and nanoseconds */
   startSec?: number;
   startNsec?: number;
@@ -552,7 +557,8 @@ export class TcpConversation {
     this.linkFree[from] = start + Math.ceil((wireBytes * 8 * 1e9) / (this.cfg.bitsPerSecond ?? 1e9));
     if (fate.loseBeforeTap) return;
     const jitter = this.cfg.jitterNs ? this.rng.int(0, this.cfg.jitterNs - 1) : 0;
-    let tTap = start + this.toTap(from) + jitter;
+    // the tap on the sending host: it sees the segment when sent, before the wait in the queue
+    let tTap = (this.cfg.queueAfterTap ? this.now : start) + this.toTap(from) + jitter;
     // reordered: passes the tap half a serialization time after the next segment would
     if (fate.reorder) tTap = this.linkFree[from] + this.toTap(from) + Math.ceil((this.linkFree[from] - start) / 2);
     else tTap = Math.max(tTap, this.lastTap[from]);
@@ -568,7 +574,8 @@ export class TcpConversation {
         if (!fate.captureDrop) this.emitPkt(t, p, i === 1);
         if (fate.loseAfterTap) return;
         const j2 = this.cfg.jitterNs ? this.rng.int(0, this.cfg.jitterNs - 1) : 0;
-        let tArr = t + this.fromTap(from) + j2;
+        // with the queue after the tap, the segment leaves it when its serialization started
+        let tArr = (this.cfg.queueAfterTap ? Math.max(t, start + this.toTap(from)) : t) + this.fromTap(from) + j2;
         if (!fate.reorder) tArr = Math.max(tArr, this.lastArrive[from]);
         this.lastArrive[from] = Math.max(this.lastArrive[from], tArr);
         this.inFlight++;
