@@ -13,13 +13,13 @@ import { L3_IPV4, newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TCP
 import { TcpTracker } from '../tcp/tracker.js';
 import { connState, type Conn, type EndReason } from '../tcp/conn.js';
 import {
-  LABELS, L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE, KA_ONE_BYTE,
+  LABELS, L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_FULL, L_WINDOW_UPDATE, L_ZERO_WINDOW, L_ZERO_WINDOW_PROBE, KA_ONE_BYTE,
   type LabelName,
 } from '../tcp/labels.js';
 import { ConnectLatencyTable } from './connect-latency.js';
 import { TcpRetention } from './retention.js';
 import { SegmentStore } from './segment-store.js';
-import { Builders, LABEL_KINDS, MAX_HOLES, R_ACK, R_FLAGS, R_FRAME, R_IPID, R_LABELS, R_LEN, R_META, R_REL, R_SEQ, R_WIN, type RowPool } from './builders.js';
+import { Builders, FW_DIR_FIELDS, FW_FIRST_FRAME, FW_FULL, FW_RTT_MAX, FW_RTT_MAX_FRAME, FW_RTT_N, FW_RTT_SUM, LABEL_KINDS, MAX_HOLES, R_ACK, R_FLAGS, R_FRAME, R_IPID, R_LABELS, R_LEN, R_META, R_REL, R_SEQ, R_WIN, type RowPool } from './builders.js';
 import { ConnFactTable, KeptConnection } from './kept.js';
 import { rowBits } from './views.js';
 import { ProtocolPass } from '../protocols/pass.js';
@@ -157,6 +157,8 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
         recordSegment(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels, r.keepAliveStyle);
         noteHealth(B, b, f.number, rel, r.dir as 0 | 1, pkt, r.labels);
       }
+      // the round trip of an ACK for data whose sender had filled the window (few connections)
+      if (r.ackRttNs >= 0 && B.fwRef[b] !== 0) noteFullWindowRtt(B, b, 1 - r.dir, r.ackRttNs, f.number);
       if (pkt.payloadCaptured > 0) {
         const diff = retention.take(2 * b + r.dir, f, pkt, r.labels);
         if (diff !== null) {
@@ -344,6 +346,13 @@ export function noteHealth(B: Builders, b: number, frame: number, rel: number, d
     B.maxEnd[d] = -1;
     B.holeN[d] = 0;
   }
+  // the sender filled the receiver's window: counted per direction, and from now on the round
+  // trips of its data are measured (noteFullWindowRtt)
+  if (labels & L_WINDOW_FULL) {
+    const at = B.fullWindowBlock(b) + dir * FW_DIR_FIELDS;
+    const v = B.fullWindow.v;
+    if (v[at + FW_FULL]++ === 0) v[at + FW_FIRST_FRAME] = frame;
+  }
   // zero window: from the first advertisement of 0 to the first non-zero one of the same side
   if ((flags & (TCP_SYN | TCP_RST)) === 0) {
     if (B.zwRel[d] < 0) {
@@ -355,6 +364,21 @@ export function noteHealth(B: Builders, b: number, frame: number, rel: number, d
     } else if (p.window > 0 || (labels & L_WINDOW_UPDATE)) endZeroWindow(B, b, d, dir, rel, frame);
   }
   B.lastRel[b] = rel;
+}
+
+/** An ACK's round trip (Wireshark's ack_rtt) for the data of direction `dir` of slot b, counted
+ *  when that direction has filled the receiver's window at least once before (the slot has a
+ *  full-window block). */
+function noteFullWindowRtt(B: Builders, b: number, dir: number, rtt: number, frame: number): void {
+  const at = B.fullWindowAt(b) + dir * FW_DIR_FIELDS;
+  const v = B.fullWindow.v;
+  if (v[at + FW_FULL] === 0) return;
+  v[at + FW_RTT_N]++;
+  v[at + FW_RTT_SUM] += rtt;
+  if (rtt > v[at + FW_RTT_MAX]) {
+    v[at + FW_RTT_MAX] = rtt;
+    v[at + FW_RTT_MAX_FRAME] = frame;
+  }
 }
 
 /** Direction d saw the bytes [seq, end): the highest byte moves up (a jump leaves a hole), or the
@@ -462,6 +486,8 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
   if (rowEnd > rowStart) table.setScreen(k, rowBits(store, rowStart, rowEnd, firstRst, 0), firstRst[0], store.frameAt(rowStart), store.frameAt(rowEnd - 1));
   const lb = B.labelAt(b);
   if (lb >= 0) table.setLabels(k, B.labels.counts, lb);
+  const fw = B.fullWindowAt(b);
+  if (fw >= 0) table.setFullWindow(k, B.fullWindow.v, fw);
   table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);
   return new KeptConnection(table, k);
 }

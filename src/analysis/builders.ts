@@ -129,6 +129,41 @@ export class LastRings {
   }
 }
 
+/** Numbers of a full-window block (FullWindowPool), per direction (the data sender's: 0 = the
+ *  originator) at offset dir * FW_DIR_FIELDS: segments labelled window_full, the first one's frame,
+ *  and the round trips (Wireshark's ack_rtt) measured on the peer's ACKs of that direction's data
+ *  from the first window_full on: count, sum, the largest and its ACK's frame. */
+export const FW_FULL = 0, FW_FIRST_FRAME = 1, FW_RTT_N = 2, FW_RTT_SUM = 3, FW_RTT_MAX = 4, FW_RTT_MAX_FRAME = 5;
+export const FW_DIR_FIELDS = 6;
+const FW_BLOCK = 2 * FW_DIR_FIELDS;
+const INITIAL_FW_BLOCKS = 16;
+
+/** The full-window facts of the connections whose sender filled the receiver's window (few: a
+ *  bulk transfer against a small window), a block of FW_BLOCK numbers each, taken on the first
+ *  window_full segment; reused through a free list, doubling when all are in use (bounded by the
+ *  slots). Only a connection that has a block pays for its round trips. */
+export class FullWindowPool {
+  v: Float64Array = new Float64Array(INITIAL_FW_BLOCKS * FW_BLOCK);
+  private free: number[] = [];
+  private used = 0;
+
+  /** A zeroed block; returns its first index in `v` (read `v` after the call: it is replaced when
+   *  the pool grows). */
+  take(): number {
+    let k = this.free.pop();
+    if (k === undefined) {
+      if ((this.used + 1) * FW_BLOCK > this.v.length) this.v = grown(this.v, this.v.length * 2);
+      k = this.used++;
+    }
+    return k * FW_BLOCK;
+  }
+
+  release(at: number): void {
+    this.v.fill(0, at, at + FW_BLOCK);
+    this.free.push(at / FW_BLOCK);
+  }
+}
+
 /** Column layout: every per-connection number of the analysis, by slot (two entries per slot for
  *  per-direction fields: index 2 * slot + dir). Initial values are in `clear`. */
 /** Holes in the sequence space tracked per direction: a capture that drops more than this many
@@ -162,6 +197,10 @@ export class Builders {
   readonly labels = new LabelPool();
   /** per slot: 1 + the index in labels.counts of its block; 0 when no segment had a label */
   labelRef: Float64Array = new Float64Array(INITIAL_SLOTS);
+  /** full-window facts of the slots whose sender filled the window (fullWindowAt) */
+  readonly fullWindow = new FullWindowPool();
+  /** per slot: 1 + the index in fullWindow.v of its block; 0 when no segment was window_full */
+  fwRef: Float64Array = new Float64Array(INITIAL_SLOTS);
   zeroByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
   oneByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
   /** time of the last segment on the connection, either direction (relative ns; -1 none) */
@@ -241,6 +280,8 @@ export class Builders {
     this.lastRef[s] = 0;
     if (this.labelRef[s] !== 0) this.labels.release(this.labelRef[s] - 1);
     this.labelRef[s] = 0;
+    if (this.fwRef[s] !== 0) this.fullWindow.release(this.fwRef[s] - 1);
+    this.fwRef[s] = 0;
     this.stream[s] = NO_STREAM;
   }
 
@@ -257,6 +298,21 @@ export class Builders {
   /** Where the slot's label counts start in labels.counts; -1 when no segment had a label. */
   labelAt(s: number): number {
     return this.labelRef[s] - 1;
+  }
+
+  /** Where the slot's full-window block starts in fullWindow.v; taken on its first window_full
+   *  segment. */
+  fullWindowBlock(s: number): number {
+    const r = this.fwRef[s];
+    if (r !== 0) return r - 1;
+    const at = this.fullWindow.take();
+    this.fwRef[s] = at + 1;
+    return at;
+  }
+
+  /** Where the slot's full-window block starts in fullWindow.v; -1 when no segment was window_full. */
+  fullWindowAt(s: number): number {
+    return this.fwRef[s] - 1;
   }
 
   /** Key segments the slot holds. */
@@ -343,6 +399,8 @@ export class Builders {
     this.seen[s] = 0;
     if (this.labelRef[s] !== 0) this.labels.release(this.labelRef[s] - 1);
     this.labelRef[s] = 0;
+    if (this.fwRef[s] !== 0) this.fullWindow.release(this.fwRef[s] - 1);
+    this.fwRef[s] = 0;
     this.zeroByteKa[s] = this.oneByteKa[s] = 0;
     this.lastRel[s] = -1;
     this.captureDuplicates[s] = this.firstDuplicateFrame[s] = this.rtoStalls[s] = 0;

@@ -22,9 +22,9 @@ import { connState, OPENER_NAMES, type Conn, type ConnState, type Dir, type EndR
 import { LABELS, type LabelName } from '../tcp/labels.js';
 import { formatAddr } from '../wire/addr.js';
 import { L3_IPV4, L3_IPV6 } from '../wire/packet.js';
-import type { Builders } from './builders.js';
+import { FW_DIR_FIELDS, FW_FIRST_FRAME, FW_FULL, FW_RTT_MAX, FW_RTT_MAX_FRAME, FW_RTT_N, FW_RTT_SUM, type Builders } from './builders.js';
 import type { SegmentStore } from './segment-store.js';
-import type { ConnHealth, ConnectionFacts, SegmentFact } from './trace.js';
+import type { ConnHealth, ConnectionFacts, FullWindowFacts, SegmentFact } from './trace.js';
 
 /** Fields of a row of ConnFactTable. A row is ROW_BYTES of its chunk's buffer, read through two
  *  views of it: first the wide fields, WIDE doubles (times in ns, which are NaN when not exact,
@@ -81,6 +81,9 @@ export function historyReset(h: string): number {
 
 /** a narrow slot whose value is in the escaped map (Int32's minimum: no field holds it) */
 const ESCAPED = -0x80000000;
+/** Numbers of a row's full-window facts in ConnFactTable.fwv: the direction, then FullWindowFacts' numbers */
+const FWF_DIR = 0, FWF_FULL = 1, FWF_FIRST = 2, FWF_RTT_N = 3, FWF_RTT_MEAN = 4, FWF_RTT_MAX = 5, FWF_RTT_MAX_FRAME = 6;
+const FW_FACTS = 7;
 /** codes of ConnState and EndReason in a row (a Record: a new state or reason must be given one) */
 const STATE_CODE: Record<ConnState, number> = { S0: 0, S1: 1, SF: 2, REJ: 3, S2: 4, S3: 5, RSTO: 6, RSTR: 7, RSTOS0: 8, RSTRH: 9, SH: 10, SHR: 11, OTH: 12 };
 const STATES = Object.keys(STATE_CODE) as ConnState[];
@@ -149,6 +152,12 @@ export class ConnFactTable {
    *  incident D has one, reused_ports); a row's pairs are in LABELS order */
   private labelv = new Float64Array(2 * INITIAL_LABEL_PAIRS);
   private labelPairs = 0;
+  /** the full-window facts of the rows that have them (a sender that filled the window: few),
+   *  FW_FACTS numbers each */
+  private fwv = new Float64Array(16 * FW_FACTS);
+  private fwRows = 0;
+  /** row -> its index in fwv (the few rows that have full-window facts) */
+  private readonly fwAt = new Map<number, number>();
   /** per capture: the absolute time of its first frame (rows hold times relative to it) */
   private readonly bases: bigint[] = [];
   /** per capture: its tracker's clock, and the ns from the first frame to the tracker's base */
@@ -261,6 +270,42 @@ export class ConnFactTable {
       n++;
     }
     x[p + F_LABEL_N] = n;
+  }
+
+  /** Row k's full-window facts from a block of the analysis' FullWindowPool (`v[at..]`, per
+   *  direction FW_DIR_FIELDS numbers): those of the direction with the most window_full segments
+   *  (the originator's on a tie). */
+  setFullWindow(k: number, v: Float64Array, at: number): void {
+    const dir = v[at + FW_DIR_FIELDS + FW_FULL] > v[at + FW_FULL] ? 1 : 0;
+    const d = at + dir * FW_DIR_FIELDS;
+    if (v[d + FW_FULL] === 0) return;
+    if ((this.fwRows + 1) * FW_FACTS > this.fwv.length) {
+      const w = new Float64Array(this.fwv.length * 2);
+      w.set(this.fwv);
+      this.fwv = w;
+    }
+    const o = this.fwRows * FW_FACTS;
+    const n = v[d + FW_RTT_N];
+    this.fwv[o + FWF_DIR] = dir;
+    this.fwv[o + FWF_FULL] = v[d + FW_FULL];
+    this.fwv[o + FWF_FIRST] = v[d + FW_FIRST_FRAME];
+    this.fwv[o + FWF_RTT_N] = n;
+    this.fwv[o + FWF_RTT_MEAN] = n > 0 ? v[d + FW_RTT_SUM] / n : 0;
+    this.fwv[o + FWF_RTT_MAX] = v[d + FW_RTT_MAX];
+    this.fwv[o + FWF_RTT_MAX_FRAME] = v[d + FW_RTT_MAX_FRAME];
+    this.fwAt.set(k, this.fwRows++);
+  }
+
+  /** a new object on every read; null for a row whose senders never filled the window */
+  fullWindow(k: number): FullWindowFacts | null {
+    const r = this.fwAt.get(k);
+    if (r === undefined) return null;
+    const o = r * FW_FACTS;
+    const v = this.fwv;
+    return {
+      dir: v[o + FWF_DIR] as 0 | 1, fullSegments: v[o + FWF_FULL], firstFullFrame: v[o + FWF_FIRST], rttSamples: v[o + FWF_RTT_N],
+      rttMeanNs: v[o + FWF_RTT_MEAN], rttMaxNs: v[o + FWF_RTT_MAX], rttMaxFrame: v[o + FWF_RTT_MAX_FRAME],
+    };
   }
 
   /** narrow field f of row k */
@@ -593,6 +638,10 @@ export class KeptConnection implements ConnectionFacts {
   }
   get keepAlives(): { zeroByte: number; oneByte: number } {
     return this.table.keepAlives(this.k);
+  }
+  /** a new object on every read (see the top of this file) */
+  get fullWindow(): FullWindowFacts | null {
+    return this.table.fullWindow(this.k);
   }
 
   /** healthShown(this.health), read from the row without building the health object */

@@ -76,6 +76,25 @@ export interface ConnectionFacts extends ConnRecord {
   readonly connect: { synFrame: number; synNs: bigint; synAckFrame: number; synAckNs: bigint; /** synAckNs - synNs */ setupNs: number } | null;
   /** connect.setupNs (null when connect is null), without building the connect object */
   readonly setupNs: number | null;
+  /** a sender that filled the receiver's window (Wireshark's window_full): null when none did */
+  readonly fullWindow: FullWindowFacts | null;
+}
+
+/** The direction of a connection whose data filled the receiver's advertised window (the one with
+ *  the most window_full segments), and the round trips of that data from the first window_full on:
+ *  Wireshark's ack_rtt on the peer's ACKs, as the capture point measures them (from there to the
+ *  receiver and back, plus any queue past the capture point). */
+export interface FullWindowFacts {
+  /** 0: the originator's data, 1: the responder's */
+  dir: 0 | 1;
+  /** segments of that direction labelled window_full, and the first one's frame */
+  fullSegments: number;
+  firstFullFrame: number;
+  /** round-trip samples, their mean and the largest (with its ACK's frame); 0 samples: none */
+  rttSamples: number;
+  rttMeanNs: number;
+  rttMaxNs: number;
+  rttMaxFrame: number;
 }
 
 /** Per-connection health counters, computed for every segment (not only the key segments). */

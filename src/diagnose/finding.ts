@@ -91,6 +91,7 @@ export const RULE_IDS = [
   'tcp/retransmissions', // a connection with many data retransmissions or a retransmission-timeout stall
   'tcp/zero-window-stall', // a receiver kept its window closed for seconds
   'tcp/zero-window', // a receiver closed its window and reopened it soon: flow control (info)
+  'tcp/bottleneck-queue', // a sender kept the window full while its round trips grew 10 x: a queue in front of a slow link
   'tcp/resets', // who reset which connections, after what (info)
   'tcp/unanswered-syn', // connection attempts that got no answer at all
   'rpc/unanswered-calls', // RPC calls with no reply although the capture went on for a second or more
