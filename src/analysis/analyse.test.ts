@@ -7,6 +7,7 @@ import { analyse, noteHealth, notePlain, recordSegment } from './analyse.js';
 import { Builders } from './builders.js';
 import { FACT_HEALTH, FACT_HISTORY_RESET, FACT_KEEPALIVE, healthShown } from './kept.js';
 import { SegmentStore } from './segment-store.js';
+import { KEY_SEGMENTS_FIRST, KEY_SEGMENTS_FLAGGED, KEY_SEGMENTS_LAST, KEY_SEGMENTS_MARKED } from './trace.js';
 import { L_FAST_RETRANSMISSION, L_KEEP_ALIVE, L_RETRANSMISSION, L_WINDOW_UPDATE, L_ZERO_WINDOW } from '../tcp/labels.js';
 import { corpusDir, readReference } from '../../test/corpus.js';
 import { pcapFile } from '../capture/build.test-util.js';
@@ -71,7 +72,7 @@ test('a corpus capture: connections, labels and SMB2 exchanges in one pass, labe
   for (const c of t.connections) {
     const frames = c.keySegments.map((s) => s.frame);
     assert.deepEqual(frames, [...frames].sort((a, b) => a - b));
-    assert.ok(frames.length <= 16 + 48 + 8);
+    assert.ok(frames.length <= KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_FLAGGED + KEY_SEGMENTS_LAST);
     assert.equal(c.segmentsOmitted + frames.length, c.orig.pkts + c.resp.pkts);
   }
 });

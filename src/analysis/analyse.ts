@@ -25,7 +25,7 @@ import { rowBits } from './views.js';
 import { ProtocolPass } from '../protocols/pass.js';
 import type { Exchange } from '../protocols/types.js';
 import {
-  KEY_SEGMENTS_FIRST, KEY_SEGMENTS_LAST, KEY_SEGMENTS_MARKED, MAX_CONNECTIONS_KEPT, MAX_EXCHANGES_KEPT, MAX_ICMP_ERRORS_KEPT,
+  KEY_SEGMENTS_FIRST, KEY_SEGMENTS_FLAGGED, KEY_SEGMENTS_LAST, KEY_SEGMENTS_MARKED, MAX_CONNECTIONS_KEPT, MAX_EXCHANGES_KEPT, MAX_ICMP_ERRORS_KEPT,
   MAX_TCP_DATA_DIFFS_KEPT, type AnalysedTrace, type CaptureEntry, type ConnectionFacts, type IcmpErrorFact,
 } from './trace.js';
 
@@ -253,7 +253,9 @@ export function recordSegment(B: Builders, b: number, frame: number, rel: number
     }
   }
   if (B.firstN[b] < KEY_SEGMENTS_FIRST) writeRow(B.rows, B.append(b, 0), frame, rel, dir | (ka << 1), p, labels, ipv4Id(p));
-  else if ((labels !== 0 || (p.tcpFlags & MARK_FLAGS) !== 0) && B.markedN[b] < KEY_SEGMENTS_MARKED) writeRow(B.rows, B.append(b, 1), frame, rel, dir | (ka << 1), p, labels, ipv4Id(p));
+  else if ((p.tcpFlags & MARK_FLAGS) !== 0 ? B.markedN[b] < KEY_SEGMENTS_MARKED + KEY_SEGMENTS_FLAGGED : labels !== 0 && B.markedN[b] < KEY_SEGMENTS_MARKED) {
+    writeRow(B.rows, B.append(b, 1), frame, rel, dir | (ka << 1), p, labels, ipv4Id(p));
+  }
   // the most recent others, in a ring whose oldest row is overwritten
   else writeLast(B, B.lastRow(b), frame, rel, dir | (ka << 1), p, labels, ipv4Id(p));
 }

@@ -15,7 +15,7 @@
 // garbage collection was a quarter of diagnose's time. Columns are a few large arrays instead.
 //
 // Bounds: slots = the tracker's slots (connections it holds at once: its own bound); rows = at
-// most KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED per slot; ring blocks and label-count blocks = at
+// most KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_FLAGGED per slot; ring blocks and label-count blocks = at
 // most one per slot (LastRings, LabelPool). All double when full and never shrink (the peak of one
 // capture).
 

@@ -25,6 +25,11 @@ export const MAX_CONNECTIONS_KEPT = 100_000;
  *  ladder of any finding; a connection's bulk data is summarised, not kept. */
 export const KEY_SEGMENTS_FIRST = 16;
 export const KEY_SEGMENTS_MARKED = 48;
+/** Marked rows beyond KEY_SEGMENTS_MARKED kept for SYN, FIN and RST segments only: a connection
+ *  whose labelled segments (hundreds of window_full, say) used up the marked rows still keeps how
+ *  it ended; without them its first reset could fall between the marked rows and the last ones
+ *  (corpus window-full-ftp-upload-failed: 611 labelled segments, then 9 resets). */
+export const KEY_SEGMENTS_FLAGGED = 16;
 export const KEY_SEGMENTS_LAST = 8;
 /** Request/response pairs kept in full; service response times are aggregated over all of them. */
 export const MAX_EXCHANGES_KEPT = 200_000;

@@ -175,6 +175,10 @@ test('corpus: the failed FTP upload ran through a queue of ~0.7 s at ~360 kbit/s
   assert.ok(Number(m.rtt_mean_ms) > 700 && Number(m.rtt_mean_ms) < 750, String(m.rtt_mean_ms));
   assert.equal(m.rtt_handshake_ms, 14.093);
   assert.ok(Number(m.rate_kbit_s) > 350 && Number(m.rate_kbit_s) < 380, String(m.rate_kbit_s));
+  // its end: the receiver's side resets first at frame 1637, after 611 labelled segments used up
+  // the marked key segments (SYN, FIN and RST have rows of their own beyond them)
+  const resets = runRules(await analyse([join(corpusDir(), 'tcp/window-full-ftp-upload-failed.pcap')])).find((x) => x.id === 'tcp/resets');
+  assert.equal(resets?.frames[0], 1637);
   // the printer fills its window 3 times: a burst, not a queue
   assert.deepEqual(await queueFindings(join(corpusDir(), 'tcp/window-full-printer.pcapng')), []);
 });
