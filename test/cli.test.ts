@@ -72,6 +72,28 @@ test('a file cut short: the frames before the cut, a message with file and byte 
   assert.match(r.err, /cut\.pcap: error: file ends inside a record: .* \(byte offset 98, after frame 1\)/);
 });
 
+test('every command on a file cut short: the file and byte offset on stderr, what could be read, exit 2', () => {
+  const cut = join(dir, 'cut.pcap');
+  const where = /cut\.pcap: error: file ends inside a record: .* \(byte offset 98, after frame 1\)/;
+  for (const args of [['flows'], ['flows', '--json'], ['exchanges'], ['srt', '--json'], ['diagnose', '--json', '-q']]) {
+    const r = run([...args, cut]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, where, args.join(' '));
+  }
+  // the frame before the cut is analysed: its connection is in the flows and in the diagnosis
+  assert.match(run(['flows', cut]).out, /\t10\.0\.0\.1:40000\t10\.0\.0\.2:445\t/);
+  const doc = JSON.parse(run(['diagnose', '--json', '-q', cut]).out) as { captures: { frames: number; stats: { complete: boolean; problems: { code: string; offset: number; after_frame: number }[] } }[]; connections: unknown[] };
+  assert.equal(doc.captures[0].frames, 1);
+  assert.equal(doc.captures[0].stats.complete, false);
+  assert.deepEqual(doc.captures[0].stats.problems.map((p) => [p.code, p.offset, p.after_frame]), [['file_truncated', 98, 1]]);
+  assert.equal(doc.connections.length, 1);
+  // the terminal report says it where the capture is summarised
+  const term = run(['diagnose', '-q', cut]);
+  assert.equal(term.code, 2);
+  assert.match(term.out, /error at byte offset 98 \(after frame 1\): file ends inside a record: /);
+  assert.match(term.out, /reading stopped at the damage: the 1 frames before it are diagnosed/);
+});
+
 test('not a capture, and a missing file: a clear message, exit 2, no stack trace', () => {
   const r = run(['info', join(dir, 'text.pcap')]);
   assert.equal(r.code, 2);

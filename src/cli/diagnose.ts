@@ -13,6 +13,7 @@ import { captureSize } from '../capture/open.js';
 import { writeHtmlReport } from '../report/html/write.js';
 import { Progress, progressWanted, RefillCounter } from './progress.js';
 import { ConnectionList, connectionJson, hasKnownShape, type ConnectionRow } from '../report/connections-json.js';
+import { reportCaptureIssues } from './common.js';
 
 export interface DiagnoseOptions {
   json: boolean;
@@ -172,7 +173,9 @@ export async function diagnoseCommand(files: string[], opts: DiagnoseOptions, ou
     out.write(renderTerminal(model, { color: opts.color, width: Math.min(process.stdout.columns || 100, 120) }));
   }
   let code = 0;
-  for (const c of model.captures) if (c.stats.issues.some((i) => i.startsWith('file_truncated') || i.startsWith('record_length') || i.startsWith('block_length'))) code = 2;
+  for (const c of model.captures) if (!c.stats.complete || c.stats.issues.some((i) => i.startsWith('file_truncated') || i.startsWith('record_length') || i.startsWith('block_length'))) code = 2;
+  // the JSON document goes to a program: a person reading the terminal learns of the damage on stderr
+  if (opts.json) for (const t of traces) for (const c of t.captures) reportCaptureIssues(c.path, { issues: c.issues, stoppedEarly: !c.complete });
   if (opts.failOn && model.findings.some((f) => atLeast(f.severity, opts.failOn!))) code = Math.max(code, EXIT_FINDINGS);
   return code;
 }

@@ -14,7 +14,7 @@ import { ExchangeRecord, type Exchange, type ExchangeSink, type MessageSink, typ
 import { TcpTracker } from '../tcp/tracker.js';
 import { decodeFrame } from '../wire/decode.js';
 import { newPacket } from '../wire/packet.js';
-import { formatSecondsNs, termSafe } from './common.js';
+import { formatSecondsNs, reportCaptureIssues, termSafe } from './common.js';
 import type { Output } from './output.js';
 
 export interface ProtocolRun {
@@ -119,6 +119,7 @@ export function exchangeJson(file: string, e: Exchange): string {
 export const EXCHANGE_ORDER_WINDOW = 4096;
 
 export async function exchangesCommand(files: string[], o: { json: boolean }, out: Output): Promise<number> {
+  let code = 0;
   for (const file of files) {
     if (!o.json && files.length > 1) out.line(`# ${termSafe(file)}`);
     if (!o.json) out.line(`${'request'.padStart(7)} -> ${'reply'.padEnd(7)} ${'latency'.padStart(11)}  ${'service'.padEnd(10)} ${'command'.padEnd(16)} ${'status'.padEnd(22)} arguments`);
@@ -127,15 +128,16 @@ export async function exchangesCommand(files: string[], o: { json: boolean }, ou
     const w = new ReorderWindow<string>(EXCHANGE_ORDER_WINDOW, (line) => out.line(line));
     // every field is printed; the RPC call bodies kept for the retransmission comparison are kept
     // as their places in the file when it is a regular one (protocols/places.ts), not copied
-    await runProtocols(file, (e) => w.push(e.requestFrame || e.responseFrame, o.json ? exchangeJson(file, e) : exchangeLine(e)),
+    const run = await runProtocols(file, (e) => w.push(e.requestFrame || e.responseFrame, o.json ? exchangeJson(file, e) : exchangeLine(e)),
       null, out.drain, { captureFile: file });
     w.flush();
     if (w.late > 0) {
       process.stderr.write(`pcapdx: ${termSafe(file)}: ${w.late} exchange(s) printed out of request order: they completed ` +
         `after ${EXCHANGE_ORDER_WINDOW} exchanges with later requests were printed\n`);
     }
+    code = Math.max(code, reportCaptureIssues(file, run.summary));
   }
-  return 0;
+  return code;
 }
 
 // ---- service response time ----
@@ -289,9 +291,11 @@ export function select(a: Float64Array, k: number, lo: number, hi: number): numb
 }
 
 export async function srtCommand(files: string[], o: { json: boolean }, out: Output): Promise<number> {
+  let code = 0;
   for (const file of files) {
     const t = new SrtTable();
-    await runProtocols(file, (e) => t.add(e), null, out.drain, SRT_PROTOCOL_OPTIONS);
+    const run = await runProtocols(file, (e) => t.add(e), null, out.drain, SRT_PROTOCOL_OPTIONS);
+    code = Math.max(code, reportCaptureIssues(file, run.summary));
     const rows = t.rows();
     if (o.json) {
       for (const r of rows) {
@@ -307,5 +311,5 @@ export async function srtCommand(files: string[], o: { json: boolean }, out: Out
       out.line(`${r.service.padEnd(12)} ${termSafe(r.command).padEnd(18)} ${String(r.count).padStart(7)} ${s(r.minNs)} ${s(r.medianNs)} ${s(r.p99Ns)} ${s(r.maxNs)}`);
     }
   }
-  return 0;
+  return code;
 }

@@ -20,7 +20,7 @@ import {
   D0_SLOT, D1_SLOT, D_IP_BYTES, D_MSS, D_PAYLOAD, D_PKTS, D_RETRANSMISSIONS, OPENER_NAMES, connState, type Conn,
   type EndReason,
 } from '../tcp/conn.js';
-import { termSafe } from './common.js';
+import { reportCaptureIssues, termSafe } from './common.js';
 import { ByteSink, Lit } from './output.js';
 
 export interface FlowsOptions { json: boolean }
@@ -268,7 +268,8 @@ function dirJson(l: ByteSink, n: Float64Array, d: number): void {
 
 /** `out` takes the table rows and, without `sink`, the JSON lines as strings; with `sink` (the
  *  CLI's Output.bytes) JSON lines are written there as bytes. */
-export async function flowsCommand(files: string[], opts: FlowsOptions, out: (s: string) => void, sink: ByteSink | null = null): Promise<void> {
+export async function flowsCommand(files: string[], opts: FlowsOptions, out: (s: string) => void, sink: ByteSink | null = null): Promise<number> {
+  let code = 0;
   for (const file of files) {
     if (!opts.json) {
       if (files.length > 1) out(`# ${termSafe(file)}`);
@@ -278,14 +279,16 @@ export async function flowsCommand(files: string[], opts: FlowsOptions, out: (s:
     const tracker = new TcpTracker({ onEndConn: (c, reason) => writer!.onEnd(c, reason) });
     writer = new FlowWriter(file, opts.json, tracker, out, sink);
     const pkt = newPacket();
-    await readCapture(file, (frame) => {
+    const summary = await readCapture(file, (frame) => {
       decodeFrame(frame, pkt);
       tracker.track(frame, pkt);
     });
     tracker.finish();
+    code = Math.max(code, reportCaptureIssues(file, summary));
     if (!opts.json) {
       const s = tracker.stats;
       out(`# ${s.created} connections (peak ${s.peakOpen} in the table; ${s.evictedFull} evicted when full, ${s.evictedIdle} idle, ${s.reused} replaced by port reuse)`);
     }
   }
+  return code;
 }

@@ -82,10 +82,7 @@ program
   .argument('<files...>', "capture files; '-' reads standard input")
   .option('--json', 'NDJSON, one object per connection')
   .action((files: string[], o: { json?: boolean }) =>
-    run(async (out) => {
-      await flowsCommand(files, { json: !!o.json }, (s) => out.line(s), out.bytes);
-      return 0;
-    }));
+    run((out) => flowsCommand(files, { json: !!o.json }, (s) => out.line(s), out.bytes)));
 
 program
   .command('exchanges')

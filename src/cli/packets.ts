@@ -11,7 +11,7 @@ import { newPacket, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type Packet 
 import { Output } from './output.js';
 import { TcpTracker } from '../tcp/tracker.js';
 import { labelNames } from '../tcp/labels.js';
-import { formatSecondsNs } from './common.js';
+import { formatSecondsNs, reportCaptureIssues } from './common.js';
 
 export type TimeFormat = 'relative' | 'epoch' | 'delta';
 
@@ -62,10 +62,7 @@ export async function packetsCommand(file: string, opts: PacketsOptions, out: Ou
       out.line(packetLine(f, pkt, notes, t));
     }
   }, { beforeRefill: out.drain });
-  for (const i of summary.issues) {
-    process.stderr.write(`pcapdx: ${file}: ${i.severity}: ${i.message} (byte offset ${i.offset}, after frame ${i.frame})\n`);
-  }
-  return summary.stoppedEarly ? 2 : 0;
+  return reportCaptureIssues(file, summary);
 }
 
 export function packetLine(f: Frame, p: Packet, notes: SegmentNotes | null, time: string): string {

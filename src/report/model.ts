@@ -38,8 +38,27 @@ export interface CaptureStats {
   retransmissions: number;
   resets: number;
   labelCounts: Record<string, number>;
+  /** counts per issue code ("file_truncated x1"): the capture's damage and the frames that could
+   *  not be decoded */
   issues: string[];
+  /** the capture's damage as the reader found it (errors and warnings, the first MAX_PROBLEMS
+   *  of them): what, where (byte offset in the file, after which frame) */
+  problems: CaptureProblem[];
+  /** false when reading stopped at damage: the report covers the frames before it */
+  complete: boolean;
 }
+
+export interface CaptureProblem {
+  code: string;
+  severity: 'error' | 'warning';
+  message: string;
+  offset: number;
+  /** the frame the damage follows (0: before any frame) */
+  after_frame: number;
+}
+
+/** Problems listed per capture (the reader keeps up to 100; the counts in `issues` cover all). */
+export const MAX_PROBLEMS = 5;
 
 export interface ReportModel {
   schema: typeof DIAGNOSIS_SCHEMA;
@@ -168,6 +187,9 @@ function stats(trace: AnalysedTrace, capture: number): CaptureStats {
     resets: resetConnections(trace),
     labelCounts: { ...trace.labelCounts } as Record<string, number>,
     issues,
+    problems: c.issues.filter((i) => i.severity !== 'info').slice(0, MAX_PROBLEMS)
+      .map((i) => ({ code: i.code, severity: i.severity as 'error' | 'warning', message: i.message, offset: i.offset, after_frame: i.frame })),
+    complete: c.complete,
   };
 }
 

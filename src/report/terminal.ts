@@ -81,7 +81,9 @@ export function renderTerminal(model: ReportModel, o: TerminalOptions): string {
     L.push(`  ${thousands(s.connections)} TCP connections${s.connectionsDropped ? ` (${s.connectionsDropped} summarised only)` : ''}, ${thousands(s.exchanges)} request/response exchanges${s.protocols.length ? ` (${s.protocols.join(', ')})` : ''}`);
     const lc = Object.entries(s.labelCounts).map(([k, v]) => `${k} ${v}`).join(', ');
     L.push(`  ${s.retransmissions} retransmissions, ${s.resets} connections reset${lc ? `; TCP analysis: ${lc}` : ''}`);
-    if (s.issues.length) L.push(`  could not decode everything: ${s.issues.join(', ')}`);
+    if (s.issues.length) L.push(`  could not decode everything: ${termSafe(s.issues.join(', '))}`);
+    for (const p of s.problems) L.push(`  ${p.severity} at byte offset ${p.offset} (after frame ${p.after_frame}): ${termSafe(p.message)}`);
+    if (!s.complete) L.push(`  reading stopped at the damage: the ${thousands(cap.frames)} frames before it are diagnosed`);
   }
   return L.join('\n') + '\n';
 }

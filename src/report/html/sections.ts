@@ -146,7 +146,9 @@ export function capturesHtml(model: ReportModel): string {
     out.push(`<p><b class="mono">${h(cap.path)}</b>: ${cap.format}, ${n(cap.frames)} frames${cap.start ? `, ${h(cap.start)} to ${h(cap.end ?? '')} (${cap.duration_s.toFixed(3)} s)` : ''}<br>`
       + `${n(s.connections)} TCP connections${s.connectionsDropped ? ` (${n(s.connectionsDropped)} summarised only)` : ''}, ${n(s.exchanges)} request/response exchanges${s.protocols.length ? ` (${h(s.protocols.join(', '))})` : ''}; `
       + `${n(s.retransmissions)} retransmissions, ${n(s.resets)} connections reset${lc ? `; TCP analysis: ${h(lc)}` : ''}`
-      + `${s.issues.length ? `<br><span class="note">could not decode everything: ${h(s.issues.join(', '))}</span>` : ''}</p>`);
+      + `${s.issues.length ? `<br><span class="note">could not decode everything: ${h(s.issues.join(', '))}</span>` : ''}`
+      + s.problems.map((p) => `<br><span class="note">${p.severity} at byte offset ${p.offset} (after frame ${p.after_frame}): ${h(p.message)}</span>`).join('')
+      + `${s.complete ? '' : `<br><span class="note">reading stopped at the damage: the ${n(cap.frames)} frames before it are diagnosed</span>`}</p>`);
   }
   return out.join('');
 }
