@@ -3,11 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pcapFile } from '../src/capture/build.test-util.js';
+import { corpusDir } from './corpus.js';
 
 const bin = resolve('dist/pcapdx.mjs');
 
@@ -92,6 +93,16 @@ test('every command on a file cut short: the file and byte offset on stderr, wha
   assert.equal(term.code, 2);
   assert.match(term.out, /error at byte offset 98 \(after frame 1\): file ends inside a record: /);
   assert.match(term.out, /reading stopped at the damage: the 1 frames before it are diagnosed/);
+});
+
+test('compare with a capture cut short: its byte offset on stderr, the frames before the cut compared, exit 2', () => {
+  const full = join(corpusDir(), 'tcp/ssh-dupacks-fast-retrans.pcap');
+  const cut = join(dir, 'ssh-cut.pcap');
+  writeFileSync(cut, readFileSync(full).subarray(0, 20_000));
+  const r = run(['compare', cut, full]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /ssh-cut\.pcap: error: file ends inside a record: .* \(byte offset 19882, after frame 83\)/);
+  assert.match(r.out, /A: .*ssh-cut\.pcap \(pcap, 83 frames, 83 compared\)/);
 });
 
 test('not a capture, and a missing file: a clear message, exit 2, no stack trace', () => {

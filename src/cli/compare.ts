@@ -4,7 +4,7 @@ import { compareCaptures } from '../correlate/compare.js';
 import { type CompareDoc, type DirectionDoc, type Finding } from '../correlate/report.js';
 import { buildModel } from '../correlate/model.js';
 import { writeCompareHtml } from '../report/html/compare.js';
-import { termSafe } from './common.js';
+import { reportCaptureIssues, termSafe } from './common.js';
 import type { Output } from './output.js';
 
 export interface CompareCliOptions {
@@ -18,7 +18,7 @@ export interface CompareCliOptions {
 }
 
 /** Exit codes: 0 = nothing lost, injected or unusually changed; 1 = the network did something;
- *  2 is left to the caller for errors (unreadable file). */
+ *  2 = a capture was damaged and read only up to the damage (or, from the caller, unreadable). */
 export async function compareCommand(a: string, b: string, opts: CompareCliOptions, out: Output): Promise<number> {
   const res = await compareCaptures(a, b, opts.window ? { windowNs: opts.window * 1e9 } : {});
   const model = buildModel(res);
@@ -30,7 +30,11 @@ export async function compareCommand(a: string, b: string, opts: CompareCliOptio
     if (!opts.quiet) process.stderr.write(`pcapdx: HTML report written to ${opts.html} (${(bytes / 1024).toFixed(0)} KiB)\n`);
   }
   const bad = doc.findings.some((f) => f.severity === 'critical' || f.severity === 'error' || f.severity === 'warning');
-  return doc.sharedTraffic && !bad ? 0 : 1;
+  // a damaged capture: where, on stderr; 2 when reading stopped early (the comparison covers only
+  // the frames before the damage)
+  let damaged = 0;
+  for (const side of [res.a, res.b]) if (side.summary) damaged = Math.max(damaged, reportCaptureIssues(side.path, side.summary));
+  return damaged || (doc.sharedTraffic && !bad ? 0 : 1);
 }
 
 const n = (v: number): string => v.toLocaleString('en-US');
