@@ -211,6 +211,7 @@ export function notePlain(B: Builders, b: number, frame: number, rel: number, di
   if (B.firstN[b] < KEY_SEGMENTS_FIRST) writeRow(B.rows, B.append(b, 0), frame, rel, dir | (ka << 1), p, 0, ipId);
   else writeLast(B, B.lastRow(b), frame, rel, dir | (ka << 1), p, 0, ipId);
   const d = 2 * b + dir;
+  if (B.ttl0[d] < 0) B.ttl0[d] = p.ttl;
   if (dir === 0 && (flags & TCP_ACK) !== 0 && B.hsRtt[b] < 0 && B.synAckFrame[b] > 0) B.hsRtt[b] = rel - B.lastSynRel[b];
   if (len > 0) {
     // not a retransmission (no label), so neither a capture duplicate nor retransmitted data
@@ -293,6 +294,13 @@ function writeLast(B: Builders, o: number, frame: number, rel: number, meta: num
 export function noteHealth(B: Builders, b: number, frame: number, rel: number, dir: 0 | 1, p: Packet, labels: number): void {
   const flags = p.tcpFlags;
   const d = 2 * b + dir; // per-direction columns
+  // the TTL of the direction's first segment that is not a RST, and of its first RST
+  if ((flags & TCP_RST) === 0) {
+    if (B.ttl0[d] < 0) B.ttl0[d] = p.ttl;
+  } else if (B.rstFrame[d] === 0) {
+    B.rstFrame[d] = frame;
+    B.rstTtl[d] = p.ttl;
+  }
   // handshake: the originator's first SYN, then the SYN-ACK whose ack is that ISN + 1
   if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && dir === 0 && B.synAckFrame[b] === 0) B.lastSynRel[b] = rel;
   else if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && dir === 0 && B.synAckFrame[b] > 0 && B.hsRtt[b] < 0) B.hsRtt[b] = rel - B.lastSynRel[b];
@@ -490,6 +498,12 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
   if (lb >= 0) table.setLabels(k, B.labels.counts, lb);
   const fw = B.fullWindowAt(b);
   if (fw >= 0) table.setFullWindow(k, B.fullWindow.v, fw);
+  // a RST with another TTL than its direction's other segments (the originator's direction first)
+  for (let d = 2 * b; d < 2 * b + 2; d++) {
+    if (B.rstFrame[d] === 0 || B.ttl0[d] < 0 || B.rstTtl[d] === B.ttl0[d]) continue;
+    table.setOddReset(k, d - 2 * b, B.rstFrame[d], B.rstTtl[d], B.ttl0[d]);
+    break;
+  }
   table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);
   return new KeptConnection(table, k);
 }

@@ -252,6 +252,13 @@ export class Builders {
   lastDataFlags: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
   lastDataIpId: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
 
+  // ---- TTLs per direction (2 * slot + dir): of the first segment that is not a RST (-1 none yet),
+  // and of the first RST with its frame (0 none): a RST that arrives with another TTL than the
+  // sender's own packets was sent by something else in its name
+  ttl0: Int16Array = new Int16Array(2 * INITIAL_SLOTS);
+  rstTtl: Int16Array = new Int16Array(2 * INITIAL_SLOTS);
+  rstFrame: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+
 
   /** Whether slot s holds the builder of connection `stream` (a slot is the tracker's slot of
    *  the connection, reused by a later connection once the tracker released it). */
@@ -420,6 +427,9 @@ export class Builders {
       this.lastDataRel[d] = -1e18;
       this.lastDataFlags[d] = -1;
       this.lastDataIpId[d] = -1;
+      this.ttl0[d] = -1;
+      this.rstTtl[d] = -1;
+      this.rstFrame[d] = 0;
       this.maxEnd[d] = -1;
       this.holeN[d] = 0;
     }

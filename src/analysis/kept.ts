@@ -24,7 +24,7 @@ import { formatAddr } from '../wire/addr.js';
 import { L3_IPV4, L3_IPV6 } from '../wire/packet.js';
 import { FW_DIR_FIELDS, FW_FIRST_FRAME, FW_FULL, FW_RTT_MAX, FW_RTT_MAX_FRAME, FW_RTT_N, FW_RTT_SUM, type Builders } from './builders.js';
 import type { SegmentStore } from './segment-store.js';
-import type { ConnHealth, ConnectionFacts, FullWindowFacts, SegmentFact } from './trace.js';
+import type { ConnHealth, ConnectionFacts, FullWindowFacts, OddResetTtl, SegmentFact } from './trace.js';
 
 /** Fields of a row of ConnFactTable. A row is ROW_BYTES of its chunk's buffer, read through two
  *  views of it: first the wide fields, WIDE doubles (times in ns, which are NaN when not exact,
@@ -81,6 +81,7 @@ export function historyReset(h: string): number {
 
 /** a narrow slot whose value is in the escaped map (Int32's minimum: no field holds it) */
 const ESCAPED = -0x80000000;
+const ODD_FACTS = 4;
 /** Numbers of a row's full-window facts in ConnFactTable.fwv: the direction, then FullWindowFacts' numbers */
 const FWF_DIR = 0, FWF_FULL = 1, FWF_FIRST = 2, FWF_RTT_N = 3, FWF_RTT_MEAN = 4, FWF_RTT_MAX = 5, FWF_RTT_MAX_FRAME = 6;
 const FW_FACTS = 7;
@@ -158,6 +159,11 @@ export class ConnFactTable {
   private fwRows = 0;
   /** row -> its index in fwv (the few rows that have full-window facts) */
   private readonly fwAt = new Map<number, number>();
+  /** the odd-TTL resets of the rows that have one (few): direction, frame, TTL, the sender's TTL */
+  private oddv = new Float64Array(16 * ODD_FACTS);
+  private oddRows = 0;
+  /** row -> its index in oddv */
+  private readonly oddAt = new Map<number, number>();
   /** per capture: the absolute time of its first frame (rows hold times relative to it) */
   private readonly bases: bigint[] = [];
   /** per capture: its tracker's clock, and the ns from the first frame to the tracker's base */
@@ -294,6 +300,34 @@ export class ConnFactTable {
     this.fwv[o + FWF_RTT_MAX] = v[d + FW_RTT_MAX];
     this.fwv[o + FWF_RTT_MAX_FRAME] = v[d + FW_RTT_MAX_FRAME];
     this.fwAt.set(k, this.fwRows++);
+  }
+
+  /** Rows that have an odd-TTL reset (a rule over them can skip a trace that has none). */
+  get oddResets(): number {
+    return this.oddRows;
+  }
+
+  /** Row k's odd-TTL reset (OddResetTtl's numbers). */
+  setOddReset(k: number, dir: number, frame: number, ttl: number, senderTtl: number): void {
+    if ((this.oddRows + 1) * ODD_FACTS > this.oddv.length) {
+      const w = new Float64Array(this.oddv.length * 2);
+      w.set(this.oddv);
+      this.oddv = w;
+    }
+    const o = this.oddRows * ODD_FACTS;
+    this.oddv[o] = dir;
+    this.oddv[o + 1] = frame;
+    this.oddv[o + 2] = ttl;
+    this.oddv[o + 3] = senderTtl;
+    this.oddAt.set(k, this.oddRows++);
+  }
+
+  /** a new object on every read; null for a row without an odd-TTL reset */
+  oddReset(k: number): OddResetTtl | null {
+    const r = this.oddAt.get(k);
+    if (r === undefined) return null;
+    const o = r * ODD_FACTS;
+    return { dir: this.oddv[o] as 0 | 1, frame: this.oddv[o + 1], ttl: this.oddv[o + 2], senderTtl: this.oddv[o + 3] };
   }
 
   /** a new object on every read; null for a row whose senders never filled the window */
@@ -642,6 +676,10 @@ export class KeptConnection implements ConnectionFacts {
   /** a new object on every read (see the top of this file) */
   get fullWindow(): FullWindowFacts | null {
     return this.table.fullWindow(this.k);
+  }
+  /** a new object on every read (see the top of this file) */
+  get oddResetTtl(): OddResetTtl | null {
+    return this.table.oddReset(this.k);
   }
 
   /** healthShown(this.health), read from the row without building the health object */

@@ -83,6 +83,19 @@ export interface ConnectionFacts extends ConnRecord {
   readonly setupNs: number | null;
   /** a sender that filled the receiver's window (Wireshark's window_full): null when none did */
   readonly fullWindow: FullWindowFacts | null;
+  /** the first RST of a direction that arrived with another TTL (hop limit) than that direction's
+   *  first segment that was not a RST (the originator's direction first); null when none did */
+  readonly oddResetTtl: OddResetTtl | null;
+}
+
+/** A RST whose TTL differs from its sender's other packets: `dir` is the direction it claims to
+ *  come from (0 = the originator), `ttl` its TTL, `senderTtl` the TTL of that direction's first
+ *  segment that was not a RST. */
+export interface OddResetTtl {
+  dir: 0 | 1;
+  frame: number;
+  ttl: number;
+  senderTtl: number;
 }
 
 /** The direction of a connection whose data filled the receiver's advertised window (the one with

@@ -93,6 +93,7 @@ export const RULE_IDS = [
   'tcp/zero-window', // a receiver closed its window and reopened it soon: flow control (info)
   'tcp/bottleneck-queue', // a sender kept the window full while its round trips grew 10 x: a queue in front of a slow link
   'tcp/resets', // who reset which connections, after what (info)
+  'tcp/middlebox-reset', // a RST in one end's name with another TTL than that end's packets: a firewall, IPS or censor reset the connection
   'tcp/unanswered-syn', // connection attempts that got no answer at all
   'rpc/unanswered-calls', // RPC calls with no reply although the capture went on for a second or more
   'capture/missing-segments', // segments missing from the capture but acknowledged by the peer: capture loss

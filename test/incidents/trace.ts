@@ -121,6 +121,8 @@ export interface SegmentSpec {
   win?: number;
   /** full option override (SYN options are built automatically when absent) */
   options?: TcpOptions | null;
+  /** TTL (hop limit) of this segment only: a packet another device sent in the sender's name */
+  ttl?: number;
 }
 
 /** A TCP connection between a client and a server, scripted segment by segment. The default
@@ -213,7 +215,14 @@ export class TcpFlow {
     if (ipSpec.v === 4) ipSpec.id = e.ipId;
     const payload = s.payload ?? null;
     const b = new Uint8Array(packetLength(this.spec[from], payload ? payload.length : 0));
+    const ttl = ipSpec.v === 4 ? ipSpec.ttl : ipSpec.hopLimit;
+    if (s.ttl !== undefined) {
+      if (ipSpec.v === 4) ipSpec.ttl = s.ttl;
+      else ipSpec.hopLimit = s.ttl;
+    }
     buildPacket(b, 0, this.spec[from], payload);
+    if (ipSpec.v === 4) ipSpec.ttl = ttl;
+    else ipSpec.hopLimit = ttl;
     return b;
   }
 

@@ -20,6 +20,7 @@ import { tcpConnectionRefused } from './tcp-connection-refused.js';
 import { tcpConnectLatencyOutliers } from './tcp-connect-latency-outliers.js';
 import { tcpHandshakeFailed } from './tcp-handshake-failed.js';
 import { tcpKeepalive } from './tcp-keepalive.js';
+import { tcpMiddleboxReset } from './tcp-middlebox-reset.js';
 import { tcpResets } from './tcp-resets.js';
 import { tcpRetransmissionDiffers } from './tcp-retransmission-differs.js';
 import { tcpRetransmissions } from './tcp-retransmissions.js';
@@ -40,7 +41,7 @@ export const RULES: readonly Rule<AnalysedTrace>[] = [
   // D: challenge ACK, connect latency
   tcpChallengeAckOnSyn, tcpConnectLatencyOutliers,
   // general health
-  tcpRetransmissions, tcpZeroWindowStall, tcpZeroWindow, tcpBottleneckQueue, tcpResets, tcpUnansweredSyn, rpcUnansweredCalls, captureMissingSegments,
+  tcpRetransmissions, tcpZeroWindowStall, tcpZeroWindow, tcpBottleneckQueue, tcpResets, tcpMiddleboxReset, tcpUnansweredSyn, rpcUnansweredCalls, captureMissingSegments,
   // refusals and errors: mounts, logons, shares and connections that failed
   rpcCallRejected, nfsErrorReplies, smb2LogonFailed, smb2TreeConnectFailed, smb2ErrorReplies, tcpConnectionRefused,
   // latency: where the time to a connection's first answer went

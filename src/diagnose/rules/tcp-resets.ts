@@ -8,13 +8,16 @@
 import type { AnalysedTrace } from '../../analysis/trace.js';
 import { connectionScreen, isSynFlags, SCREEN_DATA_BEFORE_RST, SCREEN_FIN_BEFORE_RST, SCREEN_SYN_BEFORE_RST } from '../../analysis/views.js';
 import { evidenceFrames, type Finding, type Rule } from '../finding.js';
+import { anyOddReset, middleboxReset } from './tcp-middlebox-reset.js';
 
 /** The kinds of reset, in the order of KEYS' pairs. */
-const REFUSED = 0, AFTER_CLOSE = 1, IN_HANDSHAKE = 2, ABORT = 3;
+const REFUSED = 0, AFTER_CLOSE = 1, IN_HANDSHAKE = 2, ABORT = 3, MIDDLEBOX = 4;
 /** "<kind> by <who>" at 2 * kind + the direction of the RST (0 = the originator, the client) */
 const KEYS: readonly string[] = [
   'refused by client', 'refused by server', 'after-close by client', 'after-close by server',
   'in-handshake by client', 'in-handshake by server', 'abort by client', 'abort by server',
+  // a RST another device sent in that end's name (tcp/middlebox-reset: its TTL is not the end's)
+  'by a middlebox as client', 'by a middlebox as server',
 ];
 
 export const tcpResets: Rule<AnalysedTrace> = {
@@ -31,13 +34,15 @@ export const tcpResets: Rule<AnalysedTrace> = {
       let total = 0;
       // the screen (views.ts) found each connection's first RST and what came before it in one
       // walk over the rows; only the connections with a RST are looked at
+      const odd = anyOddReset(trace);
       for (const i of sc.resets) {
         if (sc.capture[i] !== capture) continue;
         const bits = sc.bits[i];
         const ri = sc.firstRst[i];
         const dir = st.dirAt(ri);
         let kind: number;
-        if (ri > sc.rowStart[i] && isSynFlags(st.flagsAt(ri - 1)) && dir === 1) kind = REFUSED;
+        if (odd && middleboxReset(trace.connections[i])?.frame === st.frameAt(ri)) kind = MIDDLEBOX;
+        else if (ri > sc.rowStart[i] && isSynFlags(st.flagsAt(ri - 1)) && dir === 1) kind = REFUSED;
         else if ((bits & SCREEN_FIN_BEFORE_RST) !== 0) kind = AFTER_CLOSE;
         else if ((bits & SCREEN_DATA_BEFORE_RST) === 0 && (bits & SCREEN_SYN_BEFORE_RST) !== 0) kind = IN_HANDSHAKE;
         else kind = ABORT;
@@ -60,7 +65,8 @@ export const tcpResets: Rule<AnalysedTrace> = {
         summary: `${total} connection(s) reset in ${trace.captures[capture].path.split('/').pop()}: ${list.map(([k, v]) => `${v.n} ${k}`).join(', ')}.`,
         explanation:
           'Resets by kind: refused = RST answering a SYN (nothing listens on the port, or a firewall resets); after-close = RST after a FIN (an application closing with SO_LINGER 0, or data arriving after close); ' +
-          'in-handshake = RST before any data (an answer the client did not accept); abort = RST in an established connection. ' +
+          'in-handshake = RST before any data (an answer the client did not accept); abort = RST in an established connection' +
+          `${seen.some((k) => k >= 2 * MIDDLEBOX) ? '; by a middlebox = a RST with another TTL than the packets of the end it claims to come from (tcp/middlebox-reset)' : ''}. ` +
           `First frames: ${list.map(([k, v]) => `${k}: ${v.frames.join(', ')}`).join('; ')}.`,
         frames: evidenceFrames(list.flatMap(([, v]) => v.frames)),
         metrics: Object.fromEntries([['resets', total], ...list.map(([k, v]) => [k.replace(/[- ]/g, '_'), v.n])]),
