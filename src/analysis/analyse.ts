@@ -112,7 +112,7 @@ async function analyseOne(path: string, capture: number, trace: AnalysedTrace, o
       if (B.synAckFrame[b] > 0) latency.add(c.bPort, B.synAckRel[b] - B.synRel[b], B.synFrame[b]);
       const lb = B.labelAt(b);
       if (lb >= 0) {
-        const counts = B.labels.counts;
+        const counts = B.labels.v;
         for (let i = 0; i < LABEL_KINDS; i++) {
           const n = counts[lb + i];
           if (n === 0) continue;
@@ -245,7 +245,7 @@ export function recordSegment(B: Builders, b: number, frame: number, rel: number
   B.seen[b]++;
   if (labels !== 0) {
     const lb = B.labelBlock(b);
-    const counts = B.labels.counts;
+    const counts = B.labels.v;
     // one count per label bit set (LABEL_OF_BIT: the bit's index in LABELS)
     for (let m = labels & LABEL_BITS; m !== 0; m &= m - 1) counts[lb + LABEL_OF_BIT[31 - Math.clz32(m & -m)]]++;
     if (labels & L_KEEP_ALIVE) {
@@ -495,7 +495,7 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
   // what the connection screen reads of the rows, while they are in cache (views.ts)
   if (rowEnd > rowStart) table.setScreen(k, rowBits(store, rowStart, rowEnd, firstRst, 0), firstRst[0], store.frameAt(rowStart), store.frameAt(rowEnd - 1));
   const lb = B.labelAt(b);
-  if (lb >= 0) table.setLabels(k, B.labels.counts, lb);
+  if (lb >= 0) table.setLabels(k, B.labels.v, lb);
   const fw = B.fullWindowAt(b);
   if (fw >= 0) table.setFullWindow(k, B.fullWindow.v, fw);
   // a RST with another TTL than its direction's other segments (the originator's direction first)

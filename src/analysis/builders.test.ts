@@ -132,11 +132,11 @@ test('label counts live in blocks taken by labelled slots only, zeroed and reuse
     B.start(s, 100 + s);
     const at = B.labelBlock(s);
     assert.equal(B.labelBlock(s), at, 'the same block for the same slot');
-    B.labels.counts[at + (s % LABEL_KINDS)] += s;
+    B.labels.v[at + (s % LABEL_KINDS)] += s;
   }
   for (let s = 2; s < 202; s++) {
     const at = B.labelAt(s);
-    for (let i = 0; i < LABEL_KINDS; i++) assert.equal(B.labels.counts[at + i], i === s % LABEL_KINDS ? s : 0, `slot ${s} label ${i}`);
+    for (let i = 0; i < LABEL_KINDS; i++) assert.equal(B.labels.v[at + i], i === s % LABEL_KINDS ? s : 0, `slot ${s} label ${i}`);
   }
   const freed = B.labelAt(7);
   B.free(7);
@@ -145,7 +145,7 @@ test('label counts live in blocks taken by labelled slots only, zeroed and reuse
   B.start(1, 11);
   const at = B.labelBlock(1);
   assert.equal(at, freed);
-  for (let i = 0; i < LABEL_KINDS; i++) assert.equal(B.labels.counts[at + i], 0);
+  for (let i = 0; i < LABEL_KINDS; i++) assert.equal(B.labels.v[at + i], 0);
   // a slot restarted without being freed gives its block back too
   B.start(1, 12);
   assert.equal(B.labelAt(1), -1);

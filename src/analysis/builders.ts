@@ -5,7 +5,7 @@
 // connection a slot's builder belongs to: a slot whose stream is not the packet's is (re)started.
 // The key segments a connection keeps: the first ones and the marked ones are rows of one shared
 // row pool, linked per slot into two lists; the last ones are a ring of KEY_SEGMENTS_LAST rows in
-// one block of numbers (LastRings), taken when the connection first needs it. When the
+// one block of numbers (lastRings), taken when the connection first needs it. When the
 // connection ends they are merged by frame into the trace's SegmentStore and the rows and the
 // block go back to their pools.
 //
@@ -16,7 +16,7 @@
 //
 // Bounds: slots = the tracker's slots (connections it holds at once: its own bound); rows = at
 // most KEY_SEGMENTS_FIRST + KEY_SEGMENTS_MARKED + KEY_SEGMENTS_FLAGGED per slot; ring blocks and label-count blocks = at
-// most one per slot (LastRings, LabelPool). All double when full and never shrink (the peak of one
+// most one per slot (lastRings, labelPool). All double when full and never shrink (the peak of one
 // capture).
 
 import { LABELS } from '../tcp/labels.js';
@@ -68,34 +68,45 @@ export class RowPool extends SegmentColumns {
   }
 }
 
-/** Label counts of the connections that had a labelled segment, LABEL_KINDS numbers a block
- *  (LABELS order), a block per such connection: most connections have no label, and a column of
- *  LABEL_KINDS counts for every slot was 15 MB of zeros with 131,072 slots. Blocks are reused
- *  through a free list; the pool doubles when all are in use (bounded by the slots). */
-export class LabelPool {
-  counts: Float64Array = new Float64Array(INITIAL_LABEL_BLOCKS * LABEL_KINDS);
+/** Blocks of numbers, a block per connection that needs one, reused through a free list; the
+ *  pool doubles when all are in use and never shrinks (bounded by the slots: at most one block of
+ *  a kind per slot). `zero`: a block given back is zeroed for its next connection (the blocks of
+ *  counts); the others are written before they are read. */
+export class BlockPool {
+  v: Float64Array;
   private free: number[] = [];
   private used = 0;
 
-  /** A block of zero counts; returns its first index in `counts` (read `counts` after the call:
-   *  it is replaced when the pool grows). */
+  constructor(private readonly block: number, initialBlocks: number, private readonly zero: boolean) {
+    this.v = new Float64Array(initialBlocks * block);
+  }
+
+  /** A block; returns its first index in `v` (read `v` after the call: it is replaced when the
+   *  pool grows). */
   take(): number {
     let k = this.free.pop();
     if (k === undefined) {
-      if ((this.used + 1) * LABEL_KINDS > this.counts.length) this.counts = grown(this.counts, this.counts.length * 2);
+      if ((this.used + 1) * this.block > this.v.length) this.v = grown(this.v, this.v.length * 2);
       k = this.used++;
     }
-    return k * LABEL_KINDS;
+    return k * this.block;
   }
 
-  /** Gives back the block at `at`, zeroed for its next connection. */
+  /** Gives back the block at `at`. */
   release(at: number): void {
-    this.counts.fill(0, at, at + LABEL_KINDS);
-    this.free.push(at / LABEL_KINDS);
+    if (this.zero) this.v.fill(0, at, at + this.block);
+    this.free.push(at / this.block);
   }
 }
 
-/** Numbers of a row of a ring of the last segments (LastRings), at these offsets: the columns of
+/** Label counts of the connections that had a labelled segment, LABEL_KINDS numbers a block
+ *  (LABELS order), a block per such connection: most connections have no label, and a column of
+ *  LABEL_KINDS counts for every slot was 15 MB of zeros with 131,072 slots. */
+function labelPool(): BlockPool {
+  return new BlockPool(LABEL_KINDS, INITIAL_LABEL_BLOCKS, true);
+}
+
+/** Numbers of a row of a ring of the last segments (lastRings), at these offsets: the columns of
  *  SegmentColumns, side by side. */
 export const R_FRAME = 0, R_REL = 1, R_SEQ = 2, R_ACK = 3, R_LEN = 4, R_WIN = 5, R_LABELS = 6, R_FLAGS = 7, R_IPID = 8, R_META = 9;
 export const RING_FIELDS = 10;
@@ -106,30 +117,12 @@ const RING_BLOCK = KEY_SEGMENTS_LAST * RING_FIELDS;
  *  first KEY_SEGMENTS_FIRST that are not marked), a block of KEY_SEGMENTS_LAST rows each. A row
  *  is RING_FIELDS numbers side by side: writing one is stores into one array, where a pool row
  *  is a store into each of ten columns and a list rotation (the ring is written for nearly
- *  every segment of a long connection). Blocks are reused through a free list; the pool doubles
- *  when all are in use (bounded by the slots). */
-export class LastRings {
-  v: Float64Array = new Float64Array(INITIAL_RING_BLOCKS * RING_BLOCK);
-  private free: number[] = [];
-  private used = 0;
-
-  /** A block; returns its first index in `v` (read `v` after the call: it is replaced when the
-   *  pool grows). */
-  take(): number {
-    let k = this.free.pop();
-    if (k === undefined) {
-      if ((this.used + 1) * RING_BLOCK > this.v.length) this.v = grown(this.v, this.v.length * 2);
-      k = this.used++;
-    }
-    return k * RING_BLOCK;
-  }
-
-  release(at: number): void {
-    this.free.push(at / RING_BLOCK);
-  }
+ *  every segment of a long connection). */
+function lastRings(): BlockPool {
+  return new BlockPool(RING_BLOCK, INITIAL_RING_BLOCKS, false);
 }
 
-/** Numbers of a full-window block (FullWindowPool), per direction (the data sender's: 0 = the
+/** Numbers of a full-window block (fullWindowPool), per direction (the data sender's: 0 = the
  *  originator) at offset dir * FW_DIR_FIELDS: segments labelled window_full, the first one's frame,
  *  and the round trips (Wireshark's ack_rtt) measured on the peer's ACKs of that direction's data
  *  from the first window_full on: count, sum, the largest and its ACK's frame. */
@@ -140,28 +133,9 @@ const INITIAL_FW_BLOCKS = 16;
 
 /** The full-window facts of the connections whose sender filled the receiver's window (few: a
  *  bulk transfer against a small window), a block of FW_BLOCK numbers each, taken on the first
- *  window_full segment; reused through a free list, doubling when all are in use (bounded by the
- *  slots). Only a connection that has a block pays for its round trips. */
-export class FullWindowPool {
-  v: Float64Array = new Float64Array(INITIAL_FW_BLOCKS * FW_BLOCK);
-  private free: number[] = [];
-  private used = 0;
-
-  /** A zeroed block; returns its first index in `v` (read `v` after the call: it is replaced when
-   *  the pool grows). */
-  take(): number {
-    let k = this.free.pop();
-    if (k === undefined) {
-      if ((this.used + 1) * FW_BLOCK > this.v.length) this.v = grown(this.v, this.v.length * 2);
-      k = this.used++;
-    }
-    return k * FW_BLOCK;
-  }
-
-  release(at: number): void {
-    this.v.fill(0, at, at + FW_BLOCK);
-    this.free.push(at / FW_BLOCK);
-  }
+ *  window_full segment. Only a connection that has a block pays for its round trips. */
+function fullWindowPool(): BlockPool {
+  return new BlockPool(FW_BLOCK, INITIAL_FW_BLOCKS, true);
 }
 
 /** Column layout: every per-connection number of the analysis, by slot (two entries per slot for
@@ -187,18 +161,18 @@ export class Builders {
   markedN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
   /** the ring of the last segments: 1 + where its block starts in rings.v (0 none), the rows
    *  written (up to KEY_SEGMENTS_LAST) and the ring position the next one goes to */
-  readonly rings = new LastRings();
+  readonly rings = lastRings();
   lastRef: Float64Array = new Float64Array(INITIAL_SLOTS);
   lastN: Uint8Array = new Uint8Array(INITIAL_SLOTS);
   lastPos: Uint8Array = new Uint8Array(INITIAL_SLOTS);
   /** segments seen */
   seen: Float64Array = new Float64Array(INITIAL_SLOTS);
   /** label counts of the slots with a labelled segment (labelAt) */
-  readonly labels = new LabelPool();
-  /** per slot: 1 + the index in labels.counts of its block; 0 when no segment had a label */
+  readonly labels = labelPool();
+  /** per slot: 1 + the index in labels.v of its block; 0 when no segment had a label */
   labelRef: Float64Array = new Float64Array(INITIAL_SLOTS);
   /** full-window facts of the slots whose sender filled the window (fullWindowAt) */
-  readonly fullWindow = new FullWindowPool();
+  readonly fullWindow = fullWindowPool();
   /** per slot: 1 + the index in fullWindow.v of its block; 0 when no segment was window_full */
   fwRef: Float64Array = new Float64Array(INITIAL_SLOTS);
   zeroByteKa: Float64Array = new Float64Array(INITIAL_SLOTS);
@@ -292,7 +266,7 @@ export class Builders {
     this.stream[s] = NO_STREAM;
   }
 
-  /** Where the slot's label counts start in labels.counts (LABEL_KINDS of them); a block is
+  /** Where the slot's label counts start in labels.v (LABEL_KINDS of them); a block is
    *  taken on the slot's first labelled segment. */
   labelBlock(s: number): number {
     const r = this.labelRef[s];
@@ -302,7 +276,7 @@ export class Builders {
     return at;
   }
 
-  /** Where the slot's label counts start in labels.counts; -1 when no segment had a label. */
+  /** Where the slot's label counts start in labels.v; -1 when no segment had a label. */
   labelAt(s: number): number {
     return this.labelRef[s] - 1;
   }

@@ -17,8 +17,8 @@ function row(table: ConnFactTable, B: Builders, s: number, labels: number[] | nu
   const k = table.addConn(c, 'end', clock, 0, 1_000n, 0, 0);
   if (labels !== null) {
     const at = B.labelBlock(s);
-    labels.forEach((n, i) => (B.labels.counts[at + i] = n));
-    table.setLabels(k, B.labels.counts, at);
+    labels.forEach((n, i) => (B.labels.v[at + i] = n));
+    table.setLabels(k, B.labels.v, at);
   }
   table.setFacts(k, B, s, 0, 0, 0, 0, 0);
   return new KeptConnection(table, k);

@@ -256,7 +256,7 @@ export class ConnFactTable {
   }
 
   /** Row k's label counts: `counts[at + i]` for the i-th of LABELS (a block of the analysis'
-   *  LabelPool); the non-zero ones are kept. */
+   *  label pool, builders.ts); the non-zero ones are kept. */
   setLabels(k: number, counts: Float64Array, at: number): void {
     const x = this.narrows[k >> CHUNK_SHIFT];
     const p = noff(k);
@@ -278,7 +278,7 @@ export class ConnFactTable {
     x[p + F_LABEL_N] = n;
   }
 
-  /** Row k's full-window facts from a block of the analysis' FullWindowPool (`v[at..]`, per
+  /** Row k's full-window facts from a block of the analysis' fullWindowPool (`v[at..]`, per
    *  direction FW_DIR_FIELDS numbers): those of the direction with the most window_full segments
    *  (the originator's on a tie). */
   setFullWindow(k: number, v: Float64Array, at: number): void {
