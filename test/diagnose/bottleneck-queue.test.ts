@@ -18,7 +18,7 @@ import { fields } from '../incidents/oracle.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import { runRules } from '../../src/diagnose/engine.js';
 import { findingProblems, type Finding } from '../../src/diagnose/finding.js';
-import { MIN_FULL_SEGMENTS, MIN_RTT_SAMPLES, QUEUE_MIN_NS, tcpBottleneckQueue } from '../../src/diagnose/rules/tcp-bottleneck-queue.js';
+import { MAX_FINDINGS, MIN_FULL_SEGMENTS, MIN_RTT_SAMPLES, QUEUE_MIN_NS, tcpBottleneckQueue } from '../../src/diagnose/rules/tcp-bottleneck-queue.js';
 import type { AnalysedTrace, ConnectionFacts, FullWindowFacts } from '../../src/analysis/trace.js';
 import { corpusDir } from '../corpus.js';
 
@@ -144,6 +144,15 @@ function handMade(hsNs: number, rttMeanNs: number, bytesPerS: number): AnalysedT
   } as unknown as ConnectionFacts;
   return { labelCounts: { window_full: 100 }, connections: [c] } as unknown as AnalysedTrace;
 }
+
+test('a trace of many queued uploads gives at most MAX_FINDINGS findings, the longest queues, and counts the rest', () => {
+  const one = (stream: number, rttMs: number) => (handMade(5 * MS, rttMs * MS, 40_000).connections[0] as unknown as Record<string, unknown> & { stream: number });
+  const conns = Array.from({ length: MAX_FINDINGS + 5 }, (_, i) => Object.assign(one(i, 200 + i), { stream: i }));
+  const f = tcpBottleneckQueue.run({ labelCounts: { window_full: 1 }, connections: conns } as unknown as AnalysedTrace);
+  assert.equal(f.length, MAX_FINDINGS);
+  assert.equal(f[0].connection?.stream, MAX_FINDINGS + 4, 'the longest queue first');
+  assert.equal(f[MAX_FINDINGS - 1].metrics.more_connections, 5);
+});
 
 test('thresholds: 10 x the handshake, 100 ms of queue, several segments in flight', () => {
   const named = (hs: number, rtt: number, rate: number) => tcpBottleneckQueue.run(handMade(hs, rtt, rate)).length === 1;

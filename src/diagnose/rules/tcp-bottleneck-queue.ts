@@ -39,6 +39,9 @@ export const QUEUE_MIN_NS = 100e6;
  *  one or two segments a receiver waits for its delayed-ACK timer (40-200 ms) before each ACK, and
  *  round trips of that length are the timer, not a queue. */
 export const MIN_IN_FLIGHT_BYTES = 4 * 1460;
+/** Findings per trace: the connections with the longest queueing first; how many more there
+ *  were is a metric of the last one (a capture of many uploads through one uplink). */
+export const MAX_FINDINGS = 16;
 
 export const tcpBottleneckQueue: Rule<AnalysedTrace> = {
   id: 'tcp/bottleneck-queue',
@@ -46,11 +49,15 @@ export const tcpBottleneckQueue: Rule<AnalysedTrace> = {
     const out: Finding[] = [];
     // nothing to look at unless some segment of the trace filled a window
     if (!trace.labelCounts.window_full) return out;
+    const hits: { c: ConnectionFacts; fw: FullWindowFacts }[] = [];
     for (const c of trace.connections) {
       const fw = c.fullWindow;
-      if (fw === null || !queued(c, fw)) continue;
-      out.push(finding(c, fw));
+      if (fw !== null && queued(c, fw)) hits.push({ c, fw });
     }
+    // the longest queues first (then by connection, so the choice is stable)
+    hits.sort((a, b) => (b.fw.rttMeanNs - b.c.handshakeRttNs) - (a.fw.rttMeanNs - a.c.handshakeRttNs) || a.c.capture - b.c.capture || a.c.stream - b.c.stream);
+    for (const { c, fw } of hits.slice(0, MAX_FINDINGS)) out.push(finding(c, fw));
+    if (hits.length > MAX_FINDINGS) out[out.length - 1].metrics.more_connections = hits.length - MAX_FINDINGS;
     return out;
   },
 };
