@@ -47,7 +47,7 @@ const REVIEWED: [string, string, string, number][] = [
   ['tcp/syn-retries-unanswered.pcap', 'tcp/unanswered-syn', 'warning', 1],
   ['tcp/syn-rst-refused.pcapng', 'tcp/connection-refused', 'error', 1],
   ['tcp/syn-scan.pcapng', 'tcp/unanswered-syn', 'warning', 1],
-  ['tcp/port-reuse-rst-inject.pcap', 'tcp/middlebox-reset', 'warning', 1],
+  ['tcp/port-reuse-rst-inject.pcap', 'tcp/middlebox-reset', 'warning', 2],
   ['tcp/window-full-ftp-upload-failed.pcap', 'tcp/bottleneck-queue', 'warning', 78],
   ['tcp/window-full-printer.pcapng', 'tcp/retransmissions', 'warning', 122],
   ['tcp/zero-window-dead-probes.pcapng', 'tcp/zero-window-stall', 'warning', 2],

@@ -50,7 +50,7 @@ test('an injector answers the SYN with a RST before the server does; the server\
   const { path, mb } = await diagnose(t, 'inject.pcapng');
   assert.equal(mb.length, 1);
   assert.equal(mb[0].severity, 'warning', 'the connection went on');
-  assert.deepEqual(mb[0].frames, [syn, rst, synAck]);
+  assert.deepEqual(mb[0].frames, [rst, syn, synAck], 'the reset first, then the SYN it answered and the real SYN-ACK');
   assert.equal(mb[0].metrics.rst_ttl, ttlOf(path, rst));
   assert.equal(mb[0].metrics.sender_ttl, ttlOf(path, synAck));
   assert.equal(mb[0].metrics.claimed_sender, 'server');
@@ -70,7 +70,7 @@ for (const v6 of [false, true]) {
     const { path, mb, all } = await diagnose(t, `idle-${v6 ? 6 : 4}.pcapng`);
     assert.equal(mb.length, 1);
     assert.equal(mb[0].severity, 'error', 'the connection ended there');
-    assert.deepEqual(mb[0].frames, [last, rst]);
+    assert.deepEqual(mb[0].frames, [rst, last]);
     assert.equal(mb[0].metrics.rst_ttl, ttlOf(path, rst, v6));
     assert.equal(mb[0].metrics.sender_ttl, ttlOf(path, 2, v6));
     assert.equal(mb[0].metrics.idle_before_s, 1200 - 0.008);
@@ -114,7 +114,7 @@ test('corpus: the injected RST/ACK of port-reuse-rst-inject (TTL 46 against 49, 
   // tcp/resets no longer says the server refused the connection
   assert.match(all.find((f) => f.id === 'tcp/resets')!.summary, /1 by a middlebox as server\./);
   assert.equal(mb.length, 1);
-  assert.deepEqual(mb[0].frames, [1, 2, 3]);
+  assert.deepEqual(mb[0].frames, [2, 1, 3]);
   assert.equal(mb[0].metrics.rst_ttl, ttlOf(path, 2));
   assert.equal(mb[0].metrics.sender_ttl, ttlOf(path, 3));
   assert.equal(mb[0].metrics.ip_id_copied_from, 1);

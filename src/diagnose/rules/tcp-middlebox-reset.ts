@@ -93,7 +93,8 @@ function finding(c: ConnectionFacts, o: OddResetTtl): Finding {
       (copied !== null ? `Its IP ID (${hex(rst!.ipId)}) repeats that of frame ${copied.frame} from ${victim}: a device that builds its reset from the packet it answers. ` : '') +
       `tcp/resets counts it as a reset by a middlebox in ${who}'s name.`,
     connection: connRef(c),
-    frames: evidenceFrames([...(before !== null ? [before.frame] : []), o.frame, ...(copied !== null && copied.frame !== before?.frame ? [copied.frame] : []), ...(after !== null ? [after.frame] : [])].sort((a, b) => a - b)),
+    // the reset first (the telling frame), then what came before it and the sender's own next segment
+    frames: evidenceFrames([o.frame, ...[...(before !== null ? [before.frame] : []), ...(copied !== null && copied.frame !== before?.frame ? [copied.frame] : []), ...(after !== null ? [after.frame] : [])].sort((a, b) => a - b)]),
     metrics: {
       rst_frame: o.frame, rst_ttl: o.ttl, sender_ttl: o.senderTtl, ttl_hops: hops, claimed_sender: o.dir === 0 ? 'client' : 'server',
       connection_survived: after !== null ? 'yes' : 'no', idle_before_s: Math.round(idleNs / 1e6) / 1e3, ip_id_copied_from: copied?.frame ?? 0,
