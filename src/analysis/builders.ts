@@ -269,11 +269,7 @@ export class Builders {
   /** Where the slot's label counts start in labels.v (LABEL_KINDS of them); a block is
    *  taken on the slot's first labelled segment. */
   labelBlock(s: number): number {
-    const r = this.labelRef[s];
-    if (r !== 0) return r - 1;
-    const at = this.labels.take();
-    this.labelRef[s] = at + 1;
-    return at;
+    return blockOf(this.labelRef, this.labels, s);
   }
 
   /** Where the slot's label counts start in labels.v; -1 when no segment had a label. */
@@ -284,11 +280,7 @@ export class Builders {
   /** Where the slot's full-window block starts in fullWindow.v; taken on its first window_full
    *  segment. */
   fullWindowBlock(s: number): number {
-    const r = this.fwRef[s];
-    if (r !== 0) return r - 1;
-    const at = this.fullWindow.take();
-    this.fwRef[s] = at + 1;
-    return at;
+    return blockOf(this.fwRef, this.fullWindow, s);
   }
 
   /** Where the slot's full-window block starts in fullWindow.v; -1 when no segment was window_full. */
@@ -426,4 +418,13 @@ export class Builders {
     this.stream.fill(NO_STREAM, this.cap);
     this.cap = n;
   }
+}
+
+/** Slot s's block of `pool` (refs[s]: 1 + where it starts in pool.v, 0 none), taken on first need. */
+function blockOf(refs: Float64Array, pool: BlockPool, s: number): number {
+  const r = refs[s];
+  if (r !== 0) return r - 1;
+  const at = pool.take();
+  refs[s] = at + 1;
+  return at;
 }
