@@ -213,8 +213,10 @@ export function notePlain(B: Builders, b: number, frame: number, rel: number, di
   const d = 2 * b + dir;
   if (B.ttl0[d] < 0) B.ttl0[d] = p.ttl;
   if (dir === 0 && (flags & TCP_ACK) !== 0 && B.hsRtt[b] < 0 && B.synAckFrame[b] > 0) B.hsRtt[b] = rel - B.lastSynRel[b];
+  noteStall(B, b, d, frame, rel, p);
   if (len > 0) {
     // not a retransmission (no label), so neither a capture duplicate nor retransmitted data
+    B.lastDataFrame[d] = frame;
     B.lastDataSeq[d] = seq;
     B.lastDataLen[d] = len;
     B.lastDataRel[d] = rel;
@@ -226,6 +228,59 @@ export function notePlain(B: Builders, b: number, frame: number, rel: number, di
   noteBytes(B, d, seq, (seq + len) >>> 0);
   if (B.zwRel[d] >= 0 && p.window > 0) endZeroWindow(B, b, d, dir, rel, frame);
   B.lastRel[b] = rel;
+}
+
+/** A receiver's delayed ACK is later than its round trip by this much at least (Linux delays an
+ *  ACK up to 40 ms, Windows 200 ms; a prompt ACK comes a round trip after the data). */
+export const DELAYED_ACK_MIN_NS = 30e6;
+/** The segment an ACK released follows it within the round trip (the capture point may sit at
+ *  the receiver: the released data then arrives a round trip after the ACK left) plus this. */
+const RELEASE_SLACK_NS = 2e6;
+
+/**
+ * Delayed-ACK stalls: a sender that sends nothing more until the peer acknowledges its data (Nagle's
+ * algorithm holding a small segment back, or a congestion window of one or two segments), meeting a
+ * receiver that delays that ACK. Seen at any capture point as: a data segment of direction d; the
+ * peer's pure ACK of exactly that data, with no data of the peer between; then d's next data
+ * segment, starting where the ACK acknowledged, within a round trip of the ACK; the cycle from the
+ * first data segment to the released one DELAYED_ACK_MIN_NS or more longer than the handshake's
+ * round trip. The excess is the wait the delayed ACK cost. Called for every segment (d: its
+ * direction's index 2 * slot + dir), before its data updates the direction's last data segment.
+ */
+function noteStall(B: Builders, b: number, d: number, frame: number, rel: number, p: Packet): void {
+  const o = d ^ 1;
+  const flags = p.tcpFlags;
+  if (p.payloadLength > 0) {
+    const w = B.waitRel[d];
+    if (w >= 0) {
+      const rtt = B.hsRtt[b] > 0 ? B.hsRtt[b] : 0;
+      const excess = rel - B.lastDataRel[d] - rtt;
+      if (rel - w <= rtt + RELEASE_SLACK_NS && p.seq === B.waitSeq[d] && excess >= DELAYED_ACK_MIN_NS) {
+        const s = b;
+        if (B.stallN[s]++ === 0) {
+          B.stallDir[s] = d & 1;
+          B.stallDataFrame[s] = B.waitDataFrame[d];
+          B.stallAckFrame[s] = B.waitFrame[d];
+          B.stallReleaseFrame[s] = frame;
+        }
+        B.stallNs[s] += excess;
+        if (excess > B.stallMaxNs[s]) B.stallMaxNs[s] = excess;
+        B.stallBytes[s] += p.payloadLength;
+      }
+      B.waitRel[d] = -1;
+    }
+    // the peer spoke: it is not waiting for an ACK of its own data any more
+    B.waitRel[o] = -1;
+    return;
+  }
+  // a pure ACK of exactly the peer's last data, the peer having sent nothing since
+  if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK || B.lastDataFrame[o] === 0) return;
+  if (B.lastDataFrame[d] > B.lastDataFrame[o] || p.ack !== ((B.lastDataSeq[o] + B.lastDataLen[o]) >>> 0)) return;
+  if (B.waitRel[o] >= 0) return; // the first such ACK starts the wait (a window update after it does not)
+  B.waitRel[o] = rel;
+  B.waitFrame[o] = frame;
+  B.waitDataFrame[o] = B.lastDataFrame[o];
+  B.waitSeq[o] = p.ack;
 }
 
 /** The zero-window episode of direction d (slot b) ends at this segment (rel, frame). */
@@ -312,8 +367,10 @@ export function noteHealth(B: Builders, b: number, frame: number, rel: number, d
     B.synAckRel[b] = rel;
     B.synAckFrame[b] = frame;
   }
+  noteStall(B, b, d, frame, rel, p);
   // data and retransmissions (keep-alives and zero-window probes are neither)
   if (p.payloadLength > 0 && (flags & TCP_SYN) === 0 && (labels & (L_KEEP_ALIVE | L_ZERO_WINDOW_PROBE)) === 0) {
+    B.lastDataFrame[d] = frame;
     const ipId = ipv4Id(p);
     const same = (labels & L_RETRANSMISSION) !== 0 && p.seq === B.lastDataSeq[d] && p.payloadLength === B.lastDataLen[d];
     const since = rel - B.lastDataRel[d];
@@ -498,6 +555,7 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
   if (lb >= 0) table.setLabels(k, B.labels.v, lb);
   const fw = B.fullWindowAt(b);
   if (fw >= 0) table.setFullWindow(k, B.fullWindow.v, fw);
+  if (B.stallN[b] > 0) table.setStalls(k, B, b);
   // a RST with another TTL than its direction's other segments (the originator's direction first)
   for (let d = 2 * b; d < 2 * b + 2; d++) {
     if (B.rstFrame[d] === 0 || B.ttl0[d] < 0 || B.rstTtl[d] === B.ttl0[d]) continue;

@@ -226,6 +226,26 @@ export class Builders {
   lastDataFlags: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
   lastDataIpId: Int32Array = new Int32Array(2 * INITIAL_SLOTS);
 
+  // ---- delayed-ACK stalls: per direction (the data sender's, 2 * slot + dir) the frame of its
+  // last data segment, and the wait it is in: the peer's pure ACK of exactly its data (time, -1
+  // none; frame; the data frame it acknowledged; the sequence number it acknowledged)
+  lastDataFrame: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  waitRel: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  waitFrame: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  waitDataFrame: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  waitSeq: Float64Array = new Float64Array(2 * INITIAL_SLOTS);
+  /** per slot: stalls counted, their total and longest wait beyond the round trip (ns), the bytes
+   *  of the segments they released, and the first stall's direction and three frames (the data
+   *  segment, the late ACK, the segment it released) */
+  stallN: Float64Array = new Float64Array(INITIAL_SLOTS);
+  stallNs: Float64Array = new Float64Array(INITIAL_SLOTS);
+  stallMaxNs: Float64Array = new Float64Array(INITIAL_SLOTS);
+  stallBytes: Float64Array = new Float64Array(INITIAL_SLOTS);
+  stallDir: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  stallDataFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  stallAckFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+  stallReleaseFrame: Float64Array = new Float64Array(INITIAL_SLOTS);
+
   // ---- TTLs per direction (2 * slot + dir): of the first segment that is not a RST (-1 none yet),
   // and of the first RST with its frame (0 none): a RST that arrives with another TTL than the
   // sender's own packets was sent by something else in its name
@@ -384,6 +404,7 @@ export class Builders {
     this.synRel[s] = this.synFrame[s] = this.synAckRel[s] = this.synAckFrame[s] = 0;
     this.lastSynRel[s] = 0;
     this.hsRtt[s] = -1;
+    this.stallN[s] = this.stallNs[s] = this.stallMaxNs[s] = this.stallBytes[s] = this.stallDir[s] = 0;
     for (let d = 2 * s; d < 2 * s + 2; d++) {
       this.dataSegments[d] = this.retransmittedData[d] = 0;
       this.zwRel[d] = -1;
@@ -394,6 +415,8 @@ export class Builders {
       this.lastDataFlags[d] = -1;
       this.lastDataIpId[d] = -1;
       this.ttl0[d] = -1;
+      this.lastDataFrame[d] = 0;
+      this.waitRel[d] = -1;
       this.rstTtl[d] = -1;
       this.rstFrame[d] = 0;
       this.maxEnd[d] = -1;

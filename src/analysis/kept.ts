@@ -24,7 +24,7 @@ import { formatAddr } from '../wire/addr.js';
 import { L3_IPV4, L3_IPV6 } from '../wire/packet.js';
 import { FW_DIR_FIELDS, FW_FIRST_FRAME, FW_FULL, FW_RTT_MAX, FW_RTT_MAX_FRAME, FW_RTT_N, FW_RTT_SUM, type Builders } from './builders.js';
 import type { SegmentStore } from './segment-store.js';
-import type { ConnHealth, ConnectionFacts, FullWindowFacts, OddResetTtl, SegmentFact } from './trace.js';
+import type { AckStallFacts, ConnHealth, ConnectionFacts, FullWindowFacts, OddResetTtl, SegmentFact } from './trace.js';
 
 /** Fields of a row of ConnFactTable. A row is ROW_BYTES of its chunk's buffer, read through two
  *  views of it: first the wide fields, WIDE doubles (times in ns, which are NaN when not exact,
@@ -164,6 +164,8 @@ export class ConnFactTable {
   private oddRows = 0;
   /** row -> its index in oddv */
   private readonly oddAt = new Map<number, number>();
+  /** row -> its delayed-ACK stalls (few rows: an object each) */
+  private readonly stallsOf = new Map<number, AckStallFacts>();
   /** per capture: the absolute time of its first frame (rows hold times relative to it) */
   private readonly bases: bigint[] = [];
   /** per capture: its tracker's clock, and the ns from the first frame to the tracker's base */
@@ -300,6 +302,24 @@ export class ConnFactTable {
     this.fwv[o + FWF_RTT_MAX] = v[d + FW_RTT_MAX];
     this.fwv[o + FWF_RTT_MAX_FRAME] = v[d + FW_RTT_MAX_FRAME];
     this.fwAt.set(k, this.fwRows++);
+  }
+
+  /** Row k's delayed-ACK stalls (AckStallFacts), from builder slot b. */
+  setStalls(k: number, B: Builders, b: number): void {
+    this.stallsOf.set(k, {
+      dir: B.stallDir[b] as 0 | 1, stalls: B.stallN[b], totalNs: B.stallNs[b], maxNs: B.stallMaxNs[b], releasedBytes: B.stallBytes[b],
+      dataFrame: B.stallDataFrame[b], ackFrame: B.stallAckFrame[b], releaseFrame: B.stallReleaseFrame[b],
+    });
+  }
+
+  /** row k's delayed-ACK stalls (the same object on every read), null when none */
+  stalls(k: number): AckStallFacts | null {
+    return this.stallsOf.get(k) ?? null;
+  }
+
+  /** Rows with delayed-ACK stalls. */
+  get stalledRows(): number {
+    return this.stallsOf.size;
   }
 
   /** Rows that have an odd-TTL reset (a rule over them can skip a trace that has none). */
@@ -680,6 +700,9 @@ export class KeptConnection implements ConnectionFacts {
   /** a new object on every read (see the top of this file) */
   get oddResetTtl(): OddResetTtl | null {
     return this.table.oddReset(this.k);
+  }
+  get ackStalls(): AckStallFacts | null {
+    return this.table.stalls(this.k);
   }
 
   /** healthShown(this.health), read from the row without building the health object */

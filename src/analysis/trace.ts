@@ -86,6 +86,25 @@ export interface ConnectionFacts extends ConnRecord {
   /** the first RST of a direction that arrived with another TTL (hop limit) than that direction's
    *  first segment that was not a RST (the originator's direction first); null when none did */
   readonly oddResetTtl: OddResetTtl | null;
+  /** waits for a delayed ACK (analyse.ts noteStall); null when there were none */
+  readonly ackStalls: AckStallFacts | null;
+}
+
+/** A sender that waited for its peer's ACK before sending more, and a peer that delayed that ACK:
+ *  the waits counted on the connection (either direction; the first one's direction and frames). */
+export interface AckStallFacts {
+  /** the waiting sender of the first stall: 0 the originator, 1 the responder */
+  dir: 0 | 1;
+  stalls: number;
+  /** the waits beyond the handshake's round trip, summed and the longest, ns */
+  totalNs: number;
+  maxNs: number;
+  /** payload bytes of the segments the late ACKs released */
+  releasedBytes: number;
+  /** the first stall: the data segment, the peer's late ACK of it, the segment that ACK released */
+  dataFrame: number;
+  ackFrame: number;
+  releaseFrame: number;
 }
 
 /** A RST whose TTL differs from its sender's other packets: `dir` is the direction it claims to

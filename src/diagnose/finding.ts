@@ -92,6 +92,7 @@ export const RULE_IDS = [
   'tcp/zero-window-stall', // a receiver kept its window closed for seconds
   'tcp/zero-window', // a receiver closed its window and reopened it soon: flow control (info)
   'tcp/bottleneck-queue', // a sender kept the window full while its round trips grew 10 x: a queue in front of a slow link
+  'tcp/ack-stall', // a sender waited again and again for its peer's late ACK before sending more (Nagle and delayed ACK, or a small window)
   'tcp/resets', // who reset which connections, after what (info)
   'tcp/middlebox-reset', // a RST in one end's name with another TTL than that end's packets: a firewall, IPS or censor reset the connection
   'tcp/unanswered-syn', // connection attempts that got no answer at all

@@ -49,6 +49,7 @@ const REVIEWED: [string, string, string, number][] = [
   ['tcp/syn-scan.pcapng', 'tcp/unanswered-syn', 'warning', 1],
   ['tcp/port-reuse-rst-inject.pcap', 'tcp/middlebox-reset', 'warning', 2],
   ['tcp/window-full-ftp-upload-failed.pcap', 'tcp/bottleneck-queue', 'warning', 78],
+  ['tcp/window-full-printer.pcapng', 'tcp/ack-stall', 'warning', 16],
   ['tcp/window-full-printer.pcapng', 'tcp/retransmissions', 'warning', 122],
   ['tcp/zero-window-dead-probes.pcapng', 'tcp/zero-window-stall', 'warning', 2],
 ];

@@ -14,6 +14,7 @@ import { rpcUnansweredCalls } from './rpc-unanswered-calls.js';
 import { smb2ErrorReplies } from './smb2-error-replies.js';
 import { smb2LogonFailed } from './smb2-logon-failed.js';
 import { smb2TreeConnectFailed } from './smb2-tree-connect-failed.js';
+import { tcpAckStall } from './tcp-ack-stall.js';
 import { tcpBottleneckQueue } from './tcp-bottleneck-queue.js';
 import { tcpChallengeAckOnSyn } from './tcp-challenge-ack-on-syn.js';
 import { tcpConnectionRefused } from './tcp-connection-refused.js';
@@ -41,7 +42,7 @@ export const RULES: readonly Rule<AnalysedTrace>[] = [
   // D: challenge ACK, connect latency
   tcpChallengeAckOnSyn, tcpConnectLatencyOutliers,
   // general health
-  tcpRetransmissions, tcpZeroWindowStall, tcpZeroWindow, tcpBottleneckQueue, tcpResets, tcpMiddleboxReset, tcpUnansweredSyn, rpcUnansweredCalls, captureMissingSegments,
+  tcpRetransmissions, tcpZeroWindowStall, tcpZeroWindow, tcpBottleneckQueue, tcpAckStall, tcpResets, tcpMiddleboxReset, tcpUnansweredSyn, rpcUnansweredCalls, captureMissingSegments,
   // refusals and errors: mounts, logons, shares and connections that failed
   rpcCallRejected, nfsErrorReplies, smb2LogonFailed, smb2TreeConnectFailed, smb2ErrorReplies, tcpConnectionRefused,
   // latency: where the time to a connection's first answer went
