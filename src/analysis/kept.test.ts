@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Conn } from '../tcp/conn.js';
+import { Conn, MAX_HISTORY } from '../tcp/conn.js';
 import { LABELS } from '../tcp/labels.js';
 import { Builders, LABEL_KINDS } from './builders.js';
-import { ConnFactTable, healthShown, KeptConnection } from './kept.js';
+import { ConnFactTable, FACT_HISTORY_RESET, healthShown, KeptConnection } from './kept.js';
 import { SegmentStore } from './segment-store.js';
 import { formatAddr } from '../wire/addr.js';
 import type { ConnHealth, ConnectionFacts } from './trace.js';
@@ -141,4 +141,45 @@ test('addresses: IPv4 kept as numbers and formatted on first read (128.0.0.0 is 
   }
   assert.deepEqual(made.slice(0, 5).map((m) => m[1]), ['10.0.0.1', '128.0.0.0', '255.255.255.255', '0.0.0.0', '192.168.1.1']);
   assert.equal(made[5][0].ipVersion, 6);
+});
+
+test('history letters read back as Conn.history for every length, also past the cache bound of long histories', () => {
+  const table = new ConnFactTable(new SegmentStore());
+  const letters = 'ShADadFfRrTtGgWwCcIiQq^';
+  let seed = 7;
+  // xorshift32 (an LCG's low bits repeat too soon for this)
+  const rnd = (n: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  // a few long histories repeated (as a capture of short connections has them) before and after
+  // more distinct ones (half of them 8 to 14 letters, the lengths cached by the table) than the
+  // cache holds, so that it starts over
+  const common = ['ShADadFf', 'ShADadFfR', 'ShADdaFfRrTt', 'ShADadFfRrTtGg', 'ShADadFfRrTtGgW'];
+  const want: string[] = [];
+  const rows: number[] = [];
+  for (let i = 0; i < 18_000; i++) {
+    const c = new Conn();
+    c.stream = i;
+    const n = rnd(2) === 0 ? 8 + rnd(7) : rnd(MAX_HISTORY + 3);
+    // random letters; a third after the same first seven (the rest alone tells them apart), a
+    // third a common history with another first letter
+    const random = Array.from({ length: n }, () => letters[rnd(letters.length)]).join('');
+    const pick = rnd(3);
+    const h = i < 2_000 || i >= 16_000 ? common[i % common.length]
+      : pick === 0 ? random : pick === 1 ? 'ShADadF' + random.slice(7) : random.slice(0, 1) + common[i % common.length].slice(1);
+    for (const ch of h) c.addHistory(ch.charCodeAt(0));
+    want.push(c.history);
+    rows.push(table.addConn(c, 'end', clock, 0, 1_000n, 0, 0));
+  }
+  const facts = table.screenColumns().facts;
+  const long = new Set<string>();
+  for (let i = 0; i < want.length; i++) {
+    assert.equal(new KeptConnection(table, rows[i]).history, want[i], `row ${i}`);
+    assert.equal(facts[rows[i]] & FACT_HISTORY_RESET, /[Rr]/.test(want[i]) ? FACT_HISTORY_RESET : 0);
+    if (want[i].length > 7 && want[i].length <= 14) long.add(want[i]);
+  }
+  assert.ok(long.size > 4_096, `distinct long histories: ${long.size}`);
 });

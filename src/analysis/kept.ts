@@ -79,6 +79,13 @@ export function historyReset(h: string): number {
   return h.includes('R') || h.includes('r') ? FACT_HISTORY_RESET : 0;
 }
 
+/** historyText's keys: 7 bits per letter; the first FIRST_LETTERS letters make one key, the
+ *  length and the other letters (up to 7 more) the other, each below 2^53 (14 * 2^49) */
+const FIRST_LETTERS = 7;
+const LONG_HISTORY_LETTERS = 14;
+/** distinct long histories kept at once (the cache starts over when full): captures have a few
+ *  dozen; one with connections that all differ must not grow it without end */
+const LONG_HISTORY_CACHE_MAX = 4096;
 /** a narrow slot whose value is in the escaped map (Int32's minimum: no field holds it) */
 const ESCAPED = -0x80000000;
 const ODD_FACTS = 4;
@@ -144,6 +151,9 @@ export class ConnFactTable {
   private readonly narrows: Int32Array[] = [];
   /** narrow fields whose value did not fit (ESCAPED in the row), by row * NARROW + field */
   private readonly escaped = new Map<number, number>();
+  /** histories of FIRST_LETTERS + 1 to LONG_HISTORY_LETTERS letters (historyText), and how many */
+  private readonly longHistories = new Map<number, Map<number, string>>();
+  private longHistoryCount = 0;
   /** per row: the history letters (shared strings: the tracker caches the usual ones) */
   private readonly history: string[] = [];
   /** per row: VLAN ids (one shared empty list for the usual none) */
@@ -219,11 +229,41 @@ export class ConnFactTable {
     x[p + F_STATE] = STATE_CODE[connState(c)];
     x[p + F_END] = END_CODE[reason];
     x[p + F_FIRST_RST] = x[p + F_FIRST_ROW_FRAME] = x[p + F_LAST_ROW_FRAME] = -1;
-    const history = c.history;
+    const history = this.historyText(c);
     x[p + F_FACTS] = historyReset(history);
     this.history[k] = history;
     this.vlans[k] = c.vlans.length === 0 ? NO_VLANS : c.vlans.slice();
     return k;
+  }
+
+  /** The connection's history letters as a string, shared by the connections with the same
+   *  letters: the tracker caches histories of up to 7 letters (Conn.history), and the ones of 8 to
+   *  LONG_HISTORY_LETTERS are cached here by two numbers (the first 7 letters; the length and the
+   *  rest). A capture of short connections has thousands of 'ShADadFf' (8 letters): without this
+   *  each was a typed-array view, a spread call and a string of its own that lived as long as the
+   *  trace. */
+  private historyText(c: Conn): string {
+    const n = c.historyLen;
+    if (n <= FIRST_LETTERS || n > LONG_HISTORY_LETTERS) return c.history;
+    const codes = c.historyBytes;
+    const h = c.historyStart;
+    let head = 0;
+    for (let i = 0; i < FIRST_LETTERS; i++) head = head * 128 + codes[h + i];
+    let tail = n;
+    for (let i = FIRST_LETTERS; i < n; i++) tail = tail * 128 + codes[h + i];
+    let byTail = this.longHistories.get(head);
+    let s = byTail?.get(tail);
+    if (s !== undefined) return s;
+    s = c.history;
+    if (this.longHistoryCount >= LONG_HISTORY_CACHE_MAX) {
+      this.longHistories.clear();
+      this.longHistoryCount = 0;
+      byTail = undefined;
+    }
+    if (byTail === undefined) this.longHistories.set(head, (byTail = new Map()));
+    byTail.set(tail, s);
+    this.longHistoryCount++;
+    return s;
   }
 
   /** Narrow field f of the row whose fields start at x[p] (row k): x, or ESCAPED and x aside when
