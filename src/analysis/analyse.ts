@@ -528,7 +528,11 @@ const firstRst = new Int32Array(1);
 
 function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b: number, capture: number, baseNs: bigint, store: SegmentStore, table: ConnFactTable): ConnectionFacts {
   const rowStart = store.length;
-  if (b < 0) return new KeptConnection(table, table.addConn(c, reason, tracker, capture, baseNs, rowStart, rowStart));
+  if (b < 0) {
+    const k0 = table.addConn(c, reason, tracker, capture, baseNs, rowStart, rowStart);
+    table.seal(k0);
+    return new KeptConnection(table, k0);
+  }
   // the longest zero-window episode; one still open at the end lasts until the connection's last
   // segment (and has no closing frame)
   let maxZw = B.maxZeroWindowNs[b];
@@ -563,6 +567,8 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
     break;
   }
   table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);
+  // the row is complete: the screen's numbers of it are taken now, while it is in cache
+  table.seal(k);
   return new KeptConnection(table, k);
 }
 

@@ -223,7 +223,8 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   let bits: Uint8Array;
   let firstRst: Int32Array;
   if (fromRows !== null) {
-    bits = fromRows.bits;
+    // the table's own column (a view): copied when the ICMP part below may add to it
+    bits = trace.icmpErrors.length > 0 ? fromRows.bits.slice() : fromRows.bits;
     firstRst = fromRows.firstRst;
   } else {
     bits = new Uint8Array(n);
