@@ -211,8 +211,9 @@ export function connectionScreen(trace: AnalysedTrace): ConnectionScreen {
   const conns = trace.connections;
   const n = conns.length;
   const st = trace.segments;
-  // the connections' numbers: from the fact table's rows in one pass (kept.ts screenColumns, no
-  // getter), or through the getters for a trace without the table (hand-built ones)
+  // the connections' numbers: from the fact table, which copied each row's as the analysis sealed
+  // it (kept.ts screenColumns, no getter), or through the getters for a trace without the table
+  // (hand-built ones)
   const table = trace.connectionFacts;
   const byTable = table !== undefined && table.length === n;
   const cols = byTable ? table.screenColumns() : columnsByGetters(conns);
