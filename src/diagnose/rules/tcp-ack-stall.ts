@@ -65,7 +65,7 @@ function finding(c: ConnectionFacts, s: AckStallFacts): Finding {
   const rtt = c.handshakeRttNs > 0 ? c.handshakeRttNs : 0;
   const life = Number(c.lastNs - c.firstNs);
   const cause = fullSize
-    ? `The segments each late ACK released were full-size (${Math.round(meanReleased)} bytes on average, MSS ${mss}): a window let ${senderWho} have only that much in flight, ` +
+    ? `The segments each late ACK released were full-size (${Math.round(meanReleased)} bytes on average, MSS ${mss}): a window kept ${senderWho} to a few segments in flight, ` +
       `${receiver}'s receive window (when it is small: an embedded device, a printer) or ${senderWho}'s congestion window (after an idle period or a loss), and ${receiver} acknowledged slowly ` +
       `(a delayed ACK, or a receiver that acknowledges only once it has processed the data).`
     : `The segments each late ACK released were small (${Math.round(meanReleased)} bytes on average, MSS ${mss}): Nagle's algorithm on ${senderWho} held them back while its earlier data was unacknowledged, ` +
@@ -86,8 +86,9 @@ function finding(c: ConnectionFacts, s: AckStallFacts): Finding {
       `(${fmtDuration(mean / 1e9)} per wait beyond the ${fmtDuration(rtt / 1e9)} round trip, up to ${fmtDuration(s.maxNs / 1e9)})` +
       `${life > 0 ? `: ${Math.round((100 * s.totalNs) / life)} % of the connection's ${fmtDuration(life / 1e9)}` : ''}.`,
     explanation:
-      `Each time ${sender} sent data (first: frame ${s.dataFrame}), ${receiver} acknowledged it only ${fmtDuration((mean + rtt) / 1e9)} later (frame ${s.ackFrame}) where a prompt ACK comes back after the ` +
-      `${fmtDuration(rtt / 1e9)} round trip, and ${sender} sent its next data right after that ACK (frame ${s.releaseFrame}): it had been waiting for it, with nothing in flight. ${cause}`,
+      `Each time ${sender} had sent what it could, ${receiver} acknowledged it ${fmtDuration((mean + rtt) / 1e9)} later on average (the first time: frame ${s.ackFrame} for frame ${s.dataFrame}), ` +
+      `where a prompt ACK comes back after the ${fmtDuration(rtt / 1e9)} round trip, and ${sender} sent its next data right after the ACK (the first time: frame ${s.releaseFrame}): ` +
+      `it had been waiting for it, with nothing in flight. ${cause}`,
     connection: connRef(c),
     // the late ACK first (the telling frame), then the data it acknowledged and what it released
     frames: evidenceFrames([s.ackFrame, s.dataFrame, s.releaseFrame]),
