@@ -67,3 +67,91 @@ test('portmap-tcp-unanswered-calls: calls the server never answers are named, th
   assert.equal(un[0].frames[0], 4);
   assert.match(un[0].summary, /portmapv2 calls to 10\.0\.0\.2:111\/tcp got no reply .* the server answered no later call\.$/);
 });
+
+// ------------------------------------------------------------------ a peer that stopped answering
+
+import { after } from 'node:test';
+import { tempDir } from '../synth/tshark.js';
+import { MS, S, TcpFlow, Trace, type Host } from '../incidents/trace.js';
+import { ACK, FIN, RST } from '../synth/packets.js';
+import { fields } from '../incidents/oracle.js';
+
+const tmp = tempDir();
+after(() => tmp.done());
+const CLIENT: Host = { ip: '10.30.0.7', mac: '02:00:00:00:30:07' };
+const SERVER: Host = { ip: '10.30.0.2', mac: '02:00:00:00:30:02' };
+const CLIENT6: Host = { ip: 'fd00:30::7', mac: '02:00:00:00:30:07' };
+const SERVER6: Host = { ip: 'fd00:30::2', mac: '02:00:00:00:30:02' };
+
+/** An idle connection whose client sends keep-alives every `interval` (Linux: zero-byte; Windows:
+ *  the last byte again); the server answers the first `answered`, then nothing; the client ends
+ *  with `end` after the last probe (or the capture just ends). Returns the path and the frames. */
+function deadPeer(o: { name: string; probes: number; answered: number; interval: number; style: 'linux' | 'windows'; end: 'rst' | 'fin' | 'none'; v6?: boolean }) {
+  const t = new Trace();
+  const f = new TcpFlow(t, o.v6 ? CLIENT6 : CLIENT, 50_500, o.v6 ? SERVER6 : SERVER, 2049, { client: 0x4000_0000, server: 0x5000_0000 });
+  f.handshake(0, 1 * MS);
+  f.send('client', 5 * MS, new Uint8Array(200).fill(1), 'request');
+  f.send('server', 6 * MS, new Uint8Array(300).fill(2), 'reply');
+  f.ack('client', 7 * MS);
+  const probes: number[] = [];
+  let at = 7 * MS;
+  for (let i = 0; i < o.probes; i++) {
+    at += o.interval;
+    const seq = (f.client.nxt - 1) >>> 0;
+    probes.push(f.seg('client', at, { flags: ACK, seq, payload: o.style === 'windows' ? new Uint8Array([1]) : undefined }, `keep-alive ${i + 1}`));
+    if (i < o.answered) f.ack('server', at + 1 * MS, 'keep-alive ACK');
+  }
+  let end = 0;
+  if (o.end !== 'none') end = f.seg('client', at + 1 * S, { flags: o.end === 'rst' ? RST | ACK : FIN | ACK }, `client ${o.end.toUpperCase()} (keep-alive timer gave up)`);
+  const path = tmp.file(`${o.name}.pcapng`);
+  t.write(path);
+  return { path, probes, end };
+}
+
+test('Linux keep-alives the peer stopped answering, then the client resets: a warning with the probes', async () => {
+  const d = deadPeer({ name: 'linux-dead', probes: 9, answered: 2, interval: 75 * S, style: 'linux', end: 'rst' });
+  // tshark labels every probe a keep-alive and answers none after the second
+  const rows = fields(d.path, ['tcp.analysis.keep_alive', 'tcp.analysis.keep_alive_ack']);
+  assert.deepEqual(rows.filter((r) => r['tcp.analysis.keep_alive'] !== '').map((r) => Number(r['frame.number'])), d.probes);
+  assert.equal(rows.filter((r) => r['tcp.analysis.keep_alive_ack'] !== '').length, 2);
+  const ka = runRules(await analyse([d.path])).filter((x) => x.id === 'tcp/keepalive');
+  assert.equal(ka.length, 1);
+  assert.equal(ka[0].severity, 'warning');
+  assert.equal(ka[0].metrics.ended_by, 'rst');
+  assert.equal(ka[0].metrics.answered, 2);
+  // the first two probes were answered, the other 7 not
+  assert.equal(ka[0].metrics.unanswered_at_end, 7);
+  assert.match(ka[0].summary, /^7 TCP keep-alives from the client 10\.30\.0\.7 .* went unanswered over 7\.5 min|^7 TCP keep-alives .* went unanswered over 450\.0 s .* reset the connection \(frame \d+\): the server 10\.30\.0\.2 had stopped answering\.$/);
+  assert.equal(ka[0].frames[0], d.probes[2]);
+  assert.equal(ka[0].frames[ka[0].frames.length - 1], d.end);
+});
+
+test('Windows one-byte keep-alives over IPv6, the capture ending with them', async () => {
+  const d = deadPeer({ name: 'win-dead', probes: 10, answered: 0, interval: 1 * S, style: 'windows', end: 'none', v6: true });
+  const ka = runRules(await analyse([d.path])).filter((x) => x.id === 'tcp/keepalive');
+  assert.equal(ka.length, 1);
+  assert.equal(ka[0].severity, 'warning');
+  assert.equal(ka[0].metrics.ended_by, 'capture end');
+  assert.equal(ka[0].metrics.style, 'windows');
+  assert.equal(ka[0].metrics.unanswered_at_end, 10);
+  assert.match(ka[0].summary, /^10 TCP keep-alives from the client fd00:30::7 .* over 9\.00 s .* the capture ends with them: the server fd00:30::2 had stopped answering\.$/);
+});
+
+test('more probes than the key segments keep: the count is a floor and says so', async () => {
+  const d = deadPeer({ name: 'win-dead-long', probes: 80, answered: 0, interval: 1 * S, style: 'windows', end: 'none', v6: true });
+  const ka = runRules(await analyse([d.path])).filter((x) => x.id === 'tcp/keepalive');
+  assert.equal(ka.length, 1);
+  assert.equal(ka[0].severity, 'warning');
+  assert.equal(ka[0].metrics.ended_by, 'capture end');
+  assert.equal(ka[0].metrics.style, 'windows');
+  assert.match(ka[0].summary, /^At least 8 TCP keep-alives from the client fd00:30::7 /);
+});
+
+test('controls: keep-alives all answered, or only two unanswered at the end, stay info', async () => {
+  for (const [name, answered, probes] of [['all', 5, 5], ['two', 3, 5]] as const) {
+    const d = deadPeer({ name, probes, answered, interval: 60 * S, style: 'linux', end: 'fin' });
+    const ka = runRules(await analyse([d.path])).filter((x) => x.id === 'tcp/keepalive');
+    assert.equal(ka.length, 1, name);
+    assert.equal(ka[0].severity, 'info', name);
+  }
+});
