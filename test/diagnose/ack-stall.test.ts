@@ -6,19 +6,18 @@
 // and delayed ACKs that nothing waits for. The late ACKs are checked against tshark's ack_rtt, and
 // the corpus's slow printer is named.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { tempDir } from '../synth/tshark.js';
 import { MS, US, TcpFlow, Trace, type Host } from '../incidents/trace.js';
 import { fields } from '../incidents/oracle.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import { runRules } from '../../src/diagnose/engine.js';
-import { findingProblems, type Finding } from '../../src/diagnose/finding.js';
+import type { Finding } from '../../src/diagnose/finding.js';
+import { scriptedCaptures } from './scripted.js';
 import { corpusDir } from '../corpus.js';
 
-const tmp = tempDir();
-after(() => tmp.done());
+const scripted = scriptedCaptures();
 
 const CLIENT: Host = { ip: '10.9.1.20', mac: '02:00:00:00:01:20' };
 const SERVER: Host = { ip: '10.9.4.9', mac: '02:00:00:00:04:09' };
@@ -26,11 +25,8 @@ const CLIENT6: Host = { ip: 'fd00:9::20', mac: '02:00:00:00:01:20' };
 const SERVER6: Host = { ip: 'fd00:9::4:9', mac: '02:00:00:00:04:09' };
 
 async function stalls(t: Trace, name: string): Promise<{ path: string; f: Finding[] }> {
-  const path = tmp.file(name);
-  t.write(path);
-  const all = runRules(await analyse([path]));
-  for (const x of all) assert.deepEqual(findingProblems(x), [], `${x.id}: ${x.summary}`);
-  return { path, f: all.filter((x) => x.id === 'tcp/ack-stall') };
+  const { path, findings } = await scripted.diagnose(t, name);
+  return { path, f: findings.filter((x) => x.id === 'tcp/ack-stall') };
 }
 
 /** tshark's ack_rtt (ms) of the given frames. */

@@ -5,20 +5,19 @@
 // server's own reset, a one-hop difference. TTLs are checked against tshark's ip.ttl/ipv6.hlim,
 // and the corpus's injected reset is named.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { tempDir } from '../synth/tshark.js';
 import { MS, S, TcpFlow, Trace, type Host } from '../incidents/trace.js';
 import { ACK, RST } from '../synth/packets.js';
 import { fields } from '../incidents/oracle.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import { runRules } from '../../src/diagnose/engine.js';
-import { findingProblems, type Finding } from '../../src/diagnose/finding.js';
+import type { Finding } from '../../src/diagnose/finding.js';
+import { scriptedCaptures } from './scripted.js';
 import { corpusDir } from '../corpus.js';
 
-const tmp = tempDir();
-after(() => tmp.done());
+const scripted = scriptedCaptures();
 
 const CLIENT: Host = { ip: '10.8.1.20', mac: '02:00:00:00:01:20' };
 const SERVER: Host = { ip: '172.20.4.9', mac: '02:00:00:00:04:09' };
@@ -26,11 +25,8 @@ const CLIENT6: Host = { ip: 'fd00:8::20', mac: '02:00:00:00:01:20' };
 const SERVER6: Host = { ip: 'fd00:4::9', mac: '02:00:00:00:04:09' };
 
 async function diagnose(t: Trace, name: string): Promise<{ path: string; all: Finding[]; mb: Finding[] }> {
-  const path = tmp.file(name);
-  t.write(path);
-  const all = runRules(await analyse([path]));
-  for (const f of all) assert.deepEqual(findingProblems(f), [], `${f.id}: ${f.summary}`);
-  return { path, all, mb: all.filter((f) => f.id === 'tcp/middlebox-reset') };
+  const { path, findings } = await scripted.diagnose(t, name);
+  return { path, all: findings, mb: findings.filter((f) => f.id === 'tcp/middlebox-reset') };
 }
 
 /** tshark's TTL (IPv4) or hop limit (IPv6) of frame n. */

@@ -3,9 +3,8 @@
 // Captures are scripted frame by frame (test/incidents/trace.ts) with byte-correct RPC and SMB2
 // messages, checked against tshark's dissection, then diagnosed.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDir } from '../synth/tshark.js';
 import { MS, S, TcpFlow, Trace, type Host } from '../incidents/trace.js';
 import {
   AUTH_TOOWEAK, GARBAGE_ARGS, NFS_PORT, PROG_MISMATCH, PROG_NFS, Xdr, acceptedErrorReply, authErrorReply, authUnix, call, nullCall, nullReply, reply,
@@ -18,14 +17,14 @@ import { FIN, ACK, RST, SYN } from '../synth/packets.js';
 import { fields } from '../incidents/oracle.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import { runRules } from '../../src/diagnose/engine.js';
-import { findingProblems, type Finding } from '../../src/diagnose/finding.js';
+import type { Finding } from '../../src/diagnose/finding.js';
+import { scriptedCaptures } from './scripted.js';
 import { corpusDir } from '../corpus.js';
 
 const echoRequest = (id: number, session: bigint) => echo(id, false, session);
 const echoResponse = (id: number, session: bigint) => echo(id, true, session);
 
-const tmp = tempDir();
-after(() => tmp.done());
+const scripted = scriptedCaptures();
 
 const CLIENT: Host = { ip: '10.1.2.3', mac: '02:00:00:00:00:01' };
 const SERVER: Host = { ip: '10.1.2.50', mac: '02:00:00:00:00:02' };
@@ -50,11 +49,7 @@ function getattrReply(xid: number): Uint8Array {
 }
 
 async function diagnose(t: Trace, name: string): Promise<{ path: string; findings: Finding[] }> {
-  const path = tmp.file(name);
-  t.write(path);
-  const findings = runRules(await analyse([path]));
-  for (const f of findings) assert.deepEqual(findingProblems(f), [], `${f.id}: ${f.summary}`);
-  return { path, findings };
+  return scripted.diagnose(t, name);
 }
 
 /** One request/response turn on a flow: the request, the response `rttNs` later, the client's ACK. */
