@@ -563,7 +563,7 @@ function toFacts(c: Conn, reason: EndReason, tracker: TcpTracker, B: Builders, b
   // a RST with another TTL than its direction's other segments (the originator's direction first)
   for (let d = 2 * b; d < 2 * b + 2; d++) {
     if (B.rstFrame[d] === 0 || B.ttl0[d] < 0 || B.rstTtl[d] === B.ttl0[d]) continue;
-    table.setOddReset(k, d - 2 * b, B.rstFrame[d], B.rstTtl[d], B.ttl0[d]);
+    table.setOddReset(k, (d - 2 * b) as 0 | 1, B.rstFrame[d], B.rstTtl[d], B.ttl0[d]);
     break;
   }
   table.setFacts(k, B, b, maxZw, zwFrame, zwEnd, zwDir, B.seen[b] - kept);

@@ -88,10 +88,6 @@ const LONG_HISTORY_LETTERS = 14;
 const LONG_HISTORY_CACHE_MAX = 4096;
 /** a narrow slot whose value is in the escaped map (Int32's minimum: no field holds it) */
 const ESCAPED = -0x80000000;
-const ODD_FACTS = 4;
-/** Numbers of a row's full-window facts in ConnFactTable.fwv: the direction, then FullWindowFacts' numbers */
-const FWF_DIR = 0, FWF_FULL = 1, FWF_FIRST = 2, FWF_RTT_N = 3, FWF_RTT_MEAN = 4, FWF_RTT_MAX = 5, FWF_RTT_MAX_FRAME = 6;
-const FW_FACTS = 7;
 /** codes of ConnState and EndReason in a row (a Record: a new state or reason must be given one) */
 const STATE_CODE: Record<ConnState, number> = { S0: 0, S1: 1, SF: 2, REJ: 3, S2: 4, S3: 5, RSTO: 6, RSTR: 7, RSTOS0: 8, RSTRH: 9, SH: 10, SHR: 11, OTH: 12 };
 const STATES = Object.keys(STATE_CODE) as ConnState[];
@@ -218,17 +214,10 @@ export class ConnFactTable {
    *  incident D has one, reused_ports); a row's pairs are in LABELS order */
   private labelv = new Float64Array(2 * INITIAL_LABEL_PAIRS);
   private labelPairs = 0;
-  /** the full-window facts of the rows that have them (a sender that filled the window: few),
-   *  FW_FACTS numbers each */
-  private fwv = new Float64Array(16 * FW_FACTS);
-  private fwRows = 0;
-  /** row -> its index in fwv (the few rows that have full-window facts) */
-  private readonly fwAt = new Map<number, number>();
-  /** the odd-TTL resets of the rows that have one (few): direction, frame, TTL, the sender's TTL */
-  private oddv = new Float64Array(16 * ODD_FACTS);
-  private oddRows = 0;
-  /** row -> its index in oddv */
-  private readonly oddAt = new Map<number, number>();
+  /** facts only a few connections have (a sender that filled the window, a RST with another TTL
+   *  than its sender's, waits for delayed ACKs), by row: an object each, kept as long as the trace */
+  private readonly fullWindowOf = new Map<number, FullWindowFacts>();
+  private readonly oddResetOf = new Map<number, OddResetTtl>();
   /** row -> its delayed-ACK stalls (few rows: an object each) */
   private readonly stallsOf = new Map<number, AckStallFacts>();
   /** per capture: the absolute time of its first frame (rows hold times relative to it) */
@@ -382,21 +371,11 @@ export class ConnFactTable {
     const dir = v[at + FW_DIR_FIELDS + FW_FULL] > v[at + FW_FULL] ? 1 : 0;
     const d = at + dir * FW_DIR_FIELDS;
     if (v[d + FW_FULL] === 0) return;
-    if ((this.fwRows + 1) * FW_FACTS > this.fwv.length) {
-      const w = new Float64Array(this.fwv.length * 2);
-      w.set(this.fwv);
-      this.fwv = w;
-    }
-    const o = this.fwRows * FW_FACTS;
     const n = v[d + FW_RTT_N];
-    this.fwv[o + FWF_DIR] = dir;
-    this.fwv[o + FWF_FULL] = v[d + FW_FULL];
-    this.fwv[o + FWF_FIRST] = v[d + FW_FIRST_FRAME];
-    this.fwv[o + FWF_RTT_N] = n;
-    this.fwv[o + FWF_RTT_MEAN] = n > 0 ? v[d + FW_RTT_SUM] / n : 0;
-    this.fwv[o + FWF_RTT_MAX] = v[d + FW_RTT_MAX];
-    this.fwv[o + FWF_RTT_MAX_FRAME] = v[d + FW_RTT_MAX_FRAME];
-    this.fwAt.set(k, this.fwRows++);
+    this.fullWindowOf.set(k, {
+      dir, fullSegments: v[d + FW_FULL], firstFullFrame: v[d + FW_FIRST_FRAME], rttSamples: n, rttMeanNs: n > 0 ? v[d + FW_RTT_SUM] / n : 0,
+      rttMaxNs: v[d + FW_RTT_MAX], rttMaxFrame: v[d + FW_RTT_MAX_FRAME],
+    });
   }
 
   /** Row k's delayed-ACK stalls (AckStallFacts), from builder slot b. */
@@ -419,42 +398,22 @@ export class ConnFactTable {
 
   /** Rows that have an odd-TTL reset (a rule over them can skip a trace that has none). */
   get oddResets(): number {
-    return this.oddRows;
+    return this.oddResetOf.size;
   }
 
-  /** Row k's odd-TTL reset (OddResetTtl's numbers). */
-  setOddReset(k: number, dir: number, frame: number, ttl: number, senderTtl: number): void {
-    if ((this.oddRows + 1) * ODD_FACTS > this.oddv.length) {
-      const w = new Float64Array(this.oddv.length * 2);
-      w.set(this.oddv);
-      this.oddv = w;
-    }
-    const o = this.oddRows * ODD_FACTS;
-    this.oddv[o] = dir;
-    this.oddv[o + 1] = frame;
-    this.oddv[o + 2] = ttl;
-    this.oddv[o + 3] = senderTtl;
-    this.oddAt.set(k, this.oddRows++);
+  /** Row k's odd-TTL reset. */
+  setOddReset(k: number, dir: 0 | 1, frame: number, ttl: number, senderTtl: number): void {
+    this.oddResetOf.set(k, { dir, frame, ttl, senderTtl });
   }
 
-  /** a new object on every read; null for a row without an odd-TTL reset */
+  /** row k's odd-TTL reset (the same object on every read), null when none */
   oddReset(k: number): OddResetTtl | null {
-    const r = this.oddAt.get(k);
-    if (r === undefined) return null;
-    const o = r * ODD_FACTS;
-    return { dir: this.oddv[o] as 0 | 1, frame: this.oddv[o + 1], ttl: this.oddv[o + 2], senderTtl: this.oddv[o + 3] };
+    return this.oddResetOf.get(k) ?? null;
   }
 
-  /** a new object on every read; null for a row whose senders never filled the window */
+  /** row k's full-window facts (the same object on every read), null when no sender filled the window */
   fullWindow(k: number): FullWindowFacts | null {
-    const r = this.fwAt.get(k);
-    if (r === undefined) return null;
-    const o = r * FW_FACTS;
-    const v = this.fwv;
-    return {
-      dir: v[o + FWF_DIR] as 0 | 1, fullSegments: v[o + FWF_FULL], firstFullFrame: v[o + FWF_FIRST], rttSamples: v[o + FWF_RTT_N],
-      rttMeanNs: v[o + FWF_RTT_MEAN], rttMaxNs: v[o + FWF_RTT_MAX], rttMaxFrame: v[o + FWF_RTT_MAX_FRAME],
-    };
+    return this.fullWindowOf.get(k) ?? null;
   }
 
   /** narrow field f of row k */
@@ -806,11 +765,9 @@ export class KeptConnection implements ConnectionFacts {
   get keepAlives(): { zeroByte: number; oneByte: number } {
     return this.table.keepAlives(this.k);
   }
-  /** a new object on every read (see the top of this file) */
   get fullWindow(): FullWindowFacts | null {
     return this.table.fullWindow(this.k);
   }
-  /** a new object on every read (see the top of this file) */
   get oddResetTtl(): OddResetTtl | null {
     return this.table.oddReset(this.k);
   }
