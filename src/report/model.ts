@@ -46,6 +46,8 @@ export interface CaptureStats {
   problems: CaptureProblem[];
   /** false when reading stopped at damage: the report covers the frames before it */
   complete: boolean;
+  /** protocols seen but not decoded, messages of each ("SMB1", "SMB3 encrypted", "SMB2 compressed") */
+  notDecoded: Record<string, number>;
 }
 
 export interface CaptureProblem {
@@ -171,6 +173,19 @@ function ladder(f: Finding, idx: Map<number, Entry>): LadderRow[] {
   return rows;
 }
 
+/** What the protocol pass recognised but does not decode, in messages: SMB1 on the SMB ports
+ *  beyond the dialect negotiation every client may start with (pcapdx decodes SMB2 and SMB3),
+ *  encrypted SMB3 (transform header: its contents are not in the capture) and compressed SMB2. */
+function notDecoded(trace: AnalysedTrace): Record<string, number> {
+  const c = trace.protocolCounters;
+  const out: Record<string, number> = {};
+  const smb1 = (c.smb1_messages ?? 0) - (c.smb1_negotiate ?? 0);
+  if (smb1 > 0) out.SMB1 = smb1;
+  if (c.smb2_encrypted) out['SMB3 encrypted'] = c.smb2_encrypted;
+  if (c.smb2_compressed) out['SMB2 compressed'] = c.smb2_compressed;
+  return out;
+}
+
 function stats(trace: AnalysedTrace, capture: number): CaptureStats {
   const c = trace.captures[capture];
   const protos = exchangeScreen(trace).names;
@@ -190,6 +205,7 @@ function stats(trace: AnalysedTrace, capture: number): CaptureStats {
     problems: c.issues.filter((i) => i.severity !== 'info').slice(0, MAX_PROBLEMS)
       .map((i) => ({ code: i.code, severity: i.severity as 'error' | 'warning', message: i.message, offset: i.offset, after_frame: i.frame })),
     complete: c.complete,
+    notDecoded: notDecoded(trace),
   };
 }
 

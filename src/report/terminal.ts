@@ -82,6 +82,8 @@ export function renderTerminal(model: ReportModel, o: TerminalOptions): string {
     const lc = Object.entries(s.labelCounts).map(([k, v]) => `${k} ${v}`).join(', ');
     L.push(`  ${s.retransmissions} retransmissions, ${s.resets} connections reset${lc ? `; TCP analysis: ${lc}` : ''}`);
     if (s.issues.length) L.push(`  could not decode everything: ${termSafe(s.issues.join(', '))}`);
+    const nd = Object.entries(s.notDecoded);
+    if (nd.length) L.push(`  seen but not decoded: ${nd.map(([k, v]) => `${k} (${thousands(v)} messages)`).join(', ')}`);
     for (const p of s.problems) L.push(`  ${p.severity} at byte offset ${p.offset} (after frame ${p.after_frame}): ${termSafe(p.message)}`);
     if (!s.complete) L.push(`  reading stopped at the damage: the ${thousands(cap.frames)} frames before it are diagnosed`);
   }

@@ -58,7 +58,9 @@ test('docs/diagnosis-json.md names exactly the fields diagnose --json writes', (
   const cut = tmp.file('cut.pcap');
   const full = readFileSync(join(corpusDir(), 'tcp/ssh-dupacks-fast-retrans.pcap'));
   writeFileSync(cut, full.subarray(0, 20_000));
-  const doc = diagnoseJson([a, cut, join(corpusDir(), 'smb/smb2-win10-keepalive-1byte.pcap'), join(corpusDir(), 'tcp/port-reuse-rst-inject.pcap')]);
+  const smb1 = join(corpusDir(), 'smb/smb1-vlan-large-transfer.pcap');
+  const smb3 = join(corpusDir(), 'smb/smb3-session.pcap');
+  const doc = diagnoseJson([a, cut, join(corpusDir(), 'smb/smb2-win10-keepalive-1byte.pcap'), join(corpusDir(), 'tcp/port-reuse-rst-inject.pcap'), smb1, smb3]);
   const page = documented();
 
   const top = Object.keys(doc).sort();
@@ -81,4 +83,11 @@ test('docs/diagnosis-json.md names exactly the fields diagnose --json writes', (
   const caps = doc.captures as { stats: { complete: boolean; problems: { offset: number; after_frame: number }[] } }[];
   assert.equal(caps[1].stats.complete, false);
   assert.deepEqual(caps[1].stats.problems.map((p) => [p.offset, p.after_frame]), [[19882, 83]]);
+  // SMB1 beyond the negotiation and encrypted SMB3 are recognised, not decoded, and said: the
+  // counts are the messages tshark dissects as such
+  const count = (file: string, filter: string): number => spawnSync('tshark', ['-r', file, '-Y', filter], { encoding: 'utf8' }).stdout.trim().split('\n').length;
+  const nd = (i: number) => (doc.captures[i] as { stats: { notDecoded: Record<string, number> } }).stats.notDecoded;
+  assert.deepEqual(nd(4), { SMB1: count(smb1, 'smb && smb.cmd != 0x72') });
+  assert.deepEqual(nd(5), { 'SMB3 encrypted': count(smb3, 'smb2.header.transform.signature') });
+  assert.deepEqual(nd(3), {});
 });

@@ -147,6 +147,7 @@ export function capturesHtml(model: ReportModel): string {
       + `${n(s.connections)} TCP connections${s.connectionsDropped ? ` (${n(s.connectionsDropped)} summarised only)` : ''}, ${n(s.exchanges)} request/response exchanges${s.protocols.length ? ` (${h(s.protocols.join(', '))})` : ''}; `
       + `${n(s.retransmissions)} retransmissions, ${n(s.resets)} connections reset${lc ? `; TCP analysis: ${h(lc)}` : ''}`
       + `${s.issues.length ? `<br><span class="note">could not decode everything: ${h(s.issues.join(', '))}</span>` : ''}`
+      + `${Object.keys(s.notDecoded).length ? `<br><span class="note">seen but not decoded: ${h(Object.entries(s.notDecoded).map(([k, v]) => `${k} (${n(v)} messages)`).join(', '))}</span>` : ''}`
       + s.problems.map((p) => `<br><span class="note">${p.severity} at byte offset ${p.offset} (after frame ${p.after_frame}): ${h(p.message)}</span>`).join('')
       + `${s.complete ? '' : `<br><span class="note">reading stopped at the damage: the ${n(cap.frames)} frames before it are diagnosed</span>`}</p>`);
   }
